@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Set up and run the project with nothing but Python 3.11+.
+
+    python3 dev.py run     # create .venv, install, run the main job on the embedded defaults
+    python3 dev.py test    # create .venv, install, run the whole test suite
+    python3 dev.py bench   # run every benchmark in benchmarks/
+
+The virtual environment is rebuilt only when requirements*.txt change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+STAMP = VENV / ".requirements-sha256"
+
+
+def ensure_environment() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"dev.py: Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256(
+        b"".join((ROOT / name).read_bytes() for name in ("requirements.txt", "requirements-dev.txt"))
+    ).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        print("dev.py: creating .venv", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("dev.py: installing requirements-dev.txt into .venv", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "-r", str(ROOT / "requirements-dev.txt")], check=True)
+    STAMP.write_text(wanted)
+
+
+def run(*args: str) -> int:
+    return subprocess.call([str(PYTHON), *args], cwd=ROOT)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "help"
+    if command not in ("run", "test", "bench"):
+        print(__doc__)
+        return 0 if command in ("help", "-h", "--help") else 2
+    ensure_environment()
+    if command == "run":
+        return run("-m", "pipeline", "demo", *argv[1:])
+    if command == "test":
+        return run("-m", "pytest", *argv[1:])
+    status = 0
+    for bench in sorted((ROOT / "benchmarks").glob("*.py")):
+        print(f"== {bench.name}", flush=True)
+        status |= run(str(bench))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,95 @@
+"""Configuration read once from the environment (flags override), with secrets masked whenever shown."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+
+SECRET_FIELDS = frozenset({"notion_token", "github_token", "database_url", "notion_webhook_secret"})
+
+_ENV_NAMES = {
+    "notion_token": "NOTION_TOKEN",
+    "notion_data_source_id": "NOTION_DATA_SOURCE_ID",
+    "notion_database_id": "NOTION_DATABASE_ID",
+    "notion_base_url": "NOTION_BASE_URL",
+    "github_token": "GITHUB_TOKEN",
+    "github_repository": "GITHUB_REPOSITORY",
+    "github_api_url": "GITHUB_API_URL",
+    "database_url": "DATABASE_URL",
+    "modules_dir": "MODULES_DIR",
+    "assets_dir": "ASSETS_DIR",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the stages need to know about their surroundings."""
+
+    notion_token: str | None = field(default=None, repr=False)
+    notion_data_source_id: str | None = None
+    notion_database_id: str | None = None
+    notion_base_url: str = "https://api.notion.com"
+    github_token: str | None = field(default=None, repr=False)
+    github_repository: str | None = None
+    github_api_url: str = "https://api.github.com"
+    database_url: str | None = field(default=None, repr=False)
+    modules_dir: Path = Path("data/modules")
+    assets_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read settings from `env` (default: os.environ); non-None `overrides` win (command-line flags)."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for name, variable in _ENV_NAMES.items():
+            raw = env.get(variable, "").strip()
+            if raw:
+                values[name] = Path(raw) if name in ("modules_dir", "assets_dir") else raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def resolved_assets_dir(self) -> Path:
+        """data/assets beside data/modules unless ASSETS_DIR says otherwise."""
+        return self.assets_dir if self.assets_dir is not None else self.modules_dir.parent / "assets"
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError naming every missing environment variable among `names` (field names)."""
+        missing = [_ENV_NAMES.get(n, n) for n in names if not getattr(self, n)]
+        if missing:
+            raise ConfigError(
+                f"missing configuration: {', '.join(missing)} "
+                "(set the environment variable(s); see docs/operations.md)"
+            )
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with the non-None `overrides` applied."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")
+_QUERY_SECRET = re.compile(r"(?i)([?&](?:password|sslpassword|token|access_token)=)[^&\s]*")
+
+
+def mask_url(url: str) -> str:
+    """`postgresql://user:secret@host/db` -> `postgresql://user:***@host/db`; query secrets masked too."""
+    masked = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:***@", url)
+    return _QUERY_SECRET.sub(r"\1***", masked)
+
+
+def redact(text: str, settings: Settings | None = None, extra_secrets: tuple[str, ...] = ()) -> str:
+    """Remove every known secret value (and URL passwords) from `text` before it is shown."""
+    secrets = list(extra_secrets)
+    if settings is not None:
+        secrets += [getattr(settings, n) for n in SECRET_FIELDS if hasattr(settings, n)]
+    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
+        text = text.replace(secret, mask_url(secret) if "://" in secret else "***")
+    return mask_url(text)

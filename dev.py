@@ -24,8 +24,6 @@ STAMP = VENV / ".requirements-sha256"
 
 
 def ensure_environment() -> None:
-    if sys.version_info < (3, 11):
-        sys.exit(f"dev.py: Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
     wanted = hashlib.sha256(
         b"".join((ROOT / name).read_bytes() for name in ("requirements.txt", "requirements-dev.txt"))
     ).hexdigest()

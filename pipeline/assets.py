@@ -43,7 +43,7 @@ def image_size(path: Path) -> tuple[int, int] | None:
     return None
 
 
-def _jpeg_size(handle) -> tuple[int, int] | None:  # noqa: ANN001 - a binary file object
+def _jpeg_size(handle) -> tuple[int, int] | None:
     while True:
         marker = handle.read(2)
         if len(marker) < 2 or marker[0] != 0xFF:

@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check module files against the schema and the semantic rules")
-    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: data/modules)")
+    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                          help="files or folders (default: data/modules)")
     validate.add_argument("--format", choices=("text", "github", "json"), default="text",
                           help="text (path:line: /pointer: message), github (PR annotations) or json")
     validate.set_defaults(handler=_cmd_validate)

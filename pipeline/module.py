@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ class ModuleDocument:
         value = self.data.get("module_id")
         return value if isinstance(value, str) else None
 
-    @property
+    @cached_property
     def display_path(self) -> str:
         return display_path(self.path) if self.path else "<module>"
 
@@ -161,16 +161,30 @@ def _json_type(value: object) -> str:
 
 def _too_deep(data: object) -> str | None:
     """Pointer of the first value nested deeper than MAX_DEPTH, or None (iterative: any depth is safe)."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return _pointer_at_depth(data, MAX_DEPTH + 1)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)) or depth >= MAX_DEPTH)
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)) or depth >= MAX_DEPTH)
+    return None
+
+
+def _pointer_at_depth(data: object, wanted: int) -> str:
+    """The pointer of some value at nesting depth `wanted` (only called once a file is known too deep)."""
     stack: list[tuple[object, int, str]] = [(data, 1, "")]
     while stack:
         value, depth, pointer = stack.pop()
-        if depth > MAX_DEPTH:
+        if depth == wanted:
             return pointer
         if isinstance(value, dict):
             stack.extend((v, depth + 1, pointer + pointer_of(k)) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((v, depth + 1, f"{pointer}/{i}") for i, v in enumerate(value))
-    return None
+    return ""
 
 
 def load_module(path: Path) -> ModuleDocument:

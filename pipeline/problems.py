@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,11 +27,9 @@ class Problem:
 
 def display_path(path: Path | str) -> str:
     """The path as a user would type it: relative to the working directory when inside it."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(path)
+    absolute = os.path.abspath(path)  # no symlink resolution: cheap, and shows the path the user gave
+    cwd = os.getcwd()
+    return absolute[len(cwd) + 1 :] if absolute.startswith(cwd + os.sep) else str(path)
 
 
 def _escape_annotation(text: str, is_property: bool = False) -> str:

@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 STAMP = VENV / ".requirements-sha256"
+# The main job, step by step, on the embedded defaults (no credentials, no servers to install).
+RUN_STEPS = [["validate"]]
 
 
 def ensure_environment() -> None:
@@ -49,7 +51,12 @@ def main(argv: list[str]) -> int:
         return 0 if command in ("help", "-h", "--help") else 2
     ensure_environment()
     if command == "run":
-        return run("-m", "pipeline", "demo", *argv[1:])
+        for step in RUN_STEPS:
+            print(f"$ python -m pipeline {' '.join(step)}", flush=True)
+            status = run("-m", "pipeline", *step)
+            if status:
+                return status
+        return 0
     if command == "test":
         return run("-m", "pytest", *argv[1:])
     status = 0

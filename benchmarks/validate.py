@@ -34,7 +34,10 @@ def generated_module(index: int, sections: int) -> dict:
         section["section_id"] = f"section-{number}"
         section["section_number"] = number
         if section["section_type"] == "text":
-            section["content"] = f"## Part {number} of module {index}\n\n" + section["content"]
+            # Realistic prose: a colon, and now and then an image under /assets/ (both take the full parse).
+            picture = "\n\n![Floor plan](/assets/lab-safety-101/floor-plan.png)" if (index + number) % 4 == 0 else ""
+            section["content"] = (f"## Part {number} of module {index}\n\nNote: read this part carefully.\n\n"
+                                  + section["content"] + picture)
         out.append(section)
     base["sections"] = out
     return base

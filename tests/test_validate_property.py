@@ -88,3 +88,21 @@ def test_mutated_sample_modules_never_crash_validate(data: st.DataObject) -> Non
         elif isinstance(parent.get(target_path[-1]) if isinstance(parent, dict) else None, dict):
             parent[target_path[-1]][data.draw(st.text(max_size=8))] = data.draw(json_values)
     check(json.dumps(module, indent=data.draw(st.sampled_from([None, 2]))).encode())
+
+
+MARKDOWN_PIECES = [*"[]()<>:&\\/!#*`\n -_.a", "javascript", "http", "https", "mailto", "data", "/assets/",
+                   "\u200b", "\t", "&#106;", "Note", "x:", "(a", "]: "]
+markdown_alphabet = st.sampled_from(MARKDOWN_PIECES)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(markdown_alphabet, max_size=40).map("".join))
+def test_markdown_shortcut_never_skips_a_text_the_parser_would_refuse(text: str) -> None:
+    from pipeline.markdown_policy import is_plainly_safe, is_safe_link, policy_parser
+
+    if is_plainly_safe(text):
+        tokens = policy_parser().parse(text)
+        children = [c for t in tokens for c in (t.children or [])]
+        assert not any(t.type in ("html_block", "html_inline", "image") for t in tokens + children)
+        hrefs = [str(t.attrs.get("href")) for t in children if t.type == "link_open"]
+        assert all(is_safe_link(h) for h in hrefs), hrefs

@@ -89,6 +89,7 @@ def deploy(
     # Only a whole folder says which modules exist: a deploy of single files never archives the others.
     archive_missing = all(p.is_dir() for p in paths)
     commit = settings.source_commit or _git_head(settings.modules_dir)
+    owned = engine is None
     engine = engine or connect(settings)
     try:
         with engine.begin() as conn:
@@ -106,6 +107,9 @@ def deploy(
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise DatabaseError(f"deploy to {describe(engine)} failed and was rolled back (nothing changed): "
                             f"{mask_url(reason)}; run it again") from None
+    finally:
+        if owned:
+            engine.dispose()
     result = DeployResult(plan, dry_run, commit, describe(engine))
     _write_step_summary(plan.render_markdown(dry_run, commit))
     return result

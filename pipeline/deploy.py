@@ -1,11 +1,13 @@
 """Deploy module files into the runtime database: validate all, then one transaction under an advisory lock.
 
-Bulk statements throughout (execute_values, ON CONFLICT): 2,000 modules deploy in seconds, a no-op in well under
-one. The plan itself is pure (pipeline.deploy_plan); this file does the I/O around it.
+Set-based statements throughout (COPY, INSERT … SELECT … ON CONFLICT; hashes compared from one SELECT): the
+database part of deploying 2,000 modules takes about a second, a no-op a tenth of that. The plan itself is pure
+(pipeline.deploy_plan); this file does the I/O around it.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import subprocess
@@ -14,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from psycopg2.extras import Json, execute_values
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -26,9 +27,7 @@ from pipeline.deploy_plan import (
     CurrentModule,
     DeployPlan,
     describe_drift,
-    module_row,
     plan_deploy,
-    section_rows,
 )
 from pipeline.errors import DeployRefused, ValidationFailed
 from pipeline.settings import Settings, mask_url
@@ -51,6 +50,8 @@ LEFT JOIN (
     FROM module_sections {{section_filter}} GROUP BY module_id
 ) s ON s.module_id = m.module_id
 """
+
+
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def deploy(
         raise ValidationFailed(list(report.problems), f"{report.summary()}; nothing was deployed")
     documents = {module_id: doc.data for module_id, doc in report.documents.items()}
     hashes = {module_id: doc.content_hash for module_id, doc in report.documents.items()}
+    texts = {module_id: doc.text for module_id, doc in report.documents.items()}  # stored as the revision
     # Only a whole folder says which modules exist: a deploy of single files never archives the others.
     archive_missing = all(p.is_dir() for p in paths)
     commit = settings.source_commit or _git_head(settings.modules_dir)
@@ -102,7 +104,7 @@ def deploy(
             if dry_run:
                 conn.rollback()
             else:
-                apply_plan(conn, plan, documents, hashes, commit)
+                apply_plan(conn, plan, hashes, texts, commit)
     except DBAPIError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise DatabaseError(f"deploy to {describe(engine)} failed and was rolled back (nothing changed): "
@@ -159,36 +161,33 @@ def explain_drift(conn: Connection, module_ids: Iterable[str]) -> dict[str, tupl
     return found
 
 
-def apply_plan(conn: Connection, plan: DeployPlan, documents: dict[str, dict[str, Any]],
-               hashes: dict[str, str], commit: str | None) -> None:
-    """Write the plan: upsert modules and sections, delete removed sections, revisions, outbox, archive."""
+def apply_plan(conn: Connection, plan: DeployPlan, hashes: dict[str, str], texts: dict[str, str],
+               commit: str | None) -> None:
+    """Write the plan: upsert modules and sections, delete removed sections, revisions, outbox, archive.
+
+    The documents travel once, by COPY, into a transaction-local table (dropped at commit, so fine behind a
+    transaction pooler); PostgreSQL derives every row from them in set-based statements: no per-row round trip
+    and no per-row Python, which is what makes 2,000 modules a second's work.
+    """
     writes = plan.writes
-    cursor = conn.connection.dbapi_connection.cursor()  # psycopg2's execute_values: one round trip per page
+    cursor = conn.connection.dbapi_connection.cursor()
     if writes:
-        columns = ("module_id", "revision", "content_hash", *MODULE_COLUMNS, "source_commit")
-        rows = [(c.module_id, c.new_revision, hashes[c.module_id],
-                 *_adapt_module(module_row(documents[c.module_id])), commit) for c in writes]
-        execute_values(cursor, f"""
-            INSERT INTO modules ({', '.join(columns)}, deployed_at, archived_at)
-            VALUES %s
-            ON CONFLICT (module_id) DO UPDATE SET
-                {', '.join(f'{c} = EXCLUDED.{c}' for c in columns[1:])},
-                deployed_at = now(), archived_at = EXCLUDED.archived_at
-        """, [(*row, bool(c.archive)) for row, c in zip(rows, writes, strict=True)],
-            template=f"({', '.join(['%s'] * len(columns))}, now(), CASE WHEN %s THEN now() END)", page_size=1000)
-        _write_sections(cursor, writes, documents)
-        ids = [c.module_id for c in writes]
-        fingerprints = dict(conn.execute(text(
-            _FINGERPRINT.format(section_filter="WHERE module_id = ANY(:ids)") + " WHERE m.module_id = ANY(:ids)"),
-            {"ids": ids}).tuples().all())
-        execute_values(cursor, """
-            INSERT INTO module_revisions (module_id, revision, content_hash, document, row_fingerprint, source_commit)
-            VALUES %s""", [(c.module_id, c.new_revision, hashes[c.module_id], Json(documents[c.module_id]),
-                            fingerprints[c.module_id], commit) for c in writes], page_size=500)
-        execute_values(cursor, """
-            INSERT INTO notion_writeback (module_id, revision, notion_page_id, source_commit, deployed_at)
-            VALUES %s""", [(c.module_id, c.new_revision, documents[c.module_id].get("notion_page_id"), commit)
-                           for c in writes], template="(%s, %s, %s, %s, now())", page_size=1000)
+        buffer = io.StringIO()
+        for change in writes:
+            buffer.write(f"{change.module_id}\t{change.new_revision}\t{hashes[change.module_id]}\t"
+                         f"{'t' if change.archive else 'f'}\t{_copy_escaped(texts[change.module_id])}\n")
+        buffer.seek(0)
+        cursor.execute("CREATE TEMPORARY TABLE incoming (module_id text PRIMARY KEY, revision int, content_hash text, "
+                       "archive boolean, document jsonb) ON COMMIT DROP")
+        # Read a few times and dropped at commit: not worth compressing.
+        cursor.execute("ALTER TABLE incoming ALTER COLUMN document SET STORAGE EXTERNAL")
+        cursor.copy_expert("COPY incoming FROM STDIN", buffer)
+        cursor.execute(_UPSERT_MODULES, {"commit": commit})
+        cursor.execute(_DELETE_REMOVED_SECTIONS)
+        cursor.execute(_UPSERT_SECTIONS)
+        cursor.execute(_INSERT_REVISIONS, {"commit": commit})
+        cursor.execute(_INSERT_WRITEBACKS, {"commit": commit})
+        cursor.execute("DROP TABLE incoming")
     gone = [c.module_id for c in plan.of("archived")]
     if gone:
         cursor.execute("UPDATE modules SET archived_at = now() WHERE module_id = ANY(%s) AND archived_at IS NULL",
@@ -196,28 +195,55 @@ def apply_plan(conn: Connection, plan: DeployPlan, documents: dict[str, dict[str
     log.info("deploy wrote %d module(s), archived %d", len(writes), len(gone))
 
 
-def _adapt_module(row: dict[str, Any]) -> list[Any]:
-    return [Json(row[c]) if c in JSON_MODULE_COLUMNS else row[c] for c in MODULE_COLUMNS]
+def _copy_escaped(value: str) -> str:
+    """`value` as a field of COPY's text format (str.replace runs in C; str.translate would not)."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _write_sections(cursor: Any, writes: Sequence[Any], documents: dict[str, dict[str, Any]]) -> None:
-    """Upsert sections by section_id (rows that did not change are left alone), delete the removed ones."""
-    rows, keys = [], []
-    for change in writes:
-        for section in section_rows(documents[change.module_id]):
-            rows.append((change.module_id, section["section_id"],
-                         *(Json(section[c]) if c == "content" else section[c] for c in SECTION_COLUMNS)))
-            keys.append(f"{change.module_id}/{section['section_id']}")
-    cursor.execute("DELETE FROM module_sections WHERE module_id = ANY(%s) AND NOT (module_id || '/' || section_id) "
-                   "= ANY(%s)", ([c.module_id for c in writes], keys))
-    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in SECTION_COLUMNS)
-    current = ", ".join(f"module_sections.{c}" for c in SECTION_COLUMNS)
-    incoming = ", ".join(f"EXCLUDED.{c}" for c in SECTION_COLUMNS)
-    execute_values(cursor, f"""
-        INSERT INTO module_sections (module_id, section_id, {', '.join(SECTION_COLUMNS)}) VALUES %s
-        ON CONFLICT (module_id, section_id) DO UPDATE SET {assignments}, updated_at = now()
-        WHERE ({current}) IS DISTINCT FROM ({incoming})
-    """, rows, page_size=2000)
+def _extract(source: str, column: str) -> str:
+    """SQL taking `column` out of the JSON object `source`, as the column's type."""
+    if column in JSON_MODULE_COLUMNS or column == "content":
+        return f"{source} -> '{column}'"
+    if column in _INTEGER_COLUMNS:
+        return f"({source} ->> '{column}')::int"
+    return f"{source} ->> '{column}'"
+
+
+_INTEGER_COLUMNS = frozenset({"estimated_minutes", "section_number", "duration_seconds"})
+_MODULE_WRITE_COLUMNS = ("revision", "content_hash", *MODULE_COLUMNS, "source_commit", "deployed_at", "archived_at")
+_UPSERT_MODULES = f"""
+    INSERT INTO modules (module_id, {', '.join(_MODULE_WRITE_COLUMNS)})
+    SELECT module_id, revision, content_hash, {', '.join(_extract('document', c) for c in MODULE_COLUMNS)},
+           %(commit)s, now(), CASE WHEN archive THEN now() END
+    FROM incoming
+    ON CONFLICT (module_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in _MODULE_WRITE_COLUMNS)}
+"""
+_DELETE_REMOVED_SECTIONS = """
+    DELETE FROM module_sections s USING incoming i
+    WHERE s.module_id = i.module_id
+      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(i.document -> 'sections') e
+                      WHERE e ->> 'section_id' = s.section_id)
+"""
+_UPSERT_SECTIONS = f"""
+    INSERT INTO module_sections (module_id, section_id, {', '.join(SECTION_COLUMNS)})
+    SELECT i.module_id, e ->> 'section_id', {', '.join(_extract('e', c) for c in SECTION_COLUMNS)}
+    FROM incoming i CROSS JOIN LATERAL jsonb_array_elements(i.document -> 'sections') e
+    ON CONFLICT (module_id, section_id) DO UPDATE SET
+        {', '.join(f'{c} = EXCLUDED.{c}' for c in SECTION_COLUMNS)}, updated_at = now()
+    WHERE ({', '.join(f'module_sections.{c}' for c in SECTION_COLUMNS)})
+          IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in SECTION_COLUMNS)})
+"""
+_INSERT_REVISIONS = f"""
+    INSERT INTO module_revisions (module_id, revision, content_hash, document, row_fingerprint, source_commit)
+    SELECT i.module_id, i.revision, i.content_hash, i.document, f.fingerprint, %(commit)s
+    FROM incoming i
+    JOIN ({_FINGERPRINT.format(section_filter="WHERE module_id IN (SELECT module_id FROM incoming)")}
+          WHERE m.module_id IN (SELECT module_id FROM incoming)) f ON f.module_id = i.module_id
+"""
+_INSERT_WRITEBACKS = """
+    INSERT INTO notion_writeback (module_id, revision, notion_page_id, source_commit, deployed_at)
+    SELECT module_id, revision, document ->> 'notion_page_id', %(commit)s, now() FROM incoming
+"""
 
 
 def _git_head(folder: Path) -> str | None:

@@ -28,6 +28,77 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
+# --- database and deploy ---
+
+
+def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.database import connect, describe, upgrade
+
+    engine = connect(settings)
+    revision = upgrade(engine)
+    print(f"database {describe(engine)} is at migration {revision}")
+    return 0
+
+
+def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.deploy import deploy
+    from pipeline.errors import ValidationFailed
+
+    try:
+        result = deploy(args.paths, settings, dry_run=args.dry_run, allow_mass_archive=args.allow_mass_archive,
+                        force=args.force)
+    except ValidationFailed as exc:
+        for problem in exc.problems:
+            print(str(problem))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(result.render_text())
+    return 1 if result.refused_modules else 0
+
+
+def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.database import connect
+    from pipeline.status import module_statuses, render_statuses
+
+    print(render_statuses(module_statuses(connect(settings), args.module_id)))
+    return 0
+
+
+def _cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.rollback import restore_module_file
+
+    print(restore_module_file(args.module_id, args.to, settings).render())
+    return 0
+
+
+def _add_database_commands(sub: argparse._SubParsersAction) -> None:
+    db = sub.add_parser("db", help="manage the runtime database schema")
+    db.add_argument("action", choices=("upgrade",), help="upgrade: apply the Alembic migrations")
+    db.set_defaults(handler=_cmd_db)
+
+    deploy = sub.add_parser("deploy", help="make module files live in PostgreSQL, in one transaction")
+    deploy.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                        help="files or folders (default: data/modules; only a whole folder archives missing modules)")
+    deploy.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    deploy.add_argument("--allow-mass-archive", action="store_true",
+                        help="allow archiving more than half of the live modules at once")
+    deploy.add_argument("--force", action="store_true",
+                        help="overwrite modules whose rows were edited outside the pipeline")
+    deploy.set_defaults(handler=_cmd_deploy)
+
+    status = sub.add_parser("status", help="show what is live: revision, hash, commit, time, sections")
+    status.add_argument("module_id", nargs="?", help="one module (default: all)")
+    status.set_defaults(handler=_cmd_status)
+
+    rollback = sub.add_parser("rollback", help="restore a module file as it was at a Git ref (then deploy it)")
+    rollback.add_argument("module_id")
+    rollback.add_argument("--to", required=True, metavar="GIT_REF", help="commit, tag or branch to restore from")
+    rollback.set_defaults(handler=_cmd_rollback)
+
+
+# --- end database and deploy ---
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -39,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "github", "json"), default="text",
                           help="text (path:line: /pointer: message), github (PR annotations) or json")
     validate.set_defaults(handler=_cmd_validate)
+    _add_database_commands(sub)
     return parser
 
 

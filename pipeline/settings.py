@@ -23,6 +23,8 @@ _ENV_NAMES = {
     "database_url": "DATABASE_URL",
     "modules_dir": "MODULES_DIR",
     "assets_dir": "ASSETS_DIR",
+    "pgdata_dir": "PIPELINE_PGDATA",
+    "source_commit": "GITHUB_SHA",
 }
 
 
@@ -40,6 +42,8 @@ class Settings:
     database_url: str | None = field(default=None, repr=False)
     modules_dir: Path = Path("data/modules")
     assets_dir: Path | None = None
+    pgdata_dir: Path = Path(".pipeline/pgdata")  # the embedded PostgreSQL, used when DATABASE_URL is unset
+    source_commit: str | None = None  # the commit being deployed (Actions sets GITHUB_SHA)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -49,7 +53,7 @@ class Settings:
         for name, variable in _ENV_NAMES.items():
             raw = env.get(variable, "").strip()
             if raw:
-                values[name] = Path(raw) if name in ("modules_dir", "assets_dir") else raw
+                values[name] = Path(raw) if name in ("modules_dir", "assets_dir", "pgdata_dir") else raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:

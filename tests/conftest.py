@@ -18,3 +18,64 @@ def module_tree(tmp_path: Path) -> Path:
 
     shutil.copytree(REPO_ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns("backups"))
     return tmp_path / "data" / "modules"
+
+
+# --- database ---
+# A real PostgreSQL for every database test: DATABASE_URL when set, else one embedded server (pgserver) per
+# session. Each xdist worker gets its own database; each test gets an empty `public` schema.
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory):
+    """psycopg2 URL of a database this test session (worker) owns."""
+    import os
+
+    from sqlalchemy import create_engine, text
+
+    from pipeline.database import normalize_url
+
+    server = None
+    if os.environ.get("DATABASE_URL"):
+        admin_url = normalize_url(os.environ["DATABASE_URL"])
+    else:
+        import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+        admin_url = normalize_url(server.get_uri())
+    name = f"pipeline_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    from sqlalchemy.engine import make_url
+
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+    if server is not None:
+        server.cleanup()
+
+
+@pytest.fixture
+def empty_database(database_url: str):
+    """An Engine on the session database with an empty `public` schema (no tables, no migrations)."""
+    from sqlalchemy import text
+
+    from pipeline.database import engine_for
+
+    engine = engine_for(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def migrated_engine(empty_database):
+    """An Engine on a freshly migrated, empty runtime schema."""
+    from pipeline.database import upgrade
+
+    upgrade(empty_database)
+    return empty_database

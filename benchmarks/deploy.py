@@ -1,0 +1,144 @@
+"""Benchmark: deploy 2,000 modules of 12 sections into a real (embedded) PostgreSQL.
+
+Measures the first full deploy, a no-op redeploy and a one-module change, and the same first deploy done the
+spec's way (ORM, row by row, session.add + commit per module) as the baseline. Targets: no-op under 1 s, full
+deploy at least 10x faster than the baseline.
+
+    python benchmarks/deploy.py [--modules N] [--sections S] [--runs R] [--baseline-runs B]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+import pgserver  # noqa: E402
+from sqlalchemy import Engine, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from pipeline.database import engine_for, upgrade  # noqa: E402
+from pipeline.deploy import deploy  # noqa: E402
+from pipeline.models import Module, ModuleSection  # noqa: E402
+from pipeline.module import content_hash, write_module  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
+from pipeline.validate import validate_paths  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("validate_benchmark", REPO_ROOT / "benchmarks" / "validate.py")
+_validate_benchmark = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_validate_benchmark)
+generated_module = _validate_benchmark.generated_module  # the same 2,000 x 12 corpus validate is timed on
+
+
+def reset(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+
+
+def timed(action) -> float:  # noqa: ANN001
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def deploy_the_spec_way(engine: Engine, modules: Path) -> None:
+    """The spec's deploy_modules_to_db.py: per module, query, set fields, add, commit; then sections one by one."""
+    with Session(engine) as session:
+        for json_file in sorted(modules.glob("*.json")):
+            data = json.loads(json_file.read_text(encoding="utf-8"))
+            module = session.scalars(select(Module).filter_by(module_id=data["module_id"])).first()
+            if module is None:
+                module = Module(module_id=data["module_id"], revision=1)
+            module.content_hash = content_hash(data)
+            for column in ("title", "description", "category", "estimated_minutes", "created_by_id", "owner_id",
+                           "university_id", "cohort", "status", "prerequisites", "tags", "target_audience",
+                           "notion_page_id", "content_source", "authoring_method", "learning_objectives"):
+                setattr(module, column, data.get(column))
+            session.add(module)
+            session.commit()
+            session.query(ModuleSection).filter_by(module_id=module.module_id).delete()
+            for section in data["sections"]:
+                session.add(ModuleSection(module_id=module.module_id, section_id=section["section_id"],
+                                          section_number=section["section_number"],
+                                          section_type=section["section_type"], title=section["title"],
+                                          content=section["content"], media_url=section.get("media_url"),
+                                          duration_seconds=section.get("duration_seconds")))
+            session.commit()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--modules", type=int, default=2000)
+    parser.add_argument("--sections", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline-runs", type=int, default=3)
+    args = parser.parse_args()
+    figures: dict[str, list[float]] = {k: [] for k in ("validate", "full", "noop", "one", "baseline")}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        data = root / "data"
+        shutil.copytree(REPO_ROOT / "data" / "assets", data / "assets")
+        modules = data / "modules"
+        for index in range(args.modules):
+            write_module(modules / f"bench-module-{index:05d}.json", generated_module(index, args.sections))
+        server = pgserver.get_server(root / "pgdata", cleanup_mode="stop")
+        url = server.get_uri()
+        engine = engine_for(url)
+        settings = Settings(database_url=url, modules_dir=modules, source_commit="bench")
+        validate_paths([modules], settings)  # warm-up: compiles the schema and the Markdown parser
+        changed = modules / "bench-module-00042.json"
+        original = changed.read_text(encoding="utf-8")
+        for _ in range(args.runs):
+            reset(engine)
+            changed.write_text(original, encoding="utf-8")
+            figures["validate"].append(timed(lambda: validate_paths([modules], settings)))
+            figures["full"].append(timed(lambda: deploy(None, settings, engine=engine)))
+            figures["noop"].append(timed(lambda: deploy(None, settings, engine=engine)))
+            edited = json.loads(original)
+            edited["sections"][3]["title"] = f"Edited at {time.time()}"
+            write_module(changed, edited)
+            result = None
+
+            def one_change() -> None:
+                nonlocal result
+                result = deploy(None, settings, engine=engine)
+
+            figures["one"].append(timed(one_change))
+            assert result is not None and result.plan.summary() == f"0 added, 1 updated, {args.modules - 1} " \
+                "unchanged, 0 archived", result.plan.summary()
+        changed.write_text(original, encoding="utf-8")
+        for _ in range(args.baseline_runs):
+            reset(engine)
+            figures["baseline"].append(timed(lambda: deploy_the_spec_way(engine, modules)))
+        engine.dispose()
+        server.cleanup()
+    med = {k: statistics.median(v) for k, v in figures.items()}
+    db_full = med["full"] - med["validate"]
+    db_noop = med["noop"] - med["validate"]
+    print(f"deploy: {args.modules} modules x {args.sections} sections, medians of {args.runs} runs "
+          f"(baseline: {args.baseline_runs})")
+    print(f"  validation alone (inside every deploy)  {med['validate']:6.2f} s")
+    print(f"  first full deploy                       {med['full']:6.2f} s  (database part ~{db_full:.2f} s)")
+    print(f"  no-op redeploy                          {med['noop']:6.2f} s  (database part ~{db_noop:.2f} s)")
+    print(f"  one-module change                       {med['one']:6.2f} s")
+    print(f"  baseline: ORM row by row, commit/module {med['baseline']:6.2f} s")
+    print(f"  full deploy vs baseline: {med['baseline'] / med['full']:.1f}x faster end to end (with validation), "
+          f"{med['baseline'] / db_full:.1f}x on the database part; target >= 10x")
+    print(f"  no-op redeploy target < 1 s: {'met' if med['noop'] < 1 else 'NOT met'} end to end; "
+          f"database part {db_noop:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The `notion_writeback` outbox: deploy writes one row per deployed revision; the writeback stage drains it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, text
+
+ERROR_LIMIT = 2000  # characters of last_error kept: enough to diagnose, never a whole HTTP body
+
+
+@dataclass(frozen=True)
+class WritebackTask:
+    """One module revision Notion must be told about (Status = Live, PR link, Last Updated)."""
+
+    id: int
+    module_id: str
+    revision: int
+    notion_page_id: str | None
+    source_commit: str | None
+    deployed_at: datetime
+    attempts: int
+
+
+def pending_writebacks(engine: Engine, limit: int = 100) -> list[WritebackTask]:
+    """The oldest pending tasks first (at most `limit`)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT id, module_id, revision, notion_page_id, source_commit, deployed_at, attempts "
+            "FROM notion_writeback WHERE state = 'pending' ORDER BY id LIMIT :limit"), {"limit": limit}).all()
+    return [WritebackTask(*row) for row in rows]
+
+
+def mark_writeback_done(engine: Engine, task_id: int) -> None:
+    """Record that Notion now shows the task's revision as live."""
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE notion_writeback SET state = 'done', done_at = now() WHERE id = :id"),
+                     {"id": task_id})
+
+
+def record_writeback_failure(engine: Engine, task_id: int, error: str) -> None:
+    """Count a failed attempt and keep its (already redacted) error; the task stays pending."""
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE notion_writeback SET attempts = attempts + 1, last_error = :error WHERE id = :id"),
+                     {"id": task_id, "error": error[:ERROR_LIMIT]})

@@ -1,0 +1,64 @@
+"""Roll a module back: restore its file as it was at a Git ref; deploying it then records a new revision."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+from pipeline.module import ModuleLoadError, parse_module, write_atomically
+from pipeline.settings import Settings
+
+
+@dataclass(frozen=True)
+class RestoredFile:
+    """What restore_module_file did."""
+
+    module_id: str
+    ref: str
+    commit: str  # the ref resolved
+    path: Path
+    changed: bool  # False when the working tree already held that content
+    revision_in_file: int | None
+
+    def render(self) -> str:
+        if not self.changed:
+            return f"{self.path}: already as at {self.ref} ({self.commit[:12]}); nothing to restore"
+        return (f"restored {self.path} from {self.ref} ({self.commit[:12]}); review it, commit it and deploy "
+                "(deploy records a new revision with this content)")
+
+
+def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, timeout=30, check=False)
+    except OSError as exc:
+        raise ConfigError(f"cannot run git: {exc.strerror}; install Git to roll back") from None
+
+
+def restore_module_file(module_id: str, ref: str, settings: Settings) -> RestoredFile:
+    """Write data/modules/<module_id>.json as it was at `ref` (atomically) into the working tree."""
+    folder = settings.modules_dir.resolve()
+    path = folder / f"{module_id}.json"
+    top = _git(folder, "rev-parse", "--show-toplevel")
+    if top.returncode:
+        raise ConfigError(f"{settings.modules_dir} is not inside a Git work tree; rollback restores files from Git")
+    root = Path(top.stdout.decode().strip())
+    relative = path.relative_to(root).as_posix()
+    resolved = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if ref.startswith("-") or resolved.returncode:
+        raise ConfigError(f"{ref!r} is not a commit, branch or tag in {root}; see `git log --oneline -- {relative}`")
+    commit = resolved.stdout.decode().strip()
+    shown = _git(root, "show", f"{commit}:{relative}")
+    if shown.returncode:
+        raise ConfigError(f"{relative} does not exist at {ref} ({commit[:12]}); "
+                          f"`git log --oneline -- {relative}` lists the commits that have it")
+    try:
+        document = parse_module(shown.stdout, path)
+    except ModuleLoadError as exc:
+        raise ConfigError(f"{relative} at {ref} is not a readable module: {exc.problem.message}") from None
+    if document.module_id != module_id:
+        raise ConfigError(f"{relative} at {ref} holds module {document.module_id!r}, not {module_id!r}")
+    changed = write_atomically(path, shown.stdout)
+    revision = document.data.get("metadata", {}).get("revision")
+    return RestoredFile(module_id, ref, commit, path, changed, revision if isinstance(revision, int) else None)

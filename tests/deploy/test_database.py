@@ -1,0 +1,110 @@
+"""The runtime schema: migrations on an empty database, models equal to migrations, connection handling."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from pipeline.cli import main
+from pipeline.database import DatabaseError, connect, engine_for, normalize_url, upgrade
+from pipeline.errors import ConfigError
+from pipeline.models import Base
+from pipeline.settings import Settings
+from tests.deploy.conftest import TABLES, execute
+
+
+def test_upgrade_on_an_empty_database_creates_every_table(empty_database: Engine) -> None:
+    revision = upgrade(empty_database)
+
+    assert revision == "0001"
+    assert set(TABLES) <= set(inspect(empty_database).get_table_names())
+
+
+def test_upgrade_twice_is_a_no_op(migrated_engine: Engine) -> None:
+    assert upgrade(migrated_engine) == "0001"
+
+
+def test_models_match_the_migrations(migrated_engine: Engine) -> None:
+    with migrated_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+
+    assert diff == []
+
+
+def test_analytics_events_are_append_only(migrated_engine: Engine, settings: Settings) -> None:
+    from pipeline.deploy import deploy
+
+    deploy(None, settings)
+    execute(migrated_engine, "INSERT INTO module_analytics_events (module_id, event_type) "
+                             "VALUES ('lab-safety-101', 'section_viewed')")
+
+    with pytest.raises(DBAPIError, match="append-only"):
+        execute(migrated_engine, "UPDATE module_analytics_events SET event_type = 'x'")
+    with pytest.raises(DBAPIError, match="append-only"):
+        execute(migrated_engine, "DELETE FROM module_analytics_events")
+
+
+@pytest.mark.parametrize("url", ["postgres://u:p@h/db?sslmode=require", "postgresql://u:p@h/db?sslmode=require"])
+def test_postgres_urls_use_psycopg2_and_keep_sslmode(url: str) -> None:
+    assert normalize_url(url) == "postgresql+psycopg2://u:p@h/db?sslmode=require"
+
+
+def test_neon_pooler_host_gets_no_client_pool_and_pre_ping() -> None:
+    pooled = engine_for("postgresql://u:p@ep-cool-1-pooler.us-east-2.aws.neon.tech/db?sslmode=require")
+    direct = engine_for("postgresql://u:p@ep-cool-1.us-east-2.aws.neon.tech/db?sslmode=require")
+
+    assert isinstance(pooled.pool, NullPool)
+    assert not isinstance(direct.pool, NullPool)
+    assert direct.pool._pre_ping
+    assert direct.url.query["sslmode"] == "require"
+
+
+def test_a_non_postgres_url_is_refused_with_its_password_masked() -> None:
+    with pytest.raises(ConfigError) as caught:
+        normalize_url("mysql://admin:hunter2secret@db.example.org/app")
+
+    assert "hunter2secret" not in str(caught.value)
+    assert "admin:***@" in str(caught.value)
+
+
+def test_a_bad_database_url_error_masks_the_password(database_url: str, capsys, monkeypatch) -> None:
+    bad = make_url(database_url).set(password="hunter2secret", database="no_such_db")
+    monkeypatch.setenv("DATABASE_URL", bad.render_as_string(hide_password=False))
+
+    status = main(["status"])
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "no_such_db" in err and "does not exist" in err
+    assert "hunter2secret" not in err and ":***@" in err
+
+
+def test_a_refused_connection_is_retried_then_reported_masked() -> None:
+    settings = Settings(database_url="postgresql://app:hunter2secret@127.0.0.1:9/db")
+
+    with pytest.raises(DatabaseError) as caught:
+        connect(settings, delays=(0.01, 0.01))
+
+    assert "hunter2secret" not in str(caught.value)
+    assert "app:***@127.0.0.1:9/db" in str(caught.value)
+
+
+def test_without_database_url_an_embedded_postgresql_starts_in_pgdata_dir(tmp_path) -> None:
+    import pgserver
+
+    pgdata = tmp_path / "pgdata"
+    try:
+        engine = connect(Settings(pgdata_dir=pgdata))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+        engine.dispose()
+        assert (pgdata / "PG_VERSION").exists()
+    finally:
+        server = pgserver.get_server(pgdata.resolve())  # the instance connect() started (pgserver caches it)
+        server.cleanup_mode = "stop"
+        server.cleanup()

@@ -185,7 +185,8 @@ class _Converter:
         if body:
             # A nested list may follow the item's text directly; anything else needs a blank line, or it would
             # continue the item's paragraph.
-            separator = "\n" if text and children[0].get("type") in LIST_TYPES else "\n\n"
+            # An item with no text must not start with a blank line either, or its content would fall out of it.
+            separator = "\n" if not text or children[0].get("type") in LIST_TYPES else "\n\n"
             item += separator + _indent(body, width, width)
         return item
 

@@ -63,6 +63,11 @@ def test_lists_nest_to_any_depth() -> None:
     assert "<pre>" not in html  # no accidental indented code block
 
 
+def test_list_item_without_text_keeps_its_children_inside() -> None:
+    html = rendered(markdown_of(rich("bulleted_list_item", children=[rich("paragraph", "inside")])))
+    assert html == "<ul>\n<li>inside</li>\n</ul>\n"
+
+
 def test_numbered_items_count_up_and_restart_after_other_blocks() -> None:
     markdown = markdown_of(
         rich("numbered_list_item", "a"),

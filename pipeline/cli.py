@@ -28,6 +28,27 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
+# --- notion: export, notion check ---
+def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.export import export_pages
+
+    report = export_pages(settings, page_id=args.page, all_pages=args.all)
+    for page in report.pages:
+        print(page)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.notion.check import check_module_library
+
+    report = check_module_library(settings)
+    for issue in report.issues:
+        print(issue)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -39,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "github", "json"), default="text",
                           help="text (path:line: /pointer: message), github (PR annotations) or json")
     validate.set_defaults(handler=_cmd_validate)
+
+    export = sub.add_parser("export", help="export Notion pages with Status = Ready into data/modules")
+    export.add_argument("--page", metavar="PAGE_ID", help="export this one page (whatever its Status)")
+    export.add_argument("--all", action="store_true", help="re-read every Ready page, even those not edited since")
+    export.set_defaults(handler=_cmd_export)
+    notion = sub.add_parser("notion", help="Notion helpers")
+    notion_sub = notion.add_subparsers(dest="notion_command", required=True, metavar="SUBCOMMAND")
+    notion_check = notion_sub.add_parser("check", help="report Module Library properties that are missing or mistyped")
+    notion_check.set_defaults(handler=_cmd_notion_check)
     return parser
 
 

@@ -10,8 +10,11 @@ BlockSpec = dict[str, Any]
 
 
 def _text_block(block_type: str, text: str, children: list[BlockSpec] | None = None, **extra: Any) -> BlockSpec:
-    return {"type": block_type, "payload": {"rich_text": rich_text(text), "color": "default", **extra},
-            "children": children or []}
+    return {
+        "type": block_type,
+        "payload": {"rich_text": rich_text(text), "color": "default", **extra},
+        "children": children or [],
+    }
 
 
 def paragraph(text: str, children: list[BlockSpec] | None = None) -> BlockSpec:
@@ -43,8 +46,11 @@ def to_do(text: str, checked: bool = False) -> BlockSpec:
 
 
 def code(text: str, language: str = "plain text") -> BlockSpec:
-    return {"type": "code", "payload": {"caption": [], "rich_text": rich_text(text), "language": language},
-            "children": []}
+    return {
+        "type": "code",
+        "payload": {"caption": [], "rich_text": rich_text(text), "language": language},
+        "children": [],
+    }
 
 
 def divider() -> BlockSpec:
@@ -57,8 +63,12 @@ def image_external(url: str) -> BlockSpec:
 
 def hosted_file(block_type: str, content: bytes, name: str, content_type: str) -> BlockSpec:
     """An image/video/file block whose file Notion hosts (the fake serves it from an expiring signed URL)."""
-    return {"type": block_type, "payload": {"caption": [], "type": "file", "file": {}}, "children": [],
-            "file": {"content": content, "name": name, "content_type": content_type}}
+    return {
+        "type": block_type,
+        "payload": {"caption": [], "type": "file", "file": {}},
+        "children": [],
+        "file": {"content": content, "name": name, "content_type": content_type},
+    }
 
 
 def synced_original(children: list[BlockSpec], key: str) -> BlockSpec:
@@ -67,8 +77,12 @@ def synced_original(children: list[BlockSpec], key: str) -> BlockSpec:
 
 
 def synced_reference(key: str) -> BlockSpec:
-    return {"type": "synced_block", "payload": {"synced_from": {"type": "block_id", "block_id": None}}, "children": [],
-            "refers_to": key}
+    return {
+        "type": "synced_block",
+        "payload": {"synced_from": {"type": "block_id", "block_id": None}},
+        "children": [],
+        "refers_to": key,
+    }
 
 
 def unsupported(block_type: str = "ai_block") -> BlockSpec:

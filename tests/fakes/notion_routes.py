@@ -22,22 +22,31 @@ def _uuid(value: str, what: str) -> str:
     try:
         return obj.dashed(value)
     except ValueError:
-        raise _error(400, "validation_error",
-                     f"path failed validation: path.{what} should be a valid uuid, instead was `\"{value}\"`.") from None
+        raise _error(
+            400,
+            "validation_error",
+            f'path failed validation: path.{what} should be a valid uuid, instead was `"{value}"`.',
+        ) from None
 
 
 def _find(table: dict[str, dict], object_id: str, what: str) -> dict:
     found = table.get(_uuid(object_id, f"{what}_id"))
     if found is None:
-        raise _error(404, "object_not_found", f"Could not find {what} with ID: {obj.dashed(object_id)}. "
-                     "Make sure the relevant pages and databases are shared with your integration.")
+        raise _error(
+            404,
+            "object_not_found",
+            f"Could not find {what} with ID: {obj.dashed(object_id)}. "
+            "Make sure the relevant pages and databases are shared with your integration.",
+        )
     return found
 
 
 def _page_size(value: Any) -> int:
     size = int(value) if value is not None else 100
     if not 1 <= size <= 100:
-        raise _error(400, "validation_error", f"body failed validation: body.page_size should be ≤ `100`, instead was `{size}`.")
+        raise _error(
+            400, "validation_error", f"body failed validation: body.page_size should be ≤ `100`, instead was `{size}`."
+        )
     return size
 
 
@@ -49,8 +58,8 @@ def _paginate(items: list[dict], cursor: str | None, size: int) -> tuple[list[di
         if cursor not in ids:
             raise _error(400, "validation_error", "The start_cursor provided is invalid: " + cursor)
         start = ids.index(cursor)
-    chunk = items[start:start + size]
-    rest = items[start + size:]
+    chunk = items[start : start + size]
+    rest = items[start + size :]
     return chunk, rest[0]["id"] if rest else None
 
 
@@ -86,7 +95,11 @@ def _page_view(fake: NotionFake, page: dict) -> dict:
     view = {**page, "properties": dict(page["properties"])}
     for name, prop in page["properties"].items():
         if prop["type"] == "relation" and len(prop["relation"]) > fake.relation_page_limit:
-            view["properties"][name] = {**prop, "relation": prop["relation"][:fake.relation_page_limit], "has_more": True}
+            view["properties"][name] = {
+                **prop,
+                "relation": prop["relation"][: fake.relation_page_limit],
+                "has_more": True,
+            }
     return view
 
 
@@ -96,8 +109,10 @@ def _query(fake: NotionFake, ds: dict, body: dict) -> dict:
         pages = [p for p in pages if _matches(p, body["filter"], ds)]
     for sort in reversed(body.get("sorts") or []):
         key = sort.get("timestamp") or sort.get("property")
-        pages.sort(key=lambda p, k=key: str(p.get(k) or fake_property_sort_key(p, k)),
-                   reverse=sort.get("direction") == "descending")
+        pages.sort(
+            key=lambda p, k=key: str(p.get(k) or fake_property_sort_key(p, k)),
+            reverse=sort.get("direction") == "descending",
+        )
     chunk, cursor = _paginate(pages, body.get("start_cursor"), _page_size(body.get("page_size")))
     return obj.list_envelope([_page_view(fake, p) for p in chunk], cursor, "page_or_data_source")
 
@@ -118,8 +133,13 @@ def _matches(page: dict, condition: dict, ds: dict) -> bool:
         value = _parse_time(page[stamp])
         test = condition[stamp]
         op, operand = next(iter(test.items()))
-        ops = {"on_or_after": value.__ge__, "after": value.__gt__, "before": value.__lt__,
-               "on_or_before": value.__le__, "equals": value.__eq__}
+        ops = {
+            "on_or_after": value.__ge__,
+            "after": value.__gt__,
+            "before": value.__lt__,
+            "on_or_before": value.__le__,
+            "equals": value.__eq__,
+        }
         if op not in ops:
             raise _error(400, "validation_error", f"body failed validation: unsupported timestamp filter `{op}`.")
         return ops[op](_parse_time(operand))
@@ -130,7 +150,9 @@ def _matches(page: dict, condition: dict, ds: dict) -> bool:
     kind = ds["properties"][name]["type"]
     test = condition.get(kind)
     if test is None:
-        raise _error(400, "validation_error", f"body failed validation: filter for property `{name}` must use `{kind}`.")
+        raise _error(
+            400, "validation_error", f"body failed validation: filter for property `{name}` must use `{kind}`."
+        )
     current = prop[kind]
     if kind in ("status", "select"):
         current_name = current and current["name"]
@@ -159,27 +181,48 @@ def _update_page(fake: NotionFake, page: dict, body: dict) -> dict:
             raise _error(400, "validation_error", f"{name} is not a property that exists.")
         kind = schema["type"]
         if kind not in value:
-            raise _error(400, "validation_error",
-                         f"body failed validation: body.properties.{name}.{kind} should be defined, instead was `undefined`.")
+            raise _error(
+                400,
+                "validation_error",
+                f"body failed validation: body.properties.{name}.{kind} should be defined, instead was `undefined`.",
+            )
         new = value[kind]
         if kind in ("status", "select"):
             options = {o["name"]: o for o in schema[kind]["options"]}
             if new is not None and new.get("name") not in options:
-                raise _error(400, "validation_error",
-                             f"Invalid status option. Status option \"{new.get('name')}\" does not exist." if kind == "status"
-                             else f"Invalid select option \"{new.get('name')}\".")
+                raise _error(
+                    400,
+                    "validation_error",
+                    f'Invalid status option. Status option "{new.get("name")}" does not exist.'
+                    if kind == "status"
+                    else f'Invalid select option "{new.get("name")}".',
+                )
             stored = None if new is None else {k: options[new["name"]][k] for k in ("id", "name", "color")}
             page["properties"][name] = {"id": schema["id"], "type": kind, kind: stored}
         elif kind == "url":
             if new is not None and (not isinstance(new, str) or len(new) > 2000):
-                raise _error(400, "validation_error", f"body failed validation: body.properties.{name}.url should be a "
-                             "string of at most 2000 characters or `null`.")
+                raise _error(
+                    400,
+                    "validation_error",
+                    f"body failed validation: body.properties.{name}.url should be a "
+                    "string of at most 2000 characters or `null`.",
+                )
             page["properties"][name] = {"id": schema["id"], "type": kind, kind: new}
         elif kind == "date":
-            if new is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?", str(new.get("start"))):
-                raise _error(400, "validation_error", f"body failed validation: body.properties.{name}.date.start should be "
-                             f"an ISO 8601 date, instead was `{new.get('start')}`.")
-            stored = None if new is None else {"start": new["start"], "end": new.get("end"), "time_zone": new.get("time_zone")}
+            if new is not None and not re.fullmatch(
+                r"\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?", str(new.get("start"))
+            ):
+                raise _error(
+                    400,
+                    "validation_error",
+                    f"body failed validation: body.properties.{name}.date.start should be "
+                    f"an ISO 8601 date, instead was `{new.get('start')}`.",
+                )
+            stored = (
+                None
+                if new is None
+                else {"start": new["start"], "end": new.get("end"), "time_zone": new.get("time_zone")}
+            )
             page["properties"][name] = {"id": schema["id"], "type": kind, kind: stored}
         elif kind in ("rich_text", "title"):
             text = "".join((run.get("text") or {}).get("content", "") for run in new)
@@ -202,21 +245,28 @@ def _property_items(fake: NotionFake, page: dict, prop_id: str, query: dict[str,
     if kind != "relation":
         item = {"object": "property_item", "id": prop["id"], "type": kind, kind: prop[kind]}
         return item
-    items = [{"object": "property_item", "type": "relation", "id": prop["id"], "relation": ref, **{"_id": ref["id"]}}
-             for ref in prop["relation"]]
+    items = [
+        {"object": "property_item", "type": "relation", "id": prop["id"], "relation": ref, **{"_id": ref["id"]}}
+        for ref in prop["relation"]
+    ]
     for item in items:
         item["id"] = item.pop("_id")  # cursor by the referenced id, then restore the property id below
     chunk, cursor = _paginate(items, query.get("start_cursor"), _page_size(query.get("page_size", 25)))
     chunk = [{**item, "id": prop["id"]} for item in chunk]
-    return obj.list_envelope(chunk, cursor, "property_item",
-                             {"id": prop["id"], "next_url": None, "type": "relation", "relation": {}})
+    return obj.list_envelope(
+        chunk, cursor, "property_item", {"id": prop["id"], "next_url": None, "type": "relation", "relation": {}}
+    )
 
 
 def _children(fake: NotionFake, block_id: str, query: dict[str, str]) -> dict:
     parent_id = _uuid(block_id, "block_id")
     if parent_id not in fake.children:
-        raise _error(404, "object_not_found", f"Could not find block with ID: {parent_id}. "
-                     "Make sure the relevant pages and databases are shared with your integration.")
+        raise _error(
+            404,
+            "object_not_found",
+            f"Could not find block with ID: {parent_id}. "
+            "Make sure the relevant pages and databases are shared with your integration.",
+        )
     block = fake.blocks.get(parent_id)
     if block and block["type"] == "synced_block" and block["synced_block"]["synced_from"]:
         parent_id = block["synced_block"]["synced_from"]["block_id"]  # a reference lists its original's children

@@ -85,12 +85,21 @@ class NotionFake:
             self._rate, self._burst = per_second, burst
             self._tokens, self._refilled = float(burst), time.monotonic()
 
-    def inject(self, kind: str, *, count: int = 1, route: str | None = None, status: int = 500,
-               seconds: float = 0.0, after: int = 0) -> None:
+    def inject(
+        self,
+        kind: str,
+        *,
+        count: int = 1,
+        route: str | None = None,
+        status: int = 500,
+        seconds: float = 0.0,
+        after: int = 0,
+    ) -> None:
         """Schedule faults: kind "status" (answer `status`), "drop" (close the connection), "slow" (sleep)."""
         with self._lock:
-            self.faults.append({"kind": kind, "count": count, "route": route, "status": status,
-                                "seconds": seconds, "after": after})
+            self.faults.append(
+                {"kind": kind, "count": count, "route": route, "status": status, "seconds": seconds, "after": after}
+            )
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.clock_offset
@@ -108,7 +117,9 @@ class NotionFake:
     # --- request log ---
 
     def count(self, route: str | None = None, status: int | None = None) -> int:
-        return sum(1 for r in self.log if (route is None or r.route == route) and (status is None or r.status == status))
+        return sum(
+            1 for r in self.log if (route is None or r.route == route) and (status is None or r.status == status)
+        )
 
     def counters(self) -> Counter[str]:
         return Counter(r.route for r in self.log)
@@ -118,16 +129,21 @@ class NotionFake:
 
     # --- builders ---
 
-    def add_module_library(self, title: str = "Module Library",
-                           schema: dict[str, tuple[str, tuple[str, ...]]] | None = None) -> tuple[str, str]:
+    def add_module_library(
+        self, title: str = "Module Library", schema: dict[str, tuple[str, tuple[str, ...]]] | None = None
+    ) -> tuple[str, str]:
         """A database with one data source holding the Module Library schema; returns (database_id, data_source_id)."""
         database_id, data_source_id = obj.new_id(), obj.new_id()
         schema = obj.MODULE_LIBRARY_SCHEMA if schema is None else schema
-        properties = {name: obj.schema_property(name, kind, options, data_source_id, database_id)
-                      for name, (kind, options) in schema.items()}
+        properties = {
+            name: obj.schema_property(name, kind, options, data_source_id, database_id)
+            for name, (kind, options) in schema.items()
+        }
         with self._lock:
             self.data_sources[data_source_id] = obj.data_source_object(data_source_id, database_id, title, properties)
-            self.databases[database_id] = obj.database_object(database_id, title, [{"id": data_source_id, "name": title}])
+            self.databases[database_id] = obj.database_object(
+                database_id, title, [{"id": data_source_id, "name": title}]
+            )
         return database_id, data_source_id
 
     def rename_property(self, data_source_id: str, old: str, new: str) -> None:
@@ -136,14 +152,21 @@ class NotionFake:
             props[new] = props.pop(old)
             props[new]["name"] = new
 
-    def add_page(self, data_source_id: str, properties: dict[str, Any], blocks: list[BlockSpec] = (),
-                 edited: datetime | None = None) -> str:
+    def add_page(
+        self,
+        data_source_id: str,
+        properties: dict[str, Any],
+        blocks: list[BlockSpec] = (),
+        edited: datetime | None = None,
+    ) -> str:
         """A page in the data source with plain property values and a block tree; returns its id."""
         ds = self.data_sources[obj.dashed(data_source_id)]
         page_id = obj.new_id()
         stamp = obj.notion_time(edited or self.now() - timedelta(minutes=10))
-        values = {name: obj.property_value(name, spec["type"], properties.get(name))
-                  for name, spec in ds["properties"].items()}
+        values = {
+            name: obj.property_value(name, spec["type"], properties.get(name))
+            for name, spec in ds["properties"].items()
+        }
         unknown = set(properties) - set(values)
         if unknown:
             raise KeyError(f"no such properties in the data source: {sorted(unknown)}")
@@ -156,8 +179,13 @@ class NotionFake:
 
     def _add_blocks(self, parent_id: str, parent: dict, specs: list[BlockSpec], stamp: str, keys: dict) -> None:
         for spec in specs:
-            block = obj.block_object(spec["type"], json.loads(json.dumps(spec["payload"])), parent=parent,
-                                     edited=stamp, has_children=bool(spec["children"]) or "refers_to" in spec)
+            block = obj.block_object(
+                spec["type"],
+                json.loads(json.dumps(spec["payload"])),
+                parent=parent,
+                edited=stamp,
+                has_children=bool(spec["children"]) or "refers_to" in spec,
+            )
             block_id = block["id"]
             if "key" in spec:
                 keys[spec["key"]] = block_id
@@ -282,12 +310,15 @@ def _handler_for(fake: NotionFake) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fault["seconds"])
             status, headers, body = self._answer(route, parts, raw, fault)
             fake.log.append(LoggedRequest(self.command, parts.path, status, route))
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (a timeout test)
+                self.close_connection = True
 
         def _answer(self, route: str, parts: Any, raw: bytes, fault: dict | None) -> tuple[int, dict, bytes]:
             json_headers = {"Content-Type": "application/json; charset=utf-8"}
@@ -295,8 +326,13 @@ def _handler_for(fake: NotionFake) -> type[BaseHTTPRequestHandler]:
                 return _serve_file(fake, parts)
             try:
                 if fault and fault["kind"] == "status":
-                    code = {500: "internal_server_error", 502: "bad_gateway", 503: "service_unavailable",
-                            429: "rate_limited", 504: "gateway_timeout"}.get(fault["status"], "internal_server_error")
+                    code = {
+                        500: "internal_server_error",
+                        502: "bad_gateway",
+                        503: "service_unavailable",
+                        429: "rate_limited",
+                        504: "gateway_timeout",
+                    }.get(fault["status"], "internal_server_error")
                     if fault["status"] == 502:  # Notion's edge answers 502 with an HTML page, not JSON
                         return 502, {"Content-Type": "text/html"}, b"<html><body>502 Bad Gateway</body></html>"
                     if fault["status"] == 429:
@@ -312,10 +348,16 @@ def _handler_for(fake: NotionFake) -> type[BaseHTTPRequestHandler]:
                 result.setdefault("request_id", obj.new_id()) if isinstance(result, dict) else None
                 return 200, json_headers, json.dumps(result).encode()
             except _RateLimited as limited:
-                body = obj.error_body(429, "rate_limited", "You have been rate limited. Please try again in a few minutes.")
+                body = obj.error_body(
+                    429, "rate_limited", "You have been rate limited. Please try again in a few minutes."
+                )
                 return 429, {**json_headers, "Retry-After": str(limited.seconds)}, json.dumps(body).encode()
             except ApiError as error:
-                return error.status, json_headers, json.dumps(obj.error_body(error.status, error.code, error.message)).encode()
+                return (
+                    error.status,
+                    json_headers,
+                    json.dumps(obj.error_body(error.status, error.code, error.message)).encode(),
+                )
             except json.JSONDecodeError:
                 body = obj.error_body(400, "invalid_json", "Error parsing JSON body.")
                 return 400, json_headers, json.dumps(body).encode()
@@ -358,26 +400,41 @@ def _check_headers(fake: NotionFake, headers: Any) -> None:
         raise ApiError(401, "unauthorized", "API token is invalid.")
     version = headers.get("Notion-Version")
     if version is None:
-        raise ApiError(400, "missing_version",
-                       "Notion-Version header failed validation: Notion-Version header should be defined, "
-                       "instead was `undefined`.")
+        raise ApiError(
+            400,
+            "missing_version",
+            "Notion-Version header failed validation: Notion-Version header should be defined, "
+            "instead was `undefined`.",
+        )
     if version != NOTION_VERSION:
-        raise ApiError(400, "validation_error", f"Notion-Version header failed validation: `{version}` is not supported "
-                       f"by this fake (it speaks {NOTION_VERSION}).")
+        raise ApiError(
+            400,
+            "validation_error",
+            f"Notion-Version header failed validation: `{version}` is not supported "
+            f"by this fake (it speaks {NOTION_VERSION}).",
+        )
 
 
 def _serve_file(fake: NotionFake, parts: Any) -> tuple[int, dict, bytes]:
-    key = parts.path[len("/s3/"):]
+    key = parts.path[len("/s3/") :]
     signature = parse_qs(parts.query).get("X-Amz-Signature", [""])[-1]
     with fake._lock:
         signed = fake.signed.get(signature)
     if signed is None or signed[0] != key or key not in fake.files:
-        return 403, {"Content-Type": "application/xml"}, (
-            b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
-            b"<Message>Access Denied</Message></Error>")
+        return (
+            403,
+            {"Content-Type": "application/xml"},
+            (
+                b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+                b"<Message>Access Denied</Message></Error>"
+            ),
+        )
     if signed[1] <= fake.now():
-        body = obj.S3_EXPIRED.format(expired=signed[1].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                     now=fake.now().strftime("%Y-%m-%dT%H:%M:%SZ"), request_id=obj.new_id()[:16])
+        body = obj.S3_EXPIRED.format(
+            expired=signed[1].strftime("%Y-%m-%dT%H:%M:%SZ"),
+            now=fake.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            request_id=obj.new_id()[:16],
+        )
         return 403, {"Content-Type": "application/xml"}, body.encode()
     content, content_type = fake.files[key]
     return 200, {"Content-Type": content_type}, content

@@ -75,6 +75,7 @@ class NotionFake:
             self.faults: list[dict[str, Any]] = []
             self.comments_allowed = True
             self.relation_page_limit = 25
+            self.stale_urls = 0  # how many of the next signed file URLs are handed out already expired
             self.rate_limit(None)
 
     # --- faults ---
@@ -113,6 +114,10 @@ class NotionFake:
         with self._lock:
             past = self.now() - timedelta(seconds=1)
             self.signed = {sig: (key, past) for sig, (key, _) in self.signed.items()}
+
+    def issue_expired_urls(self, count: int = 1) -> None:
+        """Hand out the next `count` signed file URLs already expired (as if the export took over an hour)."""
+        self.stale_urls = count
 
     # --- request log ---
 
@@ -250,6 +255,9 @@ class NotionFake:
             return block
         block = json.loads(json.dumps(block))
         expiry = self.now() + FILE_TTL
+        if self.stale_urls > 0:
+            self.stale_urls -= 1
+            expiry = self.now() - FILE_TTL
         signature = obj.new_id().replace("-", "")
         self.signed[signature] = (key, expiry)
         block[block["type"]]["file"] = {

@@ -25,8 +25,9 @@ _ENV_NAMES = {
     "assets_dir": "ASSETS_DIR",
     "notion_requests_per_second": "NOTION_REQUESTS_PER_SECOND",
     "notion_timeout_seconds": "NOTION_TIMEOUT_SECONDS",
+    "notion_retry_seconds": "NOTION_RETRY_SECONDS",
 }
-_FLOAT_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds"})
+_FLOAT_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds", "notion_retry_seconds"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Settings:
     assets_dir: Path | None = None
     notion_requests_per_second: float = 3.0  # Notion allows 3 on average; the exporter paces itself under it
     notion_timeout_seconds: float = 60.0
+    notion_retry_seconds: float = 1.0  # first back-off after a Notion 5xx or dropped connection; doubles each time
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -62,7 +62,7 @@ class Download:
 class NotionGateway:
     """Typed operations on the Module Library over notion-client, with the token kept out of every message."""
 
-    def __init__(self, settings: Settings, *, attempts: int = 5, backoff_seconds: float = 1.0) -> None:
+    def __init__(self, settings: Settings, *, attempts: int = 3, backoff_seconds: float | None = None) -> None:
         settings.require("notion_token")
         if not (settings.notion_data_source_id or settings.notion_database_id):
             raise ConfigError(
@@ -71,6 +71,7 @@ class NotionGateway:
             )
         self._settings = settings
         self._data_source_id = settings.notion_data_source_id
+        backoff_seconds = settings.notion_retry_seconds if backoff_seconds is None else backoff_seconds
         self.attempts, self.backoff_seconds = attempts, backoff_seconds
         self.pacer = RequestPacer(settings.notion_requests_per_second)
         timeout = settings.notion_timeout_seconds
@@ -82,7 +83,7 @@ class NotionGateway:
             timeout_ms=int(timeout * 1000),
             logger=logging.getLogger("pipeline.notion.sdk"),
             retry=RetryOptions(
-                max_retries=6, initial_retry_delay_ms=int(backoff_seconds * 1000), max_retry_delay_ms=60_000
+                max_retries=4, initial_retry_delay_ms=int(backoff_seconds * 1000), max_retry_delay_ms=60_000
             ),
         )
         # Signed file URLs point at S3, which must never see the Notion token: a separate, unpaced client.

@@ -29,5 +29,6 @@ def library(notion_fake, module_tree: Path) -> Library:
         modules_dir=module_tree,
         notion_requests_per_second=200.0,
         notion_timeout_seconds=5.0,
+        notion_retry_seconds=0.01,
     )
     return Library(database_id, data_source_id, settings)

@@ -37,7 +37,7 @@ def test_a_failing_page_is_reported_once_on_the_page_and_the_others_are_written(
     comments = notion_fake.comments[bad]
     assert len(comments) == 1, "the same problem must not be commented twice"
     assert "Estimated Minutes" in comments[0]["rich_text"][0]["plain_text"]
-    assert "already on the page" in [p for p in second.pages if p.page_id == bad][0].notice
+    assert "already on the page" in next(p for p in second.pages if p.page_id == bad).notice
 
 
 def test_a_new_problem_on_the_same_page_gets_its_own_comment(notion_fake, library):
@@ -70,7 +70,7 @@ def test_missing_comment_capability_is_reported_not_fatal(notion_fake, library):
 
     report = export_pages(library.settings)
 
-    failed = [p for p in report.pages if p.outcome == "failed"][0]
+    failed = next(p for p in report.pages if p.outcome == "failed")
     assert "Insert comments" in failed.notice
     assert "good-one.json" in module_files(library)
 

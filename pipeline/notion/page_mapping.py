@@ -107,8 +107,8 @@ class _PageReader:
             self.issue(
                 "",
                 ignored[0],
-                f"{len(ignored)} block(s) before the first section heading are not part of any section and were "
-                "left out; move them under a heading 2 (a section) or under Learning Objectives",
+                f"{len(ignored)} block(s) outside any section (before the first heading 2, or after Learning "
+                "Objectives) were left out; move them under a heading 2 (a section) if students should see them",
                 "warning",
             )
         return objectives, sections

@@ -90,7 +90,7 @@ def test_well_formed_page_becomes_a_module_the_schema_accepts() -> None:
     assert module["notion_page_id"] == PAGE_ID.replace("-", "")
     assert "metadata" not in module
     # and the intro before the first section is reported, not silently lost
-    assert any("before the first section" in w.message for w in result.warnings)
+    assert any("outside any section" in w.message for w in result.warnings)
 
 
 def test_learning_objectives_are_the_list_items_under_their_heading() -> None:

@@ -261,8 +261,8 @@ class NotionGateway:
             if not response.get("has_more") or not cursor:
                 return
 
-    def _sleep(self, attempt: int) -> None:
-        time.sleep(min(self.backoff_seconds * (2**attempt), 30.0))
+    def _sleep(self, attempt: int, retry_after: float | None = None) -> None:
+        time.sleep(retry_after if retry_after is not None else min(self.backoff_seconds * (2**attempt), 30.0))
 
     def _call(self, operation: Callable[[], T], what: str, page_id: str | None = None, *, idempotent: bool = True) -> T:
         """Run one SDK call; retry what the SDK does not (dropped connections, timeouts, 502/504, 5xx on POST reads)."""
@@ -275,7 +275,7 @@ class NotionGateway:
                 if not (idempotent and transient) or attempt + 1 >= self.attempts:
                     raise self._translate(error, what, page_id) from None
                 log.info("Notion %s failed (%s); retrying", what, getattr(error, "code", type(error).__name__))
-                self._sleep(attempt)
+                self._sleep(attempt, _retry_after(error))
         raise AssertionError("unreachable")
 
     def _translate(self, error: Exception, what: str, page_id: str | None) -> NotionError:
@@ -297,3 +297,13 @@ class NotionGateway:
         page = f" (Notion page {page_id})" if page_id and page_id not in what else ""
         message = f"Notion {what}{page} failed: {code or status}: {detail} — {advice}"
         return NotionError(redact(message, self._settings), code=str(code) if code else None, status=status)
+
+
+def _retry_after(error: Exception) -> float | None:
+    """Seconds from a Retry-After header (429, and 529 service_overload which notion-client does not retry)."""
+    headers = getattr(error, "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return min(float(value), 60.0) if value else None
+    except ValueError:
+        return None

@@ -345,6 +345,9 @@ def _handler_for(fake: NotionFake) -> type[BaseHTTPRequestHandler]:
                         return 502, {"Content-Type": "text/html"}, b"<html><body>502 Bad Gateway</body></html>"
                     if fault["status"] == 429:
                         raise _RateLimited(1)
+                    if fault["status"] == 529:  # Notion's overload answer, with Retry-After like a 429
+                        body = obj.error_body(529, "service_overload", "The service is overloaded; try again later.")
+                        return 529, {**json_headers, "Retry-After": "1"}, json.dumps(body).encode()
                     raise ApiError(fault["status"], code, "Unexpected error occurred.")
                 wait = fake.take_rate_token()
                 if wait:

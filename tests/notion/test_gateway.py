@@ -91,6 +91,7 @@ def test_a_429_storm_is_waited_out_obeying_retry_after(notion_fake, library):
         {"kind": "status", "status": 502},
         {"kind": "status", "status": 500},
         {"kind": "status", "status": 503},
+        {"kind": "status", "status": 529},
     ],
 )
 def test_transient_failures_of_a_query_are_retried(notion_fake, library, fault):

@@ -97,6 +97,25 @@ def _add_database_commands(sub: argparse._SubParsersAction) -> None:
 
 
 # --- end database and deploy ---
+# --- notion: export, notion check ---
+def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.export import export_pages
+
+    report = export_pages(settings, page_id=args.page, all_pages=args.all)
+    for page in report.pages:
+        print(page)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.notion.check import check_module_library
+
+    report = check_module_library(settings)
+    for issue in report.issues:
+        print(issue)
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,6 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="text (path:line: /pointer: message), github (PR annotations) or json")
     validate.set_defaults(handler=_cmd_validate)
     _add_database_commands(sub)
+
+    export = sub.add_parser("export", help="export Notion pages with Status = Ready into data/modules")
+    export.add_argument("--page", metavar="PAGE_ID", help="export this one page (whatever its Status)")
+    export.add_argument("--all", action="store_true", help="re-read every Ready page, even those not edited since")
+    export.set_defaults(handler=_cmd_export)
+    notion = sub.add_parser("notion", help="Notion helpers")
+    notion_sub = notion.add_subparsers(dest="notion_command", required=True, metavar="SUBCOMMAND")
+    notion_check = notion_sub.add_parser("check", help="report Module Library properties that are missing or mistyped")
+    notion_check.set_defaults(handler=_cmd_notion_check)
     return parser
 
 

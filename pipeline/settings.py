@@ -25,7 +25,11 @@ _ENV_NAMES = {
     "assets_dir": "ASSETS_DIR",
     "pgdata_dir": "PIPELINE_PGDATA",
     "source_commit": "GITHUB_SHA",
+    "notion_requests_per_second": "NOTION_REQUESTS_PER_SECOND",
+    "notion_timeout_seconds": "NOTION_TIMEOUT_SECONDS",
+    "notion_retry_seconds": "NOTION_RETRY_SECONDS",
 }
+_FLOAT_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds", "notion_retry_seconds"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ class Settings:
     assets_dir: Path | None = None
     pgdata_dir: Path = Path(".pipeline/pgdata")  # the embedded PostgreSQL, used when DATABASE_URL is unset
     source_commit: str | None = None  # the commit being deployed (Actions sets GITHUB_SHA)
+    notion_requests_per_second: float = 3.0  # Notion allows 3 on average; the exporter paces itself under it
+    notion_timeout_seconds: float = 60.0
+    notion_retry_seconds: float = 1.0  # first back-off after a Notion 5xx or dropped connection; doubles each time
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -54,6 +61,8 @@ class Settings:
             raw = env.get(variable, "").strip()
             if raw:
                 values[name] = Path(raw) if name in ("modules_dir", "assets_dir", "pgdata_dir") else raw
+                if name in _FLOAT_FIELDS:
+                    values[name] = _positive_float(variable, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
@@ -77,6 +86,16 @@ class Settings:
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the non-None `overrides` applied."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _positive_float(variable: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ConfigError(f"{variable} must be a positive number, not {raw!r}")
+    return value
 
 
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")

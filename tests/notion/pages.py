@@ -1,0 +1,51 @@
+"""Module Library pages for the Notion fake: complete, valid modules unless a test says otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.fakes import notion_blocks as b
+from tests.fakes.notion_server import NotionFake
+
+PNG = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0" + b"\0" * 16
+
+
+def module_properties(module_id: str, **overrides: Any) -> dict[str, Any]:
+    properties = {
+        "Module Name": module_id.replace("-", " ").title(),
+        "Module ID": module_id,
+        "Status": "Ready",
+        "Description": f"What {module_id} teaches, in one sentence.",
+        "Category": "Safety",
+        "Estimated Minutes": 20,
+        "Tags": ["safety", "onboarding"],
+        "University": "CPP",
+        "Cohort": "Fall 2025",
+        "Target Audience": "Incoming Students",
+        "Team Lead": "Maria Lopez",
+        "Owner": "Lab Manager",
+    }
+    properties.update(overrides)
+    return properties
+
+
+def module_body(topic: str, *, extra: list[dict] | None = None) -> list[dict]:
+    """Learning objectives, a text section with nesting, and a second section."""
+    return [
+        b.heading(2, "Learning Objectives"),
+        b.bulleted(f"Explain {topic}"),
+        b.bulleted(f"Apply {topic} at the bench"),
+        b.heading(2, "Section 1: Why it matters"),
+        b.paragraph(f"Everything about {topic} starts here."),
+        b.bulleted("First point", [b.bulleted("A nested detail")]),
+        b.heading(2, "Section 2: In practice"),
+        b.numbered("Do this"),
+        b.numbered("Then that"),
+        *(extra or []),
+    ]
+
+
+def add_module_page(fake: NotionFake, data_source_id: str, module_id: str, *, blocks: list[dict] | None = None,
+                    **properties: Any) -> str:
+    return fake.add_page(data_source_id, module_properties(module_id, **properties),
+                         module_body(module_id) if blocks is None else blocks)

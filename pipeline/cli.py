@@ -28,6 +28,16 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.propose import propose_modules
+
+    report = propose_modules(args.paths or None, settings, notion_base_url=args.notion_web_url)
+    for result in report.results:
+        print(result.line())
+    print(f"propose: {report.summary()}")
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -39,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "github", "json"), default="text",
                           help="text (path:line: /pointer: message), github (PR annotations) or json")
     validate.set_defaults(handler=_cmd_validate)
+
+    propose = sub.add_parser("propose", help="open or update one branch and pull request per changed module file")
+    propose.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                         help="module files or folders (default: data/modules)")
+    propose.add_argument("--notion-web-url", default=None, metavar="URL",
+                         help="root of the Notion page links in PR bodies (default: https://www.notion.so)")
+    propose.set_defaults(handler=_cmd_propose)
     return parser
 
 

@@ -23,7 +23,15 @@ _ENV_NAMES = {
     "database_url": "DATABASE_URL",
     "modules_dir": "MODULES_DIR",
     "assets_dir": "ASSETS_DIR",
+    # not GITHUB_*: Actions reserves that prefix for its own variables
+    "github_retries": "PIPELINE_GITHUB_RETRIES",
+    "github_backoff_factor": "PIPELINE_GITHUB_BACKOFF_FACTOR",
+    "github_rate_limit_wait": "PIPELINE_GITHUB_RATE_LIMIT_WAIT",
+    "github_seconds_between_requests": "PIPELINE_GITHUB_SECONDS_BETWEEN_REQUESTS",
+    "github_seconds_between_writes": "PIPELINE_GITHUB_SECONDS_BETWEEN_WRITES",
 }
+_NUMBER_FIELDS = {"github_retries": int, "github_backoff_factor": float, "github_rate_limit_wait": float,
+                  "github_seconds_between_requests": float, "github_seconds_between_writes": float}
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,13 @@ class Settings:
     database_url: str | None = field(default=None, repr=False)
     modules_dir: Path = Path("data/modules")
     assets_dir: Path | None = None
+    # PyGithub's GithubRetry: retries of 5xx/403-rate-limit/dropped connections, urllib3 backoff factor, and the
+    # wait after a secondary rate limit without Retry-After; the pacing defaults are PyGithub's own.
+    github_retries: int = 5
+    github_backoff_factor: float = 1.0
+    github_rate_limit_wait: float = 60.0
+    github_seconds_between_requests: float = 0.25
+    github_seconds_between_writes: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -49,7 +64,7 @@ class Settings:
         for name, variable in _ENV_NAMES.items():
             raw = env.get(variable, "").strip()
             if raw:
-                values[name] = Path(raw) if name in ("modules_dir", "assets_dir") else raw
+                values[name] = Path(raw) if name in ("modules_dir", "assets_dir") else _number(name, raw, variable)
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
@@ -73,6 +88,19 @@ class Settings:
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the non-None `overrides` applied."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _number(name: str, raw: str, variable: str) -> object:
+    convert = _NUMBER_FIELDS.get(name)
+    if convert is None:
+        return raw
+    try:
+        value = convert(raw)
+    except ValueError:
+        raise ConfigError(f"{variable}={raw!r} is not a {convert.__name__}; give a number such as 3") from None
+    if value < 0:
+        raise ConfigError(f"{variable}={raw!r} is negative; give 0 or more")
+    return value
 
 
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")

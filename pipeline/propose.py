@@ -250,22 +250,22 @@ def _open_or_update_pr(repo: Repository, settings: Settings, branch: str, base: 
                        subject: str) -> tuple[PullRequest, bool, bool]:
     """The open PR for `branch`, created or edited; (pr, created, edited)."""
     head = f"{repo.full_name.split('/')[0]}:{branch}"
+    created = False
     with github_errors(settings, "open the pull request", subject):
         pr = _find_open_pr(repo, head, base)
         if pr is None:
             try:
                 return repo.create_pull(base=base, head=branch, title=title, body=body), True, False
             except GithubException as exc:
-                if not is_already_exists(exc):
+                # a retried POST whose first try had succeeded (or a parallel run): use that PR
+                if not is_already_exists(exc) or (pr := _find_open_pr(repo, head, base)) is None:
                     raise
-                pr = _find_open_pr(repo, head, base)
-                if pr is None:
-                    raise
+                created = True
     with github_errors(settings, "update the pull request", f"{subject}, PR #{pr.number}"):
         if pr.title == title and (pr.body or "") == body:
-            return pr, False, False
+            return pr, created, False
         pr.edit(title=title, body=body)
-    return pr, False, True
+    return pr, created, True
 
 
 def _find_open_pr(repo: Repository, head: str, base: str) -> PullRequest | None:

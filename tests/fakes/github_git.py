@@ -120,7 +120,8 @@ class GitStore:
     def seed_directory(self, root: Path, prefix: str, message: str, signature: dict) -> str:
         """A root commit holding the files under `root` at `prefix` (e.g. "data/"); returns its sha."""
         files = {
-            prefix + path.relative_to(root).as_posix(): TreeEntry("", BLOB_MODE, "blob", self.put_blob(path.read_bytes()))
+            prefix + path.relative_to(root).as_posix(): TreeEntry("", BLOB_MODE, "blob",
+                                                                  self.put_blob(path.read_bytes()))
             for path in sorted(root.rglob("*")) if path.is_file()
         }
         return self.put_commit(self.build_tree(files), [], message, signature, signature)

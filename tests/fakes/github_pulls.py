@@ -52,11 +52,11 @@ def create_pull(fake: FakeGitHub, repo: Repo, query: dict, body: dict) -> Answer
     head_sha = repo.git.refs.get(f"refs/heads/{head}")
     base_sha = repo.git.refs.get(f"refs/heads/{base}")
     if head_sha is None or base_sha is None:
-        raise ApiError(422, "Validation Failed",
-                       [{"resource": "PullRequest", "field": "head" if head_sha is None else "base", "code": "invalid"}])
+        wrong = "head" if head_sha is None else "base"
+        raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "field": wrong, "code": "invalid"}])
     if any(pr["head"] == head and pr["base"] == base and pr["state"] == "open" for pr in repo.pulls.values()):
-        raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom",
-                                                   "message": f"A pull request already exists for {repo.owner}:{head}."}])
+        message = f"A pull request already exists for {repo.owner}:{head}."
+        raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom", "message": message}])
     if repo.git.is_ancestor(head_sha, base_sha):
         raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom",
                                                    "message": f"No commits between {base} and {head}"}])
@@ -160,7 +160,8 @@ def create_comment(fake: FakeGitHub, repo: Repo, query: dict, body: dict, number
     comment_id = fake.next_id()
     comment = {"id": comment_id, "node_id": "IC_fake", "url": fake.api(repo, f"/issues/comments/{comment_id}"),
                "html_url": f"{fake.base_url}/{repo.full_name}/pull/{number}#issuecomment-{comment_id}",
-               "issue_url": fake.api(repo, f"/issues/{number}"), "body": body.get("body", ""), "user": fake.user(BOT_NAME),
+               "issue_url": fake.api(repo, f"/issues/{number}"), "body": body.get("body", ""),
+               "user": fake.user(BOT_NAME),
                "created_at": _now(), "updated_at": _now()}
     repo.comments.setdefault(int(number), []).append(comment)
     return 201, comment, {}

@@ -64,7 +64,7 @@ class Fault:
     method: str
     path: str
     count: int
-    kind: str  # "500" | "502" | "secondary-rate-limit" | "drop"
+    kind: str  # "500" | "502" | "secondary-rate-limit" | "drop" (before handling) | "drop-after" (after)
     retry_after: int = 0
 
 
@@ -107,7 +107,7 @@ class FakeGitHub:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self.base_url
 
     def stop(self) -> None:
@@ -202,13 +202,16 @@ class FakeGitHub:
                      "user": self.user(repo.owner), "repo": self.repo_json(repo)},
             "base": {"label": f"{repo.owner}:{pr['base']}", "ref": pr["base"], "sha": base_sha,
                      "user": self.user(repo.owner), "repo": self.repo_json(repo)},
-            "merged": pr["merged"], "mergeable": None if pr["merged"] else True, "merged_by": BOT if pr["merged"] else None,
+            "merged": pr["merged"], "mergeable": None if pr["merged"] else True,
+            "merged_by": BOT if pr["merged"] else None,
             "comments": len(repo.comments.get(number, [])), "commits": 1, "maintainer_can_modify": False,
         }
 
     def pull_head_sha(self, repo: Repo, pr: dict) -> str:
         # an open PR follows its branch; a merged or closed one keeps the head it had
-        return repo.git.refs.get(f"refs/heads/{pr['head']}", pr["head_sha"]) if pr["state"] == "open" else pr["head_sha"]
+        if pr["state"] != "open":
+            return pr["head_sha"]
+        return repo.git.refs.get(f"refs/heads/{pr['head']}", pr["head_sha"])
 
     def label_json(self, repo: Repo, name: str) -> dict:
         return {"id": abs(hash(name)) % 10**9, "node_id": "LA_fake", "url": self.api(repo, f"/labels/{name}"),
@@ -239,7 +242,12 @@ class _Handler(BaseHTTPRequestHandler):
     fake: FakeGitHub
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in two writes: without this, delayed ACKs cost ~40 ms per request
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass
 
     def _serve(self) -> None:
@@ -263,12 +271,17 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if fault and fault.kind == "secondary-rate-limit":
                 raise ApiError(403, SECONDARY_RATE_LIMIT, headers={"Retry-After": str(fault.retry_after)})
-            if fault:
+            if fault and fault.kind in ("500", "502"):
                 raise ApiError(int(fault.kind), "Server Error" if fault.kind == "500" else "Bad Gateway")
             status, payload, headers = fake.handle(self.command, path, query, body,
                                                    self.headers.get("Authorization", ""))
         except ApiError as exc:
             status, payload, headers = exc.status, exc.body, exc.headers
+        if fault and fault.kind == "drop-after":  # the request took effect, its answer is lost
+            fake.log.append(LoggedRequest(self.command, path, query, body, 0))
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         fake.log.append(LoggedRequest(self.command, path, query, body, status))
         data = b"" if status == 204 or payload is None else json.dumps(payload).encode()
         self.send_response(status)

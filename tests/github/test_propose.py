@@ -152,3 +152,40 @@ def test_module_without_edits_after_export_has_no_warning(github_fake, module_tr
     path = export_edit(module_tree, "lab-safety-101", _retitle_welcome)
     propose(path)
     assert "[!WARNING]" not in github_fake.pulls()[0]["body"]
+
+
+def test_commit_holds_only_the_files_that_differ_from_main(github_fake, module_tree, propose):
+    # given: equipment-tour changed, its picture did not
+    path = export_edit(module_tree, "equipment-tour", lambda d: d.update(estimated_minutes=20))
+
+    # when
+    propose(path)
+
+    # then
+    git = github_fake.repo.git
+    branch = git.flatten(git.commits[github_fake.head("notion/equipment-tour")].tree)
+    main = git.flatten(git.commits[github_fake.head("main")].tree)
+    assert {p for p in branch.keys() | main.keys() if branch.get(p) != main.get(p)} == {
+        "data/modules/equipment-tour.json"}
+
+
+def test_rollback_can_propose_a_file_on_its_own_branch_with_a_reason(github_fake, module_tree):
+    # given: an older version of the module restored locally
+    from github import Auth, Github
+
+    from pipeline.propose import propose_module_file
+
+    path = export_edit(module_tree, "lab-safety-101", lambda d: d.update(estimated_minutes=5))
+    client = Github(auth=Auth.Token(github_fake.token), base_url=github_fake.base_url,
+                    seconds_between_requests=0, seconds_between_writes=0)
+
+    # when
+    result = propose_module_file(client.get_repo(github_fake.repo_name), path,
+                                 settings=github_fake.settings(modules_dir=module_tree),
+                                 branch="rollback/lab-safety-101", reason="Roll back to abc1234: wrong PPE table")
+
+    # then
+    assert (result.action, result.branch) == ("created", "rollback/lab-safety-101")
+    (pr,) = github_fake.pulls()
+    assert pr["head"]["ref"] == "rollback/lab-safety-101"
+    assert "**Reason:** Roll back to abc1234: wrong PPE table" in pr["body"]

@@ -151,13 +151,14 @@ def propose_module_file(
         return ProposalResult(module_id, page_id, branch, pr.number if pr else None, pr.html_url if pr else None,
                               action, tuple(problems), message)
 
-    changes = _changed_files(path, data, module_id, settings, main)
+    files = _module_files(data, module_id, settings)
+    changes = {p: b for p, b in files.items() if main.files.get(p, ("", ""))[1] != git_blob_sha(b)}
     module_path = f"{REPO_MODULES_DIR}/{module_id}.json"
     if module_path not in changes:
         return result("unchanged", message=f"identical to {base}")
     old = _read_main_module(repo, settings, main, module_path)
     subject = f"module {module_id}, branch {branch}"
-    head_sha, committed = _commit_to_branch(repo, settings, main, branch, changes, data, reason, subject)
+    head_sha, committed = _commit_to_branch(repo, settings, main, branch, files, changes, data, reason, subject)
     title = pr_title(data)
     body = render_pr_body(old, data, problems, notion_url=notion_page_url(page_id, notion_base_url or
                                                                           "https://www.notion.so"), reason=reason)
@@ -173,16 +174,15 @@ def propose_module_file(
                   "" if committed or edited else "the open PR already holds this content")
 
 
-def _changed_files(path: Path, data: Mapping[str, Any], module_id: str, settings: Settings,
-                   main: MainSnapshot) -> dict[str, bytes]:
-    """Repository path -> bytes for the module file and its assets, where they differ from main."""
+def _module_files(data: Mapping[str, Any], module_id: str, settings: Settings) -> dict[str, bytes]:
+    """Repository path -> bytes for the module file (canonical) and the assets it refers to."""
     wanted = {f"{REPO_MODULES_DIR}/{module_id}.json": dump_module(data).encode("utf-8")}
     assets_dir = settings.resolved_assets_dir  # the same folder validate checks
     for url in sorted(_asset_urls(data, module_id)):
         local = asset_path(url, assets_dir)
         if local is not None and local.is_file():  # a missing asset is a validation problem, reported in the body
             wanted[f"{REPO_ASSETS_DIR}/{PurePosixPath(url).relative_to('/assets')}"] = local.read_bytes()
-    return {p: b for p, b in wanted.items() if main.files.get(p, ("", ""))[1] != git_blob_sha(b)}
+    return wanted
 
 
 def _asset_urls(value: Any, module_id: str) -> set[str]:
@@ -206,14 +206,13 @@ def _read_main_module(repo: Repository, settings: Settings, main: MainSnapshot, 
     return old if isinstance(old, dict) else None
 
 
-def _commit_to_branch(repo: Repository, settings: Settings, main: MainSnapshot, branch: str,
+def _commit_to_branch(repo: Repository, settings: Settings, main: MainSnapshot, branch: str, files: dict[str, bytes],
                       changes: dict[str, bytes], data: Mapping[str, Any], reason: str | None,
                       subject: str) -> tuple[str, bool]:
     """Point `branch` at one commit on main holding `changes`; (head sha, whether a new commit was made)."""
-    wanted_tree = git_tree_sha({**main.files, **{p: (BLOB_MODE, git_blob_sha(b)) for p, b in changes.items()}})
     with github_errors(settings, "read the branch", subject):
         ref = _find_ref(repo, branch)
-        if ref is not None and repo.get_git_commit(ref.object.sha).tree.sha == wanted_tree:
+        if ref is not None and _branch_is_current(repo, ref.object.sha, files, changes, main):
             return ref.object.sha, False  # already proposed: no second commit
     with github_errors(settings, "create the commit", subject):
         elements = [
@@ -235,6 +234,30 @@ def _commit_to_branch(repo: Repository, settings: Settings, main: MainSnapshot, 
                 ref = repo.get_git_ref(f"heads/{branch}")
         ref.edit(commit.sha, force=True)
     return commit.sha, True
+
+
+def _branch_is_current(repo: Repository, head_sha: str, files: dict[str, bytes], changes: dict[str, bytes],
+                       main: MainSnapshot) -> bool:
+    """True when the branch already proposes exactly these files and main has not touched them since.
+
+    Main moving on (another module merged) is no reason for a new commit: that would dismiss reviews and restart
+    checks on every open module PR after each merge.
+    """
+    head = repo.get_git_commit(head_sha)
+    wanted = {p: (BLOB_MODE, git_blob_sha(b)) for p, b in files.items()}
+    if len(head.parents) != 1:
+        return False
+    if head.parents[0].sha == main.commit.sha:  # the common case: built on today's main
+        return head.tree.sha == git_tree_sha({**main.files, **{p: wanted[p] for p in changes}})
+    branch_files = _tree_files(repo, head.tree.sha)
+    base_files = _tree_files(repo, repo.get_git_commit(head.parents[0].sha).tree.sha)
+    on_branch = {p for p in branch_files.keys() | base_files.keys() if branch_files.get(p) != base_files.get(p)}
+    return (on_branch <= wanted.keys() and all(branch_files.get(p) == wanted[p] for p in wanted)
+            and all(main.files.get(p) == base_files.get(p) for p in wanted))
+
+
+def _tree_files(repo: Repository, tree_sha: str) -> dict[str, tuple[str, str]]:
+    return {e.path: (e.mode, e.sha) for e in repo.get_git_tree(tree_sha, recursive=True).tree if e.type != "tree"}
 
 
 def _find_ref(repo: Repository, branch: str):  # -> GitRef | None

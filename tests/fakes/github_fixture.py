@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.settings import Settings
+from tests.fakes.github_git import BLOB_MODE, TreeEntry
 from tests.fakes.github_server import FakeGitHub, LoggedRequest, Repo
 
 REPO_NAME = "owner/frames"
@@ -74,6 +75,17 @@ class GitHubFake:
 
     def statuses(self, sha: str) -> list[dict]:
         return list(self.repo.statuses.get(sha, []))
+
+    def commit_file(self, path: str, content: bytes, branch: str = "main", message: str = "Edit in GitHub") -> str:
+        """Commit one file straight onto a branch, as an edit in GitHub's web editor would; returns the commit."""
+        git = self.repo.git
+        parent = git.refs[f"refs/heads/{branch}"]
+        files = git.flatten(git.commits[parent].tree)
+        files[path] = TreeEntry("", BLOB_MODE, "blob", git.put_blob(content))
+        signature = {"name": "Reviewer", "email": "reviewer@example.org", "date": "2025-06-01T12:00:00Z"}
+        sha = git.put_commit(git.build_tree(files), [parent], message, signature, signature)
+        git.refs[f"refs/heads/{branch}"] = sha
+        return sha
 
     def merge(self, number: int) -> str:
         """Merge a PR as a reviewer would (a merge commit on its base); returns the merge commit sha."""

@@ -189,3 +189,37 @@ def test_rollback_can_propose_a_file_on_its_own_branch_with_a_reason(github_fake
     (pr,) = github_fake.pulls()
     assert pr["head"]["ref"] == "rollback/lab-safety-101"
     assert "**Reason:** Roll back to abc1234: wrong PPE table" in pr["body"]
+
+
+def test_merging_another_module_does_not_recommit_open_module_prs(github_fake, module_tree, propose):
+    # given: two module PRs open, and one of them merged
+    lab = export_edit(module_tree, "lab-safety-101", _retitle_welcome)
+    tour = export_edit(module_tree, "equipment-tour", lambda d: d.update(estimated_minutes=20))
+    created = {r.module_id: r.pr_number for r in propose(lab, tour).results}
+    tour_head = github_fake.head("notion/equipment-tour")
+    github_fake.merge(created["lab-safety-101"])
+    github_fake.log.clear()
+
+    # when: the next run finds both files as they were
+    results = {r.module_id: r.action for r in propose(lab, tour).results}
+
+    # then: the merged one is on main now; the other PR keeps its commit (reviews are not dismissed)
+    assert results == {"lab-safety-101": "unchanged", "equipment-tour": "unchanged"}
+    assert github_fake.head("notion/equipment-tour") == tour_head
+    assert github_fake.writes() == []
+
+
+def test_edit_of_the_same_module_on_main_rebuilds_the_branch_on_main(github_fake, module_tree, propose):
+    # given: a PR open for lab-safety-101, then its file edited on main in GitHub
+    path = export_edit(module_tree, "lab-safety-101", _retitle_welcome)
+    propose(path)
+    main_file = github_fake.read_file("data/modules/lab-safety-101.json")
+    new_main = github_fake.commit_file("data/modules/lab-safety-101.json",
+                                       main_file.replace(b"Lab Safety 101", b"Lab Safety 101!", 1))
+
+    # when
+    (result,) = propose(path).results
+
+    # then: one new commit, on today's main, so the PR merges without conflict
+    assert (result.action, result.pr_number) == ("updated", 1)
+    assert github_fake.repo.git.commits[github_fake.head("notion/lab-safety-101")].parents == (new_main,)

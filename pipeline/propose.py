@@ -49,7 +49,7 @@ class ProposalResult:
     branch: str
     pr_number: int | None
     pr_url: str | None
-    action: str  # "created" | "updated" | "unchanged" | "failed"
+    action: str  # "created" | "updated" | "unchanged" | "closed" (outdated PR closed) | "failed"
     problems: tuple[str, ...] = ()  # validation problems (the PR is opened anyway, with a failing status)
     message: str = ""
 
@@ -72,7 +72,8 @@ class ProposeReport:
         return not any(r.action == "failed" for r in self.results)
 
     def summary(self) -> str:
-        counts = {a: sum(r.action == a for r in self.results) for a in ("created", "updated", "unchanged", "failed")}
+        actions = ("created", "updated", "unchanged", "closed", "failed")
+        counts = {a: sum(r.action == a for r in self.results) for a in actions}
         return ", ".join(f"{n} {a}" for a, n in counts.items() if n) or "no module files"
 
 
@@ -83,6 +84,7 @@ class MainSnapshot:
     commit: GitCommit
     tree: GitTree
     files: dict[str, tuple[str, str]]  # path -> (mode, sha); blobs and submodules, not sub-trees
+    open_heads: frozenset[str]  # head branches of the PRs open against it
 
 
 def read_main(repo: Repository, settings: Settings, base: str = "main") -> MainSnapshot:
@@ -91,8 +93,9 @@ def read_main(repo: Repository, settings: Settings, base: str = "main") -> MainS
         head = repo.get_git_ref(f"heads/{base}").object.sha
         commit = repo.get_git_commit(head)
         tree = repo.get_git_tree(commit.tree.sha, recursive=True)
+        open_heads = frozenset(pr.head.ref for pr in repo.get_pulls(state="open", base=base))
     files = {e.path: (e.mode, e.sha) for e in tree.tree if e.type != "tree"}
-    return MainSnapshot(commit, tree, files)
+    return MainSnapshot(commit, tree, files, open_heads)
 
 
 def propose_modules(
@@ -154,10 +157,13 @@ def propose_module_file(
     files = _module_files(data, module_id, settings)
     changes = {p: b for p, b in files.items() if main.files.get(p, ("", ""))[1] != git_blob_sha(b)}
     module_path = f"{REPO_MODULES_DIR}/{module_id}.json"
+    subject = f"module {module_id}, branch {branch}"
     if module_path not in changes:
+        stale = _close_outdated_pr(repo, settings, branch, base, subject) if branch in main.open_heads else None
+        if stale is not None:
+            return result("closed", stale, f"the module now equals {base}; its outdated PR was closed")
         return result("unchanged", message=f"identical to {base}")
     old = _read_main_module(repo, settings, main, module_path)
-    subject = f"module {module_id}, branch {branch}"
     head_sha, committed = _commit_to_branch(repo, settings, main, branch, files, changes, data, reason, subject)
     title = pr_title(data)
     body = render_pr_body(old, data, problems, notion_url=notion_page_url(page_id, notion_base_url or
@@ -289,6 +295,18 @@ def _open_or_update_pr(repo: Repository, settings: Settings, branch: str, base: 
             return pr, created, False
         pr.edit(title=title, body=body)
     return pr, created, True
+
+
+def _close_outdated_pr(repo: Repository, settings: Settings, branch: str, base: str,
+                       subject: str) -> PullRequest | None:
+    """Close the open PR of a module whose file now equals main's: merging it would bring back old content."""
+    with github_errors(settings, "close the outdated pull request", subject):
+        pr = _find_open_pr(repo, f"{repo.full_name.split('/')[0]}:{branch}", base)
+        if pr is not None:
+            pr.create_issue_comment(f"Closed by the module pipeline: the exported module now equals `{base}`, "
+                                    "so this PR would only bring back older content.")
+            pr.edit(state="closed")
+    return pr
 
 
 def _find_open_pr(repo: Repository, head: str, base: str) -> PullRequest | None:

@@ -223,3 +223,20 @@ def test_edit_of_the_same_module_on_main_rebuilds_the_branch_on_main(github_fake
     # then: one new commit, on today's main, so the PR merges without conflict
     assert (result.action, result.pr_number) == ("updated", 1)
     assert github_fake.repo.git.commits[github_fake.head("notion/lab-safety-101")].parents == (new_main,)
+
+
+def test_pr_of_a_change_undone_in_notion_is_closed(github_fake, module_tree, propose):
+    # given: a PR open for a retitled section, then the team lead undid the change in Notion
+    original = (module_tree / "lab-safety-101.json").read_bytes()
+    path = export_edit(module_tree, "lab-safety-101", _retitle_welcome)
+    propose(path)
+    path.write_bytes(original)
+
+    # when
+    (result,) = propose(path).results
+
+    # then: the outdated PR is closed with a comment, so nobody merges old content
+    assert (result.action, result.pr_number) == ("closed", 1)
+    (pr,) = github_fake.pulls()
+    assert pr["state"] == "closed" and not pr["merged"]
+    assert "now equals `main`" in github_fake.repo.comments[1][0]["body"]

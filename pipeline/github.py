@@ -70,9 +70,23 @@ def github_errors(settings: Settings, operation: str, subject: str) -> Iterator[
         message = f"GitHub could not {operation} ({subject}): HTTP {exc.status} {described}. {advice}"
         raise GitHubError(redact(message, settings), exc.status, exit_code) from None
     except requests.RequestException as exc:
-        advice, exit_code = _advice(None, "", operation, subject)
-        message = f"GitHub could not {operation} ({subject}): {type(exc).__name__}: {exc}. {advice}"
-        raise GitHubError(redact(message, settings), None, exit_code) from None
+        described, status = _describe_transport(exc, settings)
+        advice, exit_code = _advice(status, "rate limit" if status == 403 else "", operation, subject)
+        message = f"GitHub could not {operation} ({subject}): {described}. {advice}"
+        raise GitHubError(redact(message, settings), status, exit_code) from None
+
+
+def _describe_transport(exc: requests.RequestException, settings: Settings) -> tuple[str, int | None]:
+    """A short account of a failure below the HTTP answer (retries used up, connection lost)."""
+    cause = exc.args[0] if exc.args else None
+    reason, url = getattr(cause, "reason", None), getattr(cause, "url", None)
+    if reason is None:
+        return f"{type(exc).__name__}: {exc}", None
+    text = str(reason.args[0]) if getattr(reason, "args", None) else str(reason)
+    if "RemoteDisconnected" in repr(reason) or "Connection aborted" in text:
+        text = "the connection was closed without an answer"
+    status = next((code for code in (403, 429, 500, 502, 503, 504) if f"too many {code} " in text), None)
+    return f"{text} after {settings.github_retries} retries (request {url})", status
 
 
 def is_already_exists(exc: GithubException) -> bool:

@@ -123,7 +123,7 @@ def _propose_safely(repo: Repository, path: Path, settings: Settings, main: Main
         return ProposalResult(path.stem, None, f"notion/{path.stem}", None, None, "failed", (str(exc.problem),),
                               "the file cannot be read as a module; fix it and run again")
     except GitHubError as exc:
-        log.warning("propose %s failed: %s", path, exc)
+        log.info("propose %s failed: %s", path, exc)
         return ProposalResult(path.stem, None, f"notion/{path.stem}", None, None, "failed", tuple(problems), str(exc))
 
 

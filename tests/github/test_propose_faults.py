@@ -41,6 +41,8 @@ def test_failure_between_commit_and_pr_is_reported_and_a_rerun_opens_exactly_one
     assert github_fake.head("notion/equipment-tour") is not None
     assert [pr["head"]["ref"] for pr in github_fake.pulls()] == ["notion/lab-safety-101"]
     failing = 403 if fault == "secondary-rate-limit" else 500
+    assert f"too many {failing} error responses" in output
+    assert ("rate-limited" in output) == (failing == 403)
     assert [r.status for r in github_fake.requests("POST", "/pulls")] == [failing] * 3 + [201]
 
     # when: simply running the command again

@@ -12,7 +12,9 @@ from pipeline.module_diff import ModuleDiff, diff_modules, text_diff
 
 PREVIEW_ARTIFACT = "module-preview"
 STATUS_CONTEXT = "modules/validate"
-_MAX_DIFF_CHARS = 6000  # GitHub caps a PR body at 65,536 characters; keep room for everything else
+MAX_BODY_CHARS = 65_000  # GitHub refuses a PR body over 65,536 characters
+_DIFF_LIMITS = (6000, 1500, 300)
+_MAX_PROBLEMS = 50  # per diff; shorter ones when a big change would not fit otherwise
 
 
 def pr_title(data: Mapping[str, Any]) -> str:
@@ -37,9 +39,9 @@ def edited_after_export(main_data: Mapping[str, Any] | None) -> bool:
     return bool(recorded) and recorded != content_hash(main_data or {})
 
 
-def _fence(diff: str) -> str:
-    if len(diff) > _MAX_DIFF_CHARS:
-        diff = diff[:_MAX_DIFF_CHARS] + "\n… (diff shortened; see the Files tab)\n"
+def _fence(diff: str, limit: int) -> str:
+    if len(diff) > limit:
+        diff = diff[:limit] + "\n… (diff shortened; see the Files tab)\n"
     return f"```diff\n{diff.rstrip()}\n```"
 
 
@@ -49,7 +51,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def _divergence_block(change: ModuleDiff) -> list[str]:
+def _divergence_block(change: ModuleDiff, limit: int) -> list[str]:
     lines = ["> [!WARNING]",
              "> **`main`'s copy of this module was edited in GitHub after the last export.** Merging this PR "
              "replaces that edit with the Notion content below. If the edit (e.g. a typo fix) should stay, make it "
@@ -57,16 +59,17 @@ def _divergence_block(change: ModuleDiff) -> list[str]:
              "<details open><summary>What this export would overwrite (main's edited text → exported text)</summary>",
              ""]
     for field in change.field_changes:
-        lines += [f"`{field.field}`", "", _fence(text_diff(field.old, field.new, field.field)), ""]
+        lines += [f"`{field.field}`", "", _fence(text_diff(field.old, field.new, field.field), limit), ""]
     for section in change.section_changes:
         if section.text_diff:
-            lines += [f"Section `{section.section_id}` — {section.title}", "", _fence(section.text_diff), ""]
+            lines += [f"Section `{section.section_id}` — {section.title}", "", _fence(section.text_diff, limit), ""]
         elif section.kind in ("added", "removed"):
             lines += [f"Section `{section.section_id}` — {section.title}: {section.kind}", ""]
     return [*lines, "</details>", ""]
 
 
-def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
+def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any],
+                   limit: int) -> list[str]:
     if change.is_new:
         return ["**New module.**", ""]
     lines: list[str] = []
@@ -94,7 +97,7 @@ def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mappi
     if diffs:
         lines += ["<details><summary>Text changes</summary>", ""]
         for s in diffs:
-            lines += [f"`{s.section_id}`", "", _fence(s.text_diff), ""]
+            lines += [f"`{s.section_id}`", "", _fence(s.text_diff, limit), ""]
         lines += ["</details>", ""]
     return lines or ["Only export bookkeeping changed.", ""]
 
@@ -121,21 +124,34 @@ def render_pr_body(
     reason: str | None = None,
 ) -> str:
     """The PR body: divergence warning, what changed, Notion link, validation, preview summary, marker."""
-    module_id = str(new.get("module_id", ""))
     change = diff_modules(old, new)
+    for limit in _DIFF_LIMITS:
+        body = _render(change, old, new, problems, notion_url, reason, limit)
+        if len(body) <= MAX_BODY_CHARS:
+            return body
+    marker_line = marker(str(new.get("module_id", "")))
+    return body[: MAX_BODY_CHARS - 200] + "\n\n… (shortened to fit GitHub's limit; see the Files tab)\n" + marker_line
+
+
+def _render(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any], problems: Sequence[str],
+            notion_url: str | None, reason: str | None, limit: int) -> str:
+    module_id = str(new.get("module_id", ""))
     lines: list[str] = []
     if edited_after_export(old):
-        lines += _divergence_block(change)
+        lines += _divergence_block(change, limit)
     revision = (new.get("metadata") or {}).get("revision")
     lines += [f"## {new.get('title', module_id)} (`{module_id}`), revision {revision}", ""]
     if reason:
         lines += [f"**Reason:** {reason}", ""]
     lines += [f"**Notion page:** {notion_url}" if notion_url else "**Notion page:** none (not exported from Notion)",
-              "", "### What changed", "", *_changes_block(change, old, new), "### Validation", ""]
+              "", "### What changed", "", *_changes_block(change, old, new, limit), "### Validation", ""]
     if problems:
         lines += [f"❌ **{len(problems)} problem(s)** — the `{STATUS_CONTEXT}` status is failing. "
                   "Fix them in Notion and re-export:", ""]
-        lines += [f"- `{p}`" for p in problems] + [""]
+        lines += [f"- `{p.replace('`', chr(39))}`" for p in problems[:_MAX_PROBLEMS]]
+        if len(problems) > _MAX_PROBLEMS:
+            lines.append(f"- … and {len(problems) - _MAX_PROBLEMS} more: run `python -m pipeline validate`")
+        lines.append("")
     else:
         lines += [f"✅ Valid (schema and semantic rules); status `{STATUS_CONTEXT}`: success.", ""]
     lines += _preview_block(new)

@@ -124,7 +124,9 @@ def _propose_safely(repo: Repository, path: Path, settings: Settings, main: Main
                               "the file cannot be read as a module; fix it and run again")
     except GitHubError as exc:
         log.info("propose %s failed: %s", path, exc)
-        return ProposalResult(path.stem, None, f"notion/{path.stem}", None, None, "failed", tuple(problems), str(exc))
+        page_id = load_module(path).data.get("notion_page_id")  # it loaded a moment ago
+        return ProposalResult(path.stem, page_id if isinstance(page_id, str) else None, f"notion/{path.stem}",
+                              None, None, "failed", tuple(problems), str(exc))
 
 
 def propose_module_file(

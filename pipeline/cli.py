@@ -115,6 +115,13 @@ def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
     for issue in report.issues:
         print(issue)
     print(report.summary())
+def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.propose import propose_modules
+
+    report = propose_modules(args.paths or None, settings, notion_base_url=args.notion_web_url)
+    for result in report.results:
+        print(result.line())
+    print(f"propose: {report.summary()}")
     return 0 if report.ok else 1
 
 
@@ -139,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     notion_sub = notion.add_subparsers(dest="notion_command", required=True, metavar="SUBCOMMAND")
     notion_check = notion_sub.add_parser("check", help="report Module Library properties that are missing or mistyped")
     notion_check.set_defaults(handler=_cmd_notion_check)
+
+    propose = sub.add_parser("propose", help="open or update one branch and pull request per changed module file")
+    propose.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                         help="module files or folders (default: data/modules)")
+    propose.add_argument("--notion-web-url", default=None, metavar="URL",
+                         help="root of the Notion page links in PR bodies (default: https://www.notion.so)")
+    propose.set_defaults(handler=_cmd_propose)
     return parser
 
 

@@ -38,10 +38,14 @@ class NotionError(PipelineError):
 
 
 class GitHubError(PipelineError):
-    """GitHub refused or failed a request; carries the HTTP status when there is one."""
+    """GitHub refused or failed a request; carries the HTTP status when there is one.
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    `exit_code` 2 when the configuration is at fault (bad token, unknown repository), else 1.
+    """
+
+    def __init__(self, message: str, status: int | None = None, exit_code: int = 1) -> None:
         self.status = status
+        self.exit_code = exit_code
         super().__init__(message)
 
 

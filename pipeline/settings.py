@@ -28,8 +28,20 @@ _ENV_NAMES = {
     "notion_requests_per_second": "NOTION_REQUESTS_PER_SECOND",
     "notion_timeout_seconds": "NOTION_TIMEOUT_SECONDS",
     "notion_retry_seconds": "NOTION_RETRY_SECONDS",
+    # not GITHUB_*: Actions reserves that prefix for its own variables
+    "github_retries": "PIPELINE_GITHUB_RETRIES",
+    "github_backoff_factor": "PIPELINE_GITHUB_BACKOFF_FACTOR",
+    "github_rate_limit_wait": "PIPELINE_GITHUB_RATE_LIMIT_WAIT",
+    "github_seconds_between_requests": "PIPELINE_GITHUB_SECONDS_BETWEEN_REQUESTS",
+    "github_seconds_between_writes": "PIPELINE_GITHUB_SECONDS_BETWEEN_WRITES",
 }
-_FLOAT_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds", "notion_retry_seconds"})
+_NUMBER_FIELDS = {
+    "notion_requests_per_second": float, "notion_timeout_seconds": float, "notion_retry_seconds": float,
+    "github_retries": int, "github_backoff_factor": float, "github_rate_limit_wait": float,
+    "github_seconds_between_requests": float, "github_seconds_between_writes": float,
+}
+# Zero would mean "never send a request" or "time out at once": these must be above zero.
+_POSITIVE_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,13 @@ class Settings:
     notion_requests_per_second: float = 3.0  # Notion allows 3 on average; the exporter paces itself under it
     notion_timeout_seconds: float = 60.0
     notion_retry_seconds: float = 1.0  # first back-off after a Notion 5xx or dropped connection; doubles each time
+    # PyGithub's GithubRetry: retries of 5xx/403-rate-limit/dropped connections, urllib3 backoff factor, and the
+    # wait after a secondary rate limit without Retry-After; the pacing defaults are PyGithub's own.
+    github_retries: int = 5
+    github_backoff_factor: float = 1.0
+    github_rate_limit_wait: float = 60.0
+    github_seconds_between_requests: float = 0.25
+    github_seconds_between_writes: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -60,9 +79,8 @@ class Settings:
         for name, variable in _ENV_NAMES.items():
             raw = env.get(variable, "").strip()
             if raw:
-                values[name] = Path(raw) if name in ("modules_dir", "assets_dir", "pgdata_dir") else raw
-                if name in _FLOAT_FIELDS:
-                    values[name] = _positive_float(variable, raw)
+                values[name] = (Path(raw) if name in ("modules_dir", "assets_dir", "pgdata_dir")
+                                else _number(name, raw, variable))
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
@@ -88,13 +106,18 @@ class Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def _positive_float(variable: str, raw: str) -> float:
+def _number(name: str, raw: str, variable: str) -> object:
+    convert = _NUMBER_FIELDS.get(name)
+    if convert is None:
+        return raw
     try:
-        value = float(raw)
+        value = convert(raw)
     except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise ConfigError(f"{variable} must be a positive number, not {raw!r}")
+        raise ConfigError(f"{variable}={raw!r} is not a {convert.__name__}; give a number such as 3") from None
+    if name in _POSITIVE_FIELDS and not value > 0:
+        raise ConfigError(f"{variable}={raw!r} must be a positive number, such as 3")
+    if value < 0:
+        raise ConfigError(f"{variable}={raw!r} is negative; give 0 or more")
     return value
 
 

@@ -95,3 +95,23 @@ def notion_fake(_notion_fake_server):
     edit_block, set_status…), fault injection (rate_limit, inject, expire_files) and the request .log."""
     _notion_fake_server.reset()
     return _notion_fake_server
+# --- github fake ---
+@pytest.fixture(scope="session")
+def _github_server():
+    from tests.fakes.github_server import FakeGitHub
+
+    server = FakeGitHub()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def github_fake(_github_server):
+    """The fake GitHub (fresh state) with `owner/frames` whose main holds a copy of the repo's data/ folder."""
+    from tests.fakes.github_fixture import GitHubFake
+
+    _github_server.reset()
+    fake = GitHubFake(_github_server)
+    fake.seed(REPO_ROOT / "data")
+    return fake

@@ -153,9 +153,11 @@ def build_preview(paths: Sequence[Path], out_dir: Path, settings: Settings | Non
                                       error=error or f"{source}: module_id missing or not a valid id"))
             continue
         data = doc.data
+        # data/assets beside the module's folder, so `preview other/data/modules` works from anywhere
+        assets_dir = settings.assets_dir or path.resolve().parent.parent / "assets"
         for url in _referenced_assets(data):
             if url not in assets:
-                assets[url] = _copy_asset(url, settings.resolved_assets_dir, out_dir)
+                assets[url] = _copy_asset(url, assets_dir, out_dir)
         comparison = None
         if base_ref:
             base = read_base_version(path, base_ref)

@@ -68,7 +68,7 @@ def _render_image(self, tokens, idx, options, env) -> str:
     alt = self.renderInlineAsText(token.children or [], options, env)
     asset = env.get("assets", {}).get(src) if is_local_asset(src) else None
     if asset is not None and asset.href:
-        return f'<img src="{esc(asset.href)}" alt="{esc(alt)}" loading="lazy">'
+        return f'<img src="{esc(asset.href)}" alt="{esc(alt)}">'
     why = "missing file" if is_local_asset(src) else "external image, not loaded in the preview"
     return f'<span class="external">[image: {esc(alt)} — {esc(src)} ({why})]</span>'
 
@@ -130,7 +130,7 @@ def _media(url: Any, kind: str, assets: Mapping[str, PreviewAsset]) -> str:
             return f'<p class="note">Missing file: <code>{esc(url)}</code> is not under data/assets/.</p>'
         if kind == "video":
             return f'<video controls preload="metadata" src="{esc(asset.href)}"></video>'
-        return f'<img src="{esc(asset.href)}" alt="" loading="lazy">'
+        return f'<img src="{esc(asset.href)}" alt="">'
     link = f'<a href="{esc(url)}" rel="noopener noreferrer nofollow">{esc(url)}</a>' if link_scheme(url) == "https" \
         else f"<code>{esc(url)}</code>"
     return f'<p class="external">External {esc(kind)}, not loaded in the preview: {link}</p>'
@@ -155,7 +155,7 @@ def _hotspot_figure(url: Any, hotspots: list[Any], assets: Mapping[str, PreviewA
             f'<span class="hotspot-label">{esc(spot.get("label", ""))}</span></span>'
         )
     return (f'<figure><div class="hotspot-image" data-width="{width}" data-height="{height}">'
-            f'<img src="{esc(asset.href)}" alt="" loading="lazy">{"".join(markers)}</div></figure>')
+            f'<img src="{esc(asset.href)}" alt="">{"".join(markers)}</div></figure>')
 
 
 def _render_interactive(section: Mapping[str, Any], assets: Mapping[str, PreviewAsset]) -> str:
@@ -206,7 +206,7 @@ def _render_quiz(section: Mapping[str, Any]) -> str:
         )
         if not isinstance(correct, int) or not 0 <= correct < len(question["choices"]):
             choices += f'<li class="error">correct_choice {esc(correct)} names no choice</li>'
-        explanation = f'<p class="explanation">{esc(question["explanation"])}</p>' \
+        explanation = f'<p class="explanation">Explanation: {esc(question["explanation"])}</p>' \
             if question.get("explanation") else ""
         parts.append(f'<li><p><strong>{esc(question.get("prompt", ""))}</strong> <span class="meta">'
                      f'(<code>{esc(question.get("question_id", ""))}</code>)</span></p>'
@@ -261,7 +261,7 @@ def render_section(section: Mapping[str, Any], assets: Mapping[str, PreviewAsset
     return (
         f'<section class="card" id="s-{esc(section.get("section_id", ""))}" '
         f'data-section-type="{esc(section.get("section_type", ""))}"><div class="section-head">'
-        f'<span class="num">{esc(section.get("section_number", "?"))}.</span><h2>{esc(section.get("title", ""))}</h2>'
+        f'<h2><span class="num">{esc(section.get("section_number", "?"))}.</span> {esc(section.get("title", ""))}</h2>'
         f'<span class="badge">{esc(section.get("section_type", "?"))}</span>{duration}{_change_badge(change)}</div>'
         f"{diff}{render_section_body(section, assets)}</section>"
     )

@@ -44,7 +44,7 @@ blockquote { margin: .75rem 0; padding: 0 1rem; border-left: 4px solid var(--lin
   margin: 0 .25rem .25rem 0; font-size: .85rem; background: var(--bg); }
 .objectives { margin: .25rem 0 0; padding-left: 1.4rem; }
 .section-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: .4rem .6rem; margin-bottom: .6rem; }
-.section-head .num { color: var(--muted); font-weight: 600; }
+.section-head .num { color: var(--muted); }
 .badge { font-size: .75rem; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; border-radius: 4px;
   padding: .1rem .45rem; background: var(--bg); border: 1px solid var(--line); color: var(--muted); }
 .meta { font-size: .85rem; color: var(--muted); }
@@ -67,7 +67,8 @@ figcaption { margin-top: .5rem; }
 .hotspot.flip .hotspot-label { left: auto; right: 1.9rem; }
 .hotspots { padding-left: 1.6rem; }
 .hotspots li { margin: .25rem 0; }
-@media (max-width: 640px) { .hotspot-label { display: none; } }
+@media (max-width: 640px) { .hotspot-label { display: none; } main { padding: .75rem .75rem 2rem; }
+  .card { padding: .85rem; } h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; } }
 .questions { padding-left: 1.4rem; }
 .questions > li { margin: .75rem 0 1rem; }
 .choices { list-style: upper-alpha; padding-left: 1.6rem; margin: .35rem 0; }

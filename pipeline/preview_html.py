@@ -256,7 +256,7 @@ def render_section(section: Mapping[str, Any], assets: Mapping[str, PreviewAsset
     duration = f'<span class="meta">~{max(1, round(seconds / 60))} min</span>' if isinstance(seconds, int) else ""
     diff = ""
     if change is not None and change.text_diff:
-        diff = (f'<details class="diff"><summary>What changed: {esc(", ".join(change.changed_fields))}</summary>'
+        diff = (f'<details class="diff" open><summary>What changed: {esc(", ".join(change.changed_fields))}</summary>'
                 f"{_diff_html(change.text_diff)}</details>")
     return (
         f'<section class="card" id="s-{esc(section.get("section_id", ""))}" '
@@ -363,6 +363,10 @@ def _type_counts(types: Sequence[str]) -> str:
     return ", ".join(f"{n} {esc(t)}" for t, n in counts.items())
 
 
+def _is_unchanged(entry: IndexEntry) -> bool:
+    return entry.comparison is not None and entry.comparison.diff.is_empty and not entry.comparison.diff.is_new
+
+
 def render_index(entries: Sequence[IndexEntry], base_ref: str | None = None) -> str:
     """The preview's front page: every module with its sections and, with a base ref, what changed."""
     items = []
@@ -382,11 +386,12 @@ def render_index(entries: Sequence[IndexEntry], base_ref: str | None = None) -> 
         title = f'<a class="title" href="{esc(entry.href)}">{esc(entry.title)}</a>' if entry.href \
             else f'<span class="title">{esc(entry.title)}</span>'
         detail = f'<div class="error">{esc(entry.error)}</div>' if entry.error else \
-            f'<div class="meta">{_type_counts(list(entry.section_types))} section(s)</div>'
-        items.append(f'<li>{title} <code>{esc(entry.module_id)}</code> {status}'
-                     f'<div class="meta">{esc(entry.description)}</div>{detail}</li>')
+            f'<div class="meta">{len(entry.section_types)} sections: {_type_counts(list(entry.section_types))}</div>'
+        items.append((_is_unchanged(entry), f'<li>{title}<div><code>{esc(entry.module_id)}</code> {status}</div>'
+                      f'<div class="meta">{esc(entry.description)}</div>{detail}</li>'))
+    items.sort(key=lambda item: item[0])  # what the PR changed first; stable, so otherwise in file order
     against = f" Changes are shown against <code>{esc(base_ref)}</code>." if base_ref else ""
     body = (f'<h1>Module preview</h1><p class="lead">{len(entries)} module(s) as students will see them, '
             f"with quiz answers and hotspot positions marked for review.{against}</p>"
-            f'<div class="card"><ul class="modules">{"".join(items)}</ul></div>')
+            f'<div class="card"><ul class="modules">{"".join(html for _, html in items)}</ul></div>')
     return page_shell("Module preview", body)

@@ -48,7 +48,7 @@ blockquote { margin: .75rem 0; padding: 0 1rem; border-left: 4px solid var(--lin
 .badge { font-size: .75rem; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; border-radius: 4px;
   padding: .1rem .45rem; background: var(--bg); border: 1px solid var(--line); color: var(--muted); }
 .meta { font-size: .85rem; color: var(--muted); }
-.change { font-size: .75rem; font-weight: 700; border-radius: 4px; padding: .1rem .45rem; }
+.change { font-size: .75rem; font-weight: 700; border-radius: 4px; padding: .1rem .45rem; white-space: nowrap; }
 .change-added, .change-new { background: var(--add-bg); color: var(--ok); }
 .change-changed, .change-moved { background: var(--warn-bg); }
 .change-removed { background: var(--del-bg); color: var(--del); }
@@ -87,7 +87,8 @@ pre.diff .hunk { color: var(--muted); }
 .modules { list-style: none; padding: 0; margin: 0; }
 .modules li { border-top: 1px solid var(--line); padding: .75rem 0; }
 .modules li:first-child { border-top: 0; }
-.modules .title { font-weight: 600; font-size: 1.05rem; }
+.modules .title { font-weight: 600; font-size: 1.1rem; }
+.modules li > div { margin-top: .2rem; }
 .error { color: var(--del); }
 footer { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
 """

@@ -59,6 +59,9 @@ def test_changed_module_shows_added_changed_and_removed_sections(pr_tree: Path, 
     assert "No content changes since main" in scan((out / "modules/first-pull-request.html").read_text()).text
     index = scan((out / "index.html").read_text())
     assert {"new", "1 added", "1 changed", "1 removed", "unchanged"} <= {e.text for e in index.find("span")}
+    # what the PR changed comes first in the index
+    first_two = [a.attrs["href"] for a in index.find("a")][:2]
+    assert first_two == ["modules/lab-safety-101.html", "modules/soldering-101.html"]
 
 
 def test_summary_is_appended_for_the_job_summary(pr_tree: Path, tmp_path: Path):

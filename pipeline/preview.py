@@ -8,6 +8,7 @@ DIR/modules/<module_id>.html and the referenced files under DIR/assets/, so the 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -36,6 +37,7 @@ __all__ = ["PreviewResult", "build_preview", "render_index", "render_markdown", 
            "summarise_preview"]
 
 log = logging.getLogger(__name__)
+MODULE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # as in the schema; it becomes a file name here
 # Written into every preview folder, so a rebuild may clear it and nothing else.
 MARKER = ".module-preview"
 
@@ -53,7 +55,7 @@ class PreviewResult:
     def summary(self) -> str:
         """One line for the terminal."""
         pages = sum(1 for e in self.entries if e.href)
-        failed = len(self.entries) - pages
+        failed = sum(1 for e in self.entries if e.error)
         tail = f"; {failed} file(s) could not be read (see the index)" if failed else ""
         return f"preview: {pages} module page(s) and {self.assets_copied} asset(s) written; open {self.index}{tail}"
 
@@ -89,9 +91,19 @@ def resolve_base(ref: str, cwd: Path) -> str:
     return f"{ref} ({found.stdout.decode().strip()})"
 
 
+def _existing_anchor(path: Path) -> tuple[Path, str]:
+    """The nearest folder of `path` that exists, and `path` relative to it (a PR may delete whole folders)."""
+    absolute = path.absolute()
+    anchor = absolute.parent
+    while not anchor.is_dir():
+        anchor = anchor.parent
+    return anchor, absolute.relative_to(anchor).as_posix()
+
+
 def read_base_version(path: Path, ref: str) -> dict[str, Any] | None:
     """The module as it was at `ref` (`git show REF:path`), or None when it did not exist or cannot be read."""
-    shown = _git(path.parent, "show", f"{ref}:./{path.name}")
+    anchor, relative = _existing_anchor(path)
+    shown = _git(anchor, "show", f"{ref}:./{relative}")
     if shown.returncode != 0:
         return None  # not in the base: a new module
     try:
@@ -99,6 +111,26 @@ def read_base_version(path: Path, ref: str) -> dict[str, Any] | None:
     except ModuleLoadError as exc:
         log.warning("%s at %s cannot be read (%s); treating the module as new", path, ref, exc)
         return None
+
+
+def _removed_since(paths: Sequence[Path], ref: str) -> list[Path]:
+    """Module files at `ref` that the working tree no longer has: given paths that are gone, and folders' files."""
+    removed = [p for p in paths if not p.exists()]
+    for folder in (p for p in paths if p.is_dir()):
+        listed = _git(folder, "ls-tree", "--name-only", ref, "--", "./")
+        names = listed.stdout.decode("utf-8", "replace").splitlines() if listed.returncode == 0 else []
+        removed.extend(folder / n for n in names if n.endswith(".json") and not (folder / n).exists())
+    return removed
+
+
+def _removed_entry(path: Path, ref: str, label: str) -> IndexEntry:
+    base = read_base_version(path, ref)
+    if base is None:
+        raise ConfigError(f"{path}: no such file or folder, here or at {ref}; give module files or their folder")
+    sections = [s for s in base.get("sections") or [] if isinstance(s, Mapping)]
+    return IndexEntry(str(base.get("module_id", path.stem)), str(base.get("title", path.stem)), display_path(path),
+                      None, tuple(str(s.get("section_type")) for s in sections), removed=True,
+                      description=f"Removed since {label}: deploy will archive it (students keep their progress).")
 
 
 def _referenced_assets(data: Mapping[str, Any]) -> list[str]:
@@ -132,27 +164,42 @@ def _load(path: Path) -> tuple[ModuleDocument | None, str | None]:
         return None, str(exc.problem)
 
 
+def _module_error(doc: ModuleDocument | None, error: str | None, seen: Mapping[str, Path]) -> str | None:
+    if doc is None:
+        return error
+    if doc.module_id is None or not MODULE_ID.fullmatch(doc.module_id):
+        return f"{doc.display_path}: module_id is missing or not lowercase-words-with-hyphens; validate says more"
+    if doc.module_id in seen:
+        return f"{doc.display_path}: module_id {doc.module_id!r} is also used by {display_path(seen[doc.module_id])}"
+    return None
+
+
 def build_preview(paths: Sequence[Path], out_dir: Path, settings: Settings | None = None,
                   base_ref: str | None = None) -> PreviewResult:
     """Write the preview of the module files in `paths` (files or folders) to `out_dir`, compared with `base_ref`."""
     settings = settings or Settings.from_env()
+    base_label = resolve_base(base_ref, _existing_anchor(paths[0])[0]) if base_ref and paths else None
+    removed: list[IndexEntry] = []
+    if base_ref and base_label:
+        removed = [_removed_entry(p, base_ref, base_label) for p in _removed_since(paths, base_ref)]
+        paths = [p for p in paths if p.exists()]
     files = collect_module_files(paths)
-    if not files:
+    if not files and not removed:
         raise ConfigError(f"no module files in {', '.join(map(str, paths))}; give *.json files or their folder")
-    base_label = resolve_base(base_ref, files[0].parent) if base_ref else None
     _prepare_out_dir(out_dir)
     loaded = [(path, *_load(path)) for path in files]
     module_hrefs = {doc.module_id: f"{doc.module_id}.html" for _, doc, _ in loaded if doc and doc.module_id}
     assets: dict[str, PreviewAsset] = {}
     entries: list[IndexEntry] = []
+    seen: dict[str, Path] = {}
     for path, doc, error in loaded:
         source = display_path(path)
-        module_id = doc.module_id if doc else None
-        if doc is None or module_id is None or module_hrefs.get(module_id) != f"{module_id}.html":
-            entries.append(IndexEntry(path.stem, path.name, source, None,
-                                      error=error or f"{source}: module_id missing or not a valid id"))
+        problem = _module_error(doc, error, seen)
+        if doc is None or problem is not None:
+            entries.append(IndexEntry(path.stem, path.name, source, None, error=problem))
             continue
-        data = doc.data
+        module_id, data = str(doc.module_id), doc.data
+        seen[module_id] = path
         # data/assets beside the module's folder, so `preview other/data/modules` works from anywhere
         assets_dir = settings.assets_dir or path.resolve().parent.parent / "assets"
         for url in _referenced_assets(data):
@@ -170,6 +217,7 @@ def build_preview(paths: Sequence[Path], out_dir: Path, settings: Settings | Non
             tuple(str(s.get("section_type")) for s in sections), comparison,
             description=str(data.get("description", "")),
         ))
+    entries.extend(removed)
     index = out_dir / "index.html"
     index.write_text(render_index(entries, base_label), encoding="utf-8")
     copied = sum(1 for a in assets.values() if a.href)
@@ -199,8 +247,9 @@ def summarise_preview(result: PreviewResult, artifact: str = "module-preview") -
         diffs = [e.comparison.diff for e in pages if e.comparison]
         new = sum(d.is_new for d in diffs)
         unchanged = sum(d.is_empty and not d.is_new for d in diffs)
+        removed = sum(e.removed for e in result.entries)
         lines[-1] += (f" Against {_code(result.base_ref)}: {new} new, {len(diffs) - new - unchanged} changed, "
-                      f"{unchanged} unchanged.")
+                      f"{unchanged} unchanged" + (f", {removed} removed." if removed else "."))
     lines += ["", "| module | sections | changes |", "| --- | --- | --- |"]
     for entry in result.entries:
         if entry.error:
@@ -215,6 +264,8 @@ def summarise_preview(result: PreviewResult, artifact: str = "module-preview") -
 
 
 def _changes_cell(entry: IndexEntry) -> str:
+    if entry.removed:
+        return "module removed"
     if entry.comparison is None:
         return "—"
     diff = entry.comparison.diff

@@ -9,26 +9,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from html import escape
 from typing import Any
 
-from markdown_it import MarkdownIt
-
 from pipeline.assets import is_local_asset
-from pipeline.markdown_policy import is_safe_link, link_scheme
+from pipeline.markdown_policy import link_scheme
 from pipeline.module_diff import ModuleDiff, SectionChange
+from pipeline.preview_markdown import PreviewAsset, esc, render_markdown
 from pipeline.preview_style import page_shell
 
+__all__ = ["Comparison", "IndexEntry", "PreviewAsset", "render_index", "render_markdown", "render_module_page"]
+
 SECTION_TYPES = ("text", "image", "video", "interactive", "quiz")
-
-
-@dataclass(frozen=True)
-class PreviewAsset:
-    """A local `/assets/…` file as a page sees it: its relative href (None when missing) and pixel size."""
-
-    href: str | None
-    size: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,57 +43,7 @@ class IndexEntry:
     comparison: Comparison | None = None
     error: str | None = None
     description: str = ""
-
-
-def esc(value: Any) -> str:
-    """Any value as escaped text (quotes too, so it is safe inside attributes)."""
-    return escape(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False), quote=True)
-
-
-# --- Markdown ---------------------------------------------------------------------------------------------------
-
-
-def _render_image(self, tokens, idx, options, env) -> str:
-    token = tokens[idx]
-    src = str(token.attrGet("src") or "")
-    alt = self.renderInlineAsText(token.children or [], options, env)
-    asset = env.get("assets", {}).get(src) if is_local_asset(src) else None
-    if asset is not None and asset.href:
-        return f'<img src="{esc(asset.href)}" alt="{esc(alt)}">'
-    why = "missing file" if is_local_asset(src) else "external image, not loaded in the preview"
-    return f'<span class="external">[image: {esc(alt)} — {esc(src)} ({why})]</span>'
-
-
-def _render_link_open(self, tokens, idx, options, env) -> str:
-    token = tokens[idx]
-    if not is_safe_link(str(token.attrGet("href") or "")):  # validateLink already refused it; belt and braces
-        token.attrSet("href", "#")
-    token.attrSet("rel", "noopener noreferrer nofollow")
-    return self.renderToken(tokens, idx, options, env)
-
-
-def _render_heading(self, tokens, idx, options, env) -> str:
-    token = tokens[idx]
-    # The page has h1 (module) and h2 (sections): a section's own headings start at h3.
-    token.tag = f"h{min(6, int(token.tag[1:]) + 2)}"
-    return self.renderToken(tokens, idx, options, env)
-
-
-@lru_cache(maxsize=1)
-def preview_markdown() -> MarkdownIt:
-    """The parser students' pages should use too: CommonMark + tables + strikethrough, no raw HTML, safe links."""
-    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    md.validateLink = is_safe_link  # an unsafe link or image stays plain text
-    md.add_render_rule("image", _render_image)
-    md.add_render_rule("link_open", _render_link_open)
-    md.add_render_rule("heading_open", _render_heading)
-    md.add_render_rule("heading_close", _render_heading)
-    return md
-
-
-def render_markdown(text: str, assets: Mapping[str, PreviewAsset] | None = None) -> str:
-    """Markdown to safe HTML; `/assets/…` images point at the copied files."""
-    return preview_markdown().render(text, {"assets": assets or {}})
+    removed: bool = False  # the module file is gone since the base ref
 
 
 # --- Sections ---------------------------------------------------------------------------------------------------
@@ -371,7 +312,7 @@ def render_index(entries: Sequence[IndexEntry], base_ref: str | None = None) -> 
     """The preview's front page: every module with its sections and, with a base ref, what changed."""
     items = []
     for entry in entries:
-        status = ""
+        status = '<span class="change change-removed">module removed</span>' if entry.removed else ""
         if entry.comparison is not None:
             diff = entry.comparison.diff
             if diff.is_new:

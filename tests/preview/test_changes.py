@@ -85,3 +85,33 @@ def test_unknown_base_ref_is_a_usage_error(pr_tree: Path, tmp_path: Path, capsys
     assert not (tmp_path / "out").exists()
     assert main(["preview", str(pr_tree), "--out", str(tmp_path / "out"), "--base=--output=x"]) == 2
     assert "give a branch, tag or commit" in capsys.readouterr().err
+
+
+def test_module_removed_by_the_pr_is_listed_as_removed(pr_tree: Path, tmp_path: Path):
+    # given a PR that deletes a module file
+    (pr_tree / "first-pull-request.json").unlink()
+    summary = tmp_path / "summary.md"
+    # when the folder is previewed against main, or the deleted file is named explicitly
+    assert main(["preview", str(pr_tree), "--out", str(tmp_path / "a"), "--base", "main",
+                 "--summary", str(summary)]) == 0
+    assert main(["preview", str(pr_tree / "first-pull-request.json"), "--out", str(tmp_path / "b"),
+                 "--base", "main"]) == 0
+    # then the index says it is removed (there is no page for it), and so does the summary
+    for out in ("a", "b"):
+        index = scan((tmp_path / out / "index.html").read_text())
+        [item] = [li for li in index.find("li") if "first-pull-request" in li.text]
+        assert "module removed" in item.text and "Your First Pull Request" in item.text
+        assert not (tmp_path / out / "modules/first-pull-request.html").exists()
+    assert "| module removed |" in summary.read_text() and "1 removed." in summary.read_text()
+
+
+def test_duplicate_or_unsafe_module_ids_get_no_page_of_their_own(module_tree: Path, tmp_path: Path):
+    doc = json.loads((module_tree / "equipment-tour.json").read_text())
+    (module_tree / "copy.json").write_text(dump_module(doc))
+    doc["module_id"] = "../../escape"
+    (module_tree / "escape.json").write_text(dump_module(doc))
+    assert main(["preview", str(module_tree), "--out", str(tmp_path / "out")]) == 0
+    errors = " ".join(e.text for e in scan((tmp_path / "out/index.html").read_text()).find("div", class_="error"))
+    assert "'equipment-tour' is also used by" in errors and "not lowercase-words-with-hyphens" in errors
+    assert sorted(p.name for p in tmp_path.rglob("*.html")) == [
+        "equipment-tour.html", "first-pull-request.html", "index.html", "lab-safety-101.html"]

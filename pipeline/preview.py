@@ -192,7 +192,8 @@ def build_preview(paths: Sequence[Path], out_dir: Path, settings: Settings | Non
     assets: dict[str, PreviewAsset] = {}
     entries: list[IndexEntry] = []
     seen: dict[str, Path] = {}
-    for path, doc, error in loaded:
+    # Of two files with one module_id, the one named after it gets the page (the other is the copy to look at).
+    for path, doc, error in sorted(loaded, key=lambda item: not (item[1] and item[1].module_id == item[0].stem)):
         source = display_path(path)
         problem = _module_error(doc, error, seen)
         if doc is None or problem is not None:

@@ -112,6 +112,7 @@ def test_duplicate_or_unsafe_module_ids_get_no_page_of_their_own(module_tree: Pa
     (module_tree / "escape.json").write_text(dump_module(doc))
     assert main(["preview", str(module_tree), "--out", str(tmp_path / "out")]) == 0
     errors = " ".join(e.text for e in scan((tmp_path / "out/index.html").read_text()).find("div", class_="error"))
-    assert "'equipment-tour' is also used by" in errors and "not lowercase-words-with-hyphens" in errors
+    assert "copy.json: module_id 'equipment-tour' is also used by" in errors
+    assert "not lowercase-words-with-hyphens" in errors
     assert sorted(p.name for p in tmp_path.rglob("*.html")) == [
         "equipment-tour.html", "first-pull-request.html", "index.html", "lab-safety-101.html"]

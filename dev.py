@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 STAMP = VENV / ".requirements-sha256"
+# The browser tests (tests/preview/test_browser.py) drive Debian's Chromium; they skip, saying why, without it.
+CHROMIUM = Path("/usr/bin/chromium")
 # The main job, step by step, on the embedded defaults (no credentials, no servers to install).
 RUN_STEPS = [["validate"]]
 
@@ -38,6 +41,23 @@ def ensure_environment() -> None:
     pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "-r", str(ROOT / "requirements-dev.txt")], check=True)
     STAMP.write_text(wanted)
+
+
+def ensure_chromium() -> None:
+    """Install Debian's chromium for the browser tests when it is missing and we may (root, apt-get)."""
+    if CHROMIUM.exists():
+        return
+    is_root = getattr(os, "geteuid", lambda: 1)() == 0
+    if not (is_root and shutil.which("apt-get") and Path("/etc/debian_version").exists()):
+        print(f"dev.py: {CHROMIUM} is missing and only root on Debian can install it here; browser tests will skip",
+              flush=True)
+        return
+    print("dev.py: installing chromium for the browser tests: apt-get update -qq && apt-get install -y -qq chromium",
+          flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.call(["apt-get", "update", "-qq"], env=env) or \
+            subprocess.call(["apt-get", "install", "-y", "-qq", "chromium"], env=env, stdout=subprocess.DEVNULL):
+        print("dev.py: installing chromium failed; the browser tests will skip and say why", flush=True)
 
 
 def run(*args: str) -> int:
@@ -58,6 +78,7 @@ def main(argv: list[str]) -> int:
                 return status
         return 0
     if command == "test":
+        ensure_chromium()
         return run("-m", "pytest", *argv[1:])
     status = 0
     for bench in sorted((ROOT / "benchmarks").glob("*.py")):

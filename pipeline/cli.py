@@ -125,6 +125,17 @@ def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.preview import build_preview, summarise_preview
+
+    result = build_preview(args.paths, args.out, settings, base_ref=args.base)
+    if args.summary is not None:
+        with args.summary.open("a", encoding="utf-8") as summary:
+            summary.write(summarise_preview(result))
+    print(result.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -153,6 +164,15 @@ def build_parser() -> argparse.ArgumentParser:
     propose.add_argument("--notion-web-url", default=None, metavar="URL",
                          help="root of the Notion page links in PR bodies (default: https://www.notion.so)")
     propose.set_defaults(handler=_cmd_propose)
+
+    preview = sub.add_parser("preview", help="write static HTML pages of module files for reviewers")
+    preview.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="module files or folders")
+    preview.add_argument("--out", type=Path, required=True, metavar="DIR",
+                         help="folder for index.html, modules/ and assets/ (emptied if it holds an earlier preview)")
+    preview.add_argument("--base", metavar="REF", help="show what changed since this Git ref (e.g. origin/main)")
+    preview.add_argument("--summary", type=Path, metavar="FILE",
+                         help="append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    preview.set_defaults(handler=_cmd_preview)
     return parser
 
 

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.errors import PipelineError
@@ -28,6 +29,23 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
+# --- workflows: backup, webhook ---
+def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.backup import backup_pages
+
+    out = args.out or Path("data/backups/notion") / datetime.now(UTC).date().isoformat()
+    print(backup_pages(settings, out).summary())
+    return 0
+
+
+def _cmd_webhook_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.webhook import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
+# --- end workflows ---
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -39,6 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "github", "json"), default="text",
                           help="text (path:line: /pointer: message), github (PR annotations) or json")
     validate.set_defaults(handler=_cmd_validate)
+
+    # --- workflows: backup, webhook ---
+    backup = sub.add_parser("backup", help="save the raw Notion JSON of every Module Library page and its blocks")
+    backup.add_argument("--out", type=Path, metavar="DIR",
+                        help="folder for <page_id>.json files (default: data/backups/notion/<UTC date>)")
+    backup.set_defaults(handler=_cmd_backup)
+
+    webhook = sub.add_parser("webhook", help="the Notion webhook receiver (Strategy 3, docs/webhook.md)")
+    webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="COMMAND")
+    serve = webhook_sub.add_parser("serve", help="receive Notion webhooks and dispatch the export workflow")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.set_defaults(handler=_cmd_webhook_serve)
+    # --- end workflows ---
     return parser
 
 

@@ -23,6 +23,7 @@ _ENV_NAMES = {
     "database_url": "DATABASE_URL",
     "modules_dir": "MODULES_DIR",
     "assets_dir": "ASSETS_DIR",
+    "notion_webhook_secret": "NOTION_WEBHOOK_SECRET",
 }
 
 
@@ -40,6 +41,7 @@ class Settings:
     database_url: str | None = field(default=None, repr=False)
     modules_dir: Path = Path("data/modules")
     assets_dir: Path | None = None
+    notion_webhook_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -167,8 +167,8 @@ def create_app(settings: Settings, *, replay_window: timedelta = REPLAY_WINDOW,
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
 
-    def answer(status: int, **fields: Any) -> Response:
-        return Response(json.dumps(fields), status=status, mimetype="application/json")
+    def answer(code: int, **fields: Any) -> Response:
+        return Response(json.dumps(fields), status=code, mimetype="application/json")
 
     @app.errorhandler(Refused)
     def refused(exc: Refused) -> Response:
@@ -179,6 +179,11 @@ def create_app(settings: Settings, *, replay_window: timedelta = REPLAY_WINDOW,
     def http_error(exc: HTTPException) -> Response:
         name = (exc.name or "error").lower().replace(" ", "_")
         return answer(exc.code or 500, error=name, message=exc.description or "")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("webhook request failed")
+        return answer(500, error="internal_error", message="the receiver failed; Notion will retry")
 
     @app.get("/healthz")
     def health() -> Response:

@@ -31,10 +31,10 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- workflows: backup, webhook ---
 def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.backup import backup_pages
+    from pipeline.backup import backup_library
 
     out = args.out or Path("data/backups/notion") / datetime.now(UTC).date().isoformat()
-    print(backup_pages(settings, out).summary())
+    print(backup_library(settings, out).summary())
     return 0
 
 
@@ -44,6 +44,27 @@ def _cmd_webhook_serve(args: argparse.Namespace, settings: Settings) -> int:
     serve(settings, host=args.host, port=args.port)
     return 0
 # --- end workflows ---
+
+
+# --- notion: export, notion check ---
+def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.export import export_pages
+
+    report = export_pages(settings, page_id=args.page, all_pages=args.all)
+    for page in report.pages:
+        print(page)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.notion.check import check_module_library
+
+    report = check_module_library(settings)
+    for issue in report.issues:
+        print(issue)
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
     serve.set_defaults(handler=_cmd_webhook_serve)
     # --- end workflows ---
+
+    export = sub.add_parser("export", help="export Notion pages with Status = Ready into data/modules")
+    export.add_argument("--page", metavar="PAGE_ID", help="export this one page (whatever its Status)")
+    export.add_argument("--all", action="store_true", help="re-read every Ready page, even those not edited since")
+    export.set_defaults(handler=_cmd_export)
+    notion = sub.add_parser("notion", help="Notion helpers")
+    notion_sub = notion.add_subparsers(dest="notion_command", required=True, metavar="SUBCOMMAND")
+    notion_check = notion_sub.add_parser("check", help="report Module Library properties that are missing or mistyped")
+    notion_check.set_defaults(handler=_cmd_notion_check)
     return parser
 
 

@@ -24,7 +24,10 @@ _ENV_NAMES = {
     "modules_dir": "MODULES_DIR",
     "assets_dir": "ASSETS_DIR",
     "notion_webhook_secret": "NOTION_WEBHOOK_SECRET",
+    "notion_requests_per_second": "NOTION_REQUESTS_PER_SECOND",
+    "notion_timeout_seconds": "NOTION_TIMEOUT_SECONDS",
 }
+_FLOAT_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Settings:
     modules_dir: Path = Path("data/modules")
     assets_dir: Path | None = None
     notion_webhook_secret: str | None = field(default=None, repr=False)
+    notion_requests_per_second: float = 3.0  # Notion allows 3 on average; the exporter paces itself under it
+    notion_timeout_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -52,6 +57,8 @@ class Settings:
             raw = env.get(variable, "").strip()
             if raw:
                 values[name] = Path(raw) if name in ("modules_dir", "assets_dir") else raw
+                if name in _FLOAT_FIELDS:
+                    values[name] = _positive_float(variable, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
@@ -75,6 +82,16 @@ class Settings:
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the non-None `overrides` applied."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _positive_float(variable: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ConfigError(f"{variable} must be a positive number, not {raw!r}")
+    return value
 
 
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")

@@ -1,0 +1,278 @@
+"""Export: Module Library pages with Status = Ready -> data/modules/<module_id>.json (+ data/assets/), idempotently."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import NotionError
+from pipeline.module import ModuleDocument, ModuleLoadError, content_hash, dump_module, load_module, write_module
+from pipeline.notion.assets import PageAssets
+from pipeline.notion.client import NotionGateway
+from pipeline.notion.feedback import tell_team_lead
+from pipeline.settings import Settings
+from pipeline.validate import validate_documents
+
+log = logging.getLogger(__name__)
+
+EXPORTED_BY = "notion_sync_bot"
+# Notion rounds last_edited_time down to the minute: an export made within that minute may have missed an edit.
+EDIT_TIME_RESOLUTION = timedelta(minutes=1)
+FETCH_THREADS = 3
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What happened to one Notion page: written, unchanged, skipped (not re-read) or failed, and why."""
+
+    page_id: str
+    title: str
+    module_id: str | None
+    outcome: str
+    problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notice: str | None = None  # what became of the comment on the page, when there was one to add
+
+    def __str__(self) -> str:
+        head = f"{self.outcome:9} {self.module_id or '-'}  {self.title!r} (Notion page {self.page_id})"
+        lines = [head] + [f"    problem: {p}" for p in self.problems] + [f"    warning: {w}" for w in self.warnings]
+        return "\n".join(lines + ([f"    {self.notice}"] if self.notice else []))
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    pages: tuple[PageResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.outcome == "failed" for p in self.pages)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for p in self.pages if p.outcome == outcome)
+
+    def summary(self) -> str:
+        parts = [f"{self.count(o)} {o}" for o in ("written", "unchanged", "skipped", "failed")]
+        return f"export: {len(self.pages)} page(s): " + ", ".join(parts)
+
+
+@dataclass
+class _Candidate:
+    """A page read and converted, waiting for validation and writing."""
+
+    page: dict[str, Any]
+    title: str
+    module_id: str | None
+    module: dict[str, Any] | None = None
+    assets: PageAssets | None = None
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def export_pages(
+    settings: Settings, *, page_id: str | None = None, all_pages: bool = False, now: datetime | None = None
+) -> ExportReport:
+    """Export the Ready pages (or one page) into settings.modules_dir; unchanged content leaves files byte-identical."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    with NotionGateway(settings) as gateway:
+        pages = [gateway.retrieve_page(page_id)] if page_id else list(gateway.query_pages(status="Ready"))
+        existing = _existing_modules(settings.modules_dir)
+        results: dict[str, PageResult] = {}
+        to_read = []
+        for page in pages:
+            current = existing.get(_plain_id(page["id"]))
+            if not (all_pages or page_id) and current is not None and _unchanged_since_export(page, current):
+                results[page["id"]] = PageResult(page["id"], _title(page), current.module_id, "skipped")
+            else:
+                to_read.append(page)
+        known_ids = {key: doc.module_id for key, doc in existing.items() if doc.module_id}
+        known_ids.update({_plain_id(p["id"]): _module_id_property(p) for p in pages if _module_id_property(p)})
+        with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
+            candidates = list(pool.map(lambda p: _read_page(gateway, p, known_ids), to_read))
+        for result in _write_candidates(candidates, existing, settings, now):
+            if result.outcome == "failed":
+                result = tell_team_lead(gateway, result)
+            results[result.page_id] = result
+    return ExportReport(tuple(results[p["id"]] for p in pages))
+
+
+def _read_page(gateway: NotionGateway, page: dict[str, Any], known_ids: dict[str, str]) -> _Candidate:
+    from pipeline.notion.page_mapping import page_to_module
+
+    candidate = _Candidate(page, _title(page), _module_id_property(page))
+    try:
+        page = _with_full_relations(gateway, page)
+        prerequisite_ids = _prerequisite_ids(gateway, page, known_ids)
+        blocks = gateway.fetch_block_tree(page["id"], page["id"])
+        candidate.assets = PageAssets(gateway, page["id"], candidate.module_id or "unnamed-module")
+        conversion = page_to_module(
+            page, blocks, prerequisite_ids=prerequisite_ids, resolve_file=candidate.assets.resolve_file
+        )
+    except NotionError as error:
+        candidate.problems.append(str(error))
+        return candidate
+    candidate.problems += [str(p) for p in conversion.problems if getattr(p, "severity", "error") == "error"]
+    candidate.warnings += [
+        str(w)
+        for w in list(conversion.warnings)
+        + [p for p in conversion.problems if getattr(p, "severity", "error") != "error"]
+    ]
+    candidate.problems += [f"Notion page {page['id']}: {p}" for p in candidate.assets.problems]
+    candidate.module = conversion.module
+    if conversion.module and conversion.module.get("module_id"):
+        candidate.module_id = conversion.module["module_id"]
+    return candidate
+
+
+def _write_candidates(
+    candidates: list[_Candidate], existing: dict[str, ModuleDocument], settings: Settings, now: datetime
+) -> list[PageResult]:
+    """Give each converted module its metadata, validate them together, then write the valid ones."""
+    modules_dir, assets_dir = settings.modules_dir, settings.resolved_assets_dir
+    documents: dict[int, ModuleDocument] = {}
+    created_assets: dict[int, list[Path]] = {}
+    for index, candidate in enumerate(candidates):
+        if candidate.problems or candidate.module is None:
+            if not candidate.problems:
+                candidate.problems.append("the page could not be converted into a module")
+            continue
+        candidate.assets.module_id = candidate.module_id
+        previous = existing.get(_plain_id(candidate.page["id"]))
+        data = _with_metadata(candidate.module, previous, candidate.page, now)
+        path = modules_dir / f"{candidate.module_id}.json"
+        documents[index] = ModuleDocument(path, dump_module(data), data)
+        created_assets[index] = candidate.assets.write(assets_dir)
+    problems = validate_documents(list(documents.values()), modules_dir, assets_dir)
+    by_path: dict[str, list[str]] = {}
+    for problem in problems:
+        if problem.severity == "error":
+            by_path.setdefault(problem.path, []).append(str(problem))
+    results = []
+    for index, candidate in enumerate(candidates):
+        document = documents.get(index)
+        if document is not None:
+            candidate.problems += by_path.get(document.display_path, [])
+        if candidate.problems or document is None:
+            for path in created_assets.get(index, []):
+                path.unlink(missing_ok=True)  # content-addressed files only this failed page asked for
+            results.append(_result(candidate, "failed"))
+            continue
+        written = write_module(document.path, document.data)
+        results.append(_result(candidate, "written" if written else "unchanged"))
+    return results
+
+
+def _with_metadata(
+    module: dict[str, Any], previous: ModuleDocument | None, page: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Same content as the file: keep its metadata (byte-identical file); new content: revision + 1, new times."""
+    data = {k: v for k, v in module.items() if k != "metadata"}
+    digest = content_hash(data)
+    if (
+        previous is not None
+        and previous.module_id == data.get("module_id")
+        and previous.content_hash == digest
+        and isinstance(previous.data.get("metadata"), dict)
+    ):
+        return {**data, "metadata": previous.data["metadata"]}
+    revision = 1
+    if previous is not None:
+        revision = int((previous.data.get("metadata") or {}).get("revision") or 0) + 1
+    data["metadata"] = {
+        "revision": revision,
+        "exported_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "exported_by": EXPORTED_BY,
+        "notion_last_edited_time": _iso(page["last_edited_time"]),
+        "content_hash": digest,
+    }
+    return data
+
+
+def _unchanged_since_export(page: dict[str, Any], current: ModuleDocument) -> bool:
+    """The page was not edited since the file's export, and that export was made after the edit's whole minute."""
+    metadata = current.data.get("metadata") or {}
+    recorded, exported_at = metadata.get("notion_last_edited_time"), metadata.get("exported_at")
+    if not recorded or not exported_at:
+        return False
+    edited = _parse(page["last_edited_time"])
+    return _parse(recorded) == edited and _parse(exported_at) > edited + EDIT_TIME_RESOLUTION
+
+
+def _existing_modules(modules_dir: Path) -> dict[str, ModuleDocument]:
+    """The module files already there, keyed by the Notion page they came from."""
+    found: dict[str, ModuleDocument] = {}
+    for path in sorted(modules_dir.glob("*.json")):
+        try:
+            doc = load_module(path)
+        except ModuleLoadError as error:
+            log.warning("ignoring unreadable module file: %s", error)
+            continue
+        notion_id = doc.data.get("notion_page_id")
+        if isinstance(notion_id, str) and notion_id:
+            found[_plain_id(notion_id)] = doc
+    return found
+
+
+def _with_full_relations(gateway: NotionGateway, page: dict[str, Any]) -> dict[str, Any]:
+    """The page with every relation complete: a page object shows 25 references at most (then has_more)."""
+    properties = dict(page.get("properties") or {})
+    for name, prop in properties.items():
+        if prop.get("type") == "relation" and prop.get("has_more"):
+            ids = gateway.relation_ids(page["id"], prop["id"])
+            properties[name] = {**prop, "relation": [{"id": i} for i in ids], "has_more": False}
+    return {**page, "properties": properties}
+
+
+def _prerequisite_ids(gateway: NotionGateway, page: dict[str, Any], known: dict[str, str]) -> dict[str, str]:
+    """Module IDs of the pages the Prerequisites relation points at (looked up in Notion when not known)."""
+    prop = (page.get("properties") or {}).get("Prerequisites") or {}
+    resolved: dict[str, str] = {}
+    for ref in prop.get("relation") or []:
+        key = _plain_id(ref["id"])
+        module_id = known.get(key)
+        if module_id is None:
+            module_id = _module_id_property(gateway.retrieve_page(ref["id"]))
+            if module_id:
+                known[key] = module_id
+        if module_id:
+            resolved[ref["id"]] = resolved[key] = module_id
+    return resolved
+
+
+def _result(candidate: _Candidate, outcome: str) -> PageResult:
+    return PageResult(
+        candidate.page["id"],
+        candidate.title,
+        candidate.module_id,
+        outcome,
+        tuple(dict.fromkeys(candidate.problems)),
+        tuple(dict.fromkeys(candidate.warnings)),
+    )
+
+
+def _title(page: dict[str, Any]) -> str:
+    for prop in (page.get("properties") or {}).values():
+        if prop.get("type") == "title":
+            return "".join(run.get("plain_text", "") for run in prop.get("title") or []).strip()
+    return ""
+
+
+def _module_id_property(page: dict[str, Any]) -> str | None:
+    prop = (page.get("properties") or {}).get("Module ID") or {}
+    text = "".join(run.get("plain_text", "") for run in prop.get("rich_text") or []).strip()
+    return text or None
+
+
+def _plain_id(object_id: str) -> str:
+    return object_id.replace("-", "").lower()
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _iso(text: str) -> str:
+    return _parse(text).strftime("%Y-%m-%dT%H:%M:%SZ")

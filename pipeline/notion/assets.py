@@ -1,0 +1,84 @@
+"""Module media from Notion: download Notion-hosted files into data/assets/<module_id>/ under content-hash names."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.assets import ASSET_URL_PREFIX
+from pipeline.errors import NotionError
+from pipeline.module import write_atomically
+
+if TYPE_CHECKING:
+    from pipeline.notion.client import NotionGateway
+
+# content type -> (extension, magic-byte test); anything else (HTML, SVG with scripts, executables) is refused
+ALLOWED_MEDIA = {
+    "image/png": (".png", lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
+    "image/jpeg": (".jpg", lambda b: b.startswith(b"\xff\xd8\xff")),
+    "image/gif": (".gif", lambda b: b[:6] in (b"GIF87a", b"GIF89a")),
+    "image/webp": (".webp", lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP"),
+    "video/mp4": (".mp4", lambda b: b[4:8] == b"ftyp"),
+    "video/webm": (".webm", lambda b: b.startswith(b"\x1a\x45\xdf\xa3")),
+    "application/pdf": (".pdf", lambda b: b.startswith(b"%PDF-")),
+}
+
+
+@dataclass
+class PageAssets:
+    """The files one page's conversion asked for: fetched into memory first, written only if the page exports."""
+
+    gateway: NotionGateway
+    page_id: str
+    module_id: str
+    pending: dict[str, bytes] = field(default_factory=dict)  # asset file name -> content
+    problems: list[str] = field(default_factory=list)
+
+    def resolve_file(self, block: dict[str, Any]) -> str:
+        """The URL a module should use for a media block: external URLs as they are, Notion files as /assets/…."""
+        payload = block.get(block.get("type", "")) or {}
+        if payload.get("type") == "external":
+            return (payload.get("external") or {}).get("url", "")
+        url = (payload.get("file") or {}).get("url", "")
+        try:
+            name = self._fetch(block, url)
+        except NotionError as error:
+            self.problems.append(f"block {block.get('id')}: {error}")
+            return url.split("?", 1)[0]
+        return f"{ASSET_URL_PREFIX}{self.module_id}/{name}"
+
+    def _fetch(self, block: dict[str, Any], url: str) -> str:
+        from pipeline.notion.client import ExpiredFileURL
+
+        try:
+            download = self.gateway.download(url)
+        except ExpiredFileURL:
+            # Signed URLs live an hour; a fresh one comes with the block itself.
+            fresh = self.gateway.retrieve_block(block["id"], self.page_id)
+            url = (fresh.get(fresh.get("type", "")) or {}).get("file", {}).get("url", "")
+            download = self.gateway.download(url)
+        content_type = download.content_type.lower()
+        allowed = ALLOWED_MEDIA.get(content_type)
+        if allowed is None:
+            raise NotionError(
+                f"the file's type {content_type or 'unknown'!r} is not allowed in a module "
+                f"(use PNG, JPEG, GIF, WebP, MP4, WebM or PDF)"
+            )
+        extension, looks_right = allowed
+        if not looks_right(download.content):
+            raise NotionError(f"the file claims to be {content_type} but its content is not; upload it again")
+        name = hashlib.sha256(download.content).hexdigest()[:16] + extension
+        self.pending[name] = download.content
+        return name
+
+    def write(self, assets_dir: Path) -> list[Path]:
+        """Write the fetched files (atomically); returns the ones that were new, so a failed page can remove them."""
+        created = []
+        for name, content in sorted(self.pending.items()):
+            path = assets_dir / self.module_id / name
+            existed = path.exists()
+            if write_atomically(path, content) and not existed:
+                created.append(path)
+        return created

@@ -1,0 +1,36 @@
+"""`notion check`: does the Module Library data source still have the properties the exporter reads?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.notion.client import NotionGateway
+from pipeline.notion.issues import ConversionIssue
+from pipeline.notion.properties import check_data_source_schema
+from pipeline.settings import Settings
+
+
+@dataclass(frozen=True)
+class SchemaReport:
+    data_source_id: str
+    title: str
+    issues: tuple[ConversionIssue, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def summary(self) -> str:
+        if self.ok:
+            return (
+                f"notion check: data source {self.title!r} ({self.data_source_id}) has every property the export reads"
+            )
+        return f"notion check: {len(self.issues)} problem(s) in data source {self.title!r} ({self.data_source_id})"
+
+
+def check_module_library(settings: Settings) -> SchemaReport:
+    """Read the data source's schema and name every missing or mistyped property."""
+    with NotionGateway(settings) as gateway:
+        data_source = gateway.retrieve_data_source()
+    title = "".join(run.get("plain_text", "") for run in data_source.get("title") or [])
+    return SchemaReport(data_source["id"], title, tuple(check_data_source_schema(data_source)))

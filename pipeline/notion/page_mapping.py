@@ -1,0 +1,301 @@
+"""A Module Library page (properties + block tree) to a module document, following docs/notion-template.md.
+
+The body: a "Learning Objectives" heading (any level) holds the objectives as list items; each heading_2 starts a
+section. A section's first lines may say `Type: quiz` and `ID: some-id`; interactive and quiz sections take their
+content from a JSON or YAML code block; video, image and interactive sections take their first image or video as
+`media_url`. The result has no `metadata`: the exporter adds revision and export times, then validates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from pipeline.errors import PipelineError
+from pipeline.markdown_policy import link_scheme
+from pipeline.notion.blocks import LIST_TYPES, ResolveFile, blocks_to_markdown, media_source, notion_file_url
+from pipeline.notion.issues import ConversionIssue
+from pipeline.notion.properties import ID_PATTERN, module_fields, normalise_page_id
+from pipeline.notion.rich_text import rich_text_to_plain
+
+SECTION_TYPES = ("text", "video", "image", "interactive", "quiz")
+HEADINGS = frozenset({"heading_1", "heading_2", "heading_3", "heading_4"})
+CONFIG_LANGUAGES = {"json": "JSON", "yaml": "YAML"}
+_SECTION_PREFIX = re.compile(r"^\s*section\s+\d+\s*[:.\-–—]\s*", re.IGNORECASE)
+_DIRECTIVE = re.compile(r"^\s*(type|id)\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_OBJECTIVES = re.compile(r"^\s*learning\s+objectives\s*:?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PageConversion:
+    """The module a page gives (None when it has problems), what stops it (`problems`) and `warnings`."""
+
+    module: dict[str, Any] | None
+    problems: tuple[ConversionIssue, ...]
+    warnings: tuple[ConversionIssue, ...]
+
+
+def section_id_for(block_id: str) -> str:
+    """The default section_id: stable across retitling and reordering because Notion block ids never change."""
+    return "s-" + normalise_page_id(block_id)[:12]
+
+
+def _text(block: dict[str, Any]) -> str:
+    return rich_text_to_plain((block.get(block.get("type", "")) or {}).get("rich_text")).strip()
+
+
+def _children(block: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(block.get("children") or [])
+
+
+@dataclass
+class _Section:
+    heading: dict[str, Any]
+    title: str
+    blocks: list[dict[str, Any]]
+
+
+class _PageReader:
+    def __init__(self, page: Mapping[str, Any], resolve_file: ResolveFile) -> None:
+        self.page_id = str(page.get("id", ""))
+        self.resolve_file = resolve_file
+        self.problems: list[ConversionIssue] = []
+        self.warnings: list[ConversionIssue] = []
+
+    def issue(self, where: str, block: dict[str, Any] | None, message: str, severity: str = "error") -> None:
+        found = ConversionIssue(self.page_id, block.get("id") if block else None, where, message, severity)
+        (self.problems if severity == "error" else self.warnings).append(found)
+
+    def take(self, issues: tuple[ConversionIssue, ...] | list[ConversionIssue]) -> None:
+        for found in issues:
+            (self.problems if found.severity == "error" else self.warnings).append(found)
+
+    # --- body structure ---
+    def split(self, blocks: list[dict[str, Any]]) -> tuple[list[str], list[_Section]]:
+        objectives: list[str] = []
+        sections: list[_Section] = []
+        current: list[dict[str, Any]] | None = None  # blocks of the open section, None before the first
+        in_objectives = False
+        ignored: list[dict[str, Any]] = []
+        for block in blocks:
+            kind = block.get("type")
+            if kind in HEADINGS and _OBJECTIVES.match(_text(block)):
+                in_objectives, current = True, None
+                objectives += self.objectives(_children(block))
+                continue
+            if kind == "heading_2":
+                in_objectives = False
+                title = _SECTION_PREFIX.sub("", _text(block)).strip()
+                section = _Section(block, title, _children(block))  # a toggle heading's content is inside it
+                sections.append(section)
+                current = section.blocks
+                continue
+            if in_objectives and (kind in LIST_TYPES or (kind == "paragraph" and not _text(block))):
+                objectives += self.objectives([block])
+            elif current is not None and not (in_objectives and kind in HEADINGS):
+                current.append(block)
+            else:
+                in_objectives = False
+                if not (kind == "paragraph" and not _text(block)) and kind not in ("table_of_contents", "breadcrumb"):
+                    ignored.append(block)
+        if ignored:
+            self.issue(
+                "",
+                ignored[0],
+                f"{len(ignored)} block(s) before the first section heading are not part of any section and were "
+                "left out; move them under a heading 2 (a section) or under Learning Objectives",
+                "warning",
+            )
+        return objectives, sections
+
+    def objectives(self, blocks: list[dict[str, Any]]) -> list[str]:
+        found = []
+        for block in blocks:
+            if block.get("type") in LIST_TYPES and _text(block):
+                found.append(" ".join(_text(block).split()))
+            elif block.get("type") == "paragraph" and not _text(block):
+                continue
+            else:
+                self.issue(
+                    "Learning Objectives", block, "only list items count as objectives; this was left out", "warning"
+                )
+        return found
+
+    # --- one section ---
+    def section(self, number: int, section: _Section) -> dict[str, Any] | None:
+        where = section.title or f"section {number}"
+        if not section.title:
+            self.issue(where, section.heading, "the section heading is empty; give the section a title")
+        kind, explicit_id, blocks = self.directives(where, section.blocks)
+        section_id = explicit_id or section_id_for(str(section.heading.get("id", "")))
+        media_url: str | None = None
+        if kind in ("video", "image", "interactive") or (kind == "quiz" and self.first_media(blocks, ("image",))):
+            wanted = ("video",) if kind == "video" else ("image",)
+            media = self.first_media(blocks, wanted)
+            if media is None:
+                if kind != "quiz":
+                    self.issue(where, section.heading, f"a {kind} section needs a {wanted[0]} block; add one")
+            else:
+                blocks = [b for b in blocks if b is not media]
+                media_url = self.media_url(where, media)
+        if kind in ("interactive", "quiz"):
+            content: Any = self.config(where, section.heading, kind, blocks)
+        else:
+            conversion = blocks_to_markdown(blocks, page_id=self.page_id, resolve_file=self.resolve_file, where=where)
+            self.take(conversion.errors + conversion.warnings)
+            content = conversion.markdown
+            if kind == "text" and not content:
+                self.issue(where, section.heading, "the section has no content; write some or delete the heading")
+        return {
+            "section_id": section_id,
+            "section_number": number,
+            "section_type": kind,
+            "title": section.title or where,
+            "content": content,
+            "media_url": media_url,
+            "duration_seconds": None,
+        }
+
+    def directives(self, where: str, blocks: list[dict[str, Any]]) -> tuple[str, str | None, list[dict[str, Any]]]:
+        kind, section_id = "text", None
+        rest = list(blocks)
+        while rest and rest[0].get("type") == "paragraph":
+            lines = [line for line in _text(rest[0]).split("\n") if line.strip()]
+            matches = [_DIRECTIVE.match(line) for line in lines]
+            if not lines or not all(matches):
+                break
+            block = rest.pop(0)
+            for match in matches:
+                assert match is not None
+                key, value = match.group(1).lower(), match.group(2)
+                if key == "type":
+                    if value.lower() in SECTION_TYPES:
+                        kind = value.lower()
+                    else:
+                        self.issue(
+                            where,
+                            block,
+                            f"'Type: {value}' is not a section type; use one of {', '.join(SECTION_TYPES)}",
+                        )
+                elif ID_PATTERN.match(value) and len(value) <= 64:
+                    section_id = value
+                else:
+                    self.issue(
+                        where,
+                        block,
+                        f"'ID: {value}' must be lowercase words joined by hyphens, e.g. ID: find-the-tools",
+                    )
+        return kind, section_id, rest
+
+    def first_media(self, blocks: list[dict[str, Any]], kinds: tuple[str, ...]) -> dict[str, Any] | None:
+        return next((b for b in blocks if b.get("type") in kinds), None)
+
+    def media_url(self, where: str, block: dict[str, Any]) -> str | None:
+        try:
+            url = media_source(block, self.resolve_file)
+        except PipelineError as exc:
+            self.issue(where, block, f"the {block.get('type')} could not be fetched: {exc}")
+            return None
+        if not url.startswith("/assets/") and link_scheme(url) != "https":
+            self.issue(
+                where,
+                block,
+                f"the {block.get('type')} address {url[:80]!r} must start with https:// (or upload the file to Notion)",
+            )
+            return None
+        return url
+
+    def config(self, where: str, heading: dict[str, Any], kind: str, blocks: list[dict[str, Any]]) -> Any:
+        code = next(
+            (
+                b
+                for b in blocks
+                if b.get("type") == "code" and (b.get("code") or {}).get("language") in CONFIG_LANGUAGES
+            ),
+            None,
+        )
+        if code is None:
+            self.issue(
+                where,
+                heading,
+                f"a {kind} section needs a code block (language JSON or YAML) with its "
+                "settings; see the example in the Notion template guide",
+            )
+            return {}
+        language = CONFIG_LANGUAGES[(code.get("code") or {}).get("language")]
+        source = rich_text_to_plain((code.get("code") or {}).get("rich_text"))
+        try:
+            content = json.loads(source) if language == "JSON" else yaml.safe_load(source)
+            json.dumps(content, allow_nan=False)  # YAML can hold dates and other values a module file cannot
+        except json.JSONDecodeError as exc:
+            self.issue(where, code, f"the JSON settings are not valid JSON at line {exc.lineno}: {exc.msg}; fix it")
+            return {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f" at line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            self.issue(where, code, f"the YAML settings are not valid YAML{line}: {problem}; fix it")
+            return {}
+        except (TypeError, ValueError) as exc:
+            self.issue(where, code, f"the {language} settings hold a value a module cannot store ({exc}); quote it")
+            return {}
+        if not isinstance(content, dict):
+            self.issue(where, code, f"the {language} settings must be an object with named fields, not a list or text")
+            return {}
+        others = [b for b in blocks if b is not code and not (b.get("type") == "paragraph" and not _text(b))]
+        words = " ".join(_text(b) for b in others if b.get("type") == "paragraph" and _text(b))
+        if "instruction" not in content and words:
+            content = {"instruction": words, **content}  # the text around the settings tells students what to do
+        elif others:
+            self.issue(
+                where,
+                others[0],
+                f"a {kind} section shows only its settings and media; the other {len(others)} block(s) were left out",
+                "warning",
+            )
+        return content
+
+
+def page_to_module(
+    page: Mapping[str, Any],
+    blocks: list[dict[str, Any]],
+    *,
+    prerequisite_ids: Mapping[str, str],
+    resolve_file: ResolveFile = notion_file_url,
+) -> PageConversion:
+    """Map a Module Library page and its block tree to a module document (without `metadata`)."""
+    reader = _PageReader(page, resolve_file)
+    fields, property_issues = module_fields(page, prerequisite_ids)
+    reader.take(property_issues)
+    objectives, sections = reader.split(blocks)
+    if not objectives:
+        reader.issue(
+            "Learning Objectives",
+            None,
+            "no learning objectives found; add a heading 'Learning Objectives' "
+            "followed by a bulleted list, one objective per item",
+        )
+    if not sections:
+        reader.issue("", None, "the page has no sections; start each section with a heading 2")
+    converted = [reader.section(number, section) for number, section in enumerate(sections, start=1)]
+    seen: dict[str, str] = {}
+    for section, source in zip(converted, sections, strict=True):
+        if section is None:
+            continue
+        if section["section_id"] in seen:
+            reader.issue(
+                section["title"],
+                source.heading,
+                f"the section id {section['section_id']!r} is also used by "
+                f"{seen[section['section_id']]!r}; give one of them another 'ID:' line",
+            )
+        seen.setdefault(section["section_id"], section["title"])
+    module = {**fields, "learning_objectives": objectives, "sections": [s for s in converted if s is not None]}
+    if reader.problems:
+        return PageConversion(None, tuple(reader.problems), tuple(reader.warnings))
+    return PageConversion(module, (), tuple(reader.warnings))

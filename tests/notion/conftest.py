@@ -1,0 +1,33 @@
+"""Fixtures for the Notion side: a seeded Module Library in the fake and settings pointing at it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline.settings import Settings
+
+
+@dataclass
+class Library:
+    """The fake's Module Library and settings that reach it (fast pacing: the fake's own limit is off)."""
+
+    database_id: str
+    data_source_id: str
+    settings: Settings
+
+
+@pytest.fixture
+def library(notion_fake, module_tree: Path) -> Library:
+    database_id, data_source_id = notion_fake.add_module_library()
+    settings = Settings(
+        notion_token=notion_fake.token,
+        notion_data_source_id=data_source_id,
+        notion_base_url=notion_fake.base_url,
+        modules_dir=module_tree,
+        notion_requests_per_second=200.0,
+        notion_timeout_seconds=5.0,
+    )
+    return Library(database_id, data_source_id, settings)

@@ -20,7 +20,7 @@ EXPECTED_PERMISSIONS = {
     ("export", "sync"): {"contents": "write", "pull-requests": "write", "statuses": "write"},
     ("validate", "validate"): {"contents": "read"},
     ("deploy", "deploy"): {"contents": "read", "pull-requests": "read"},
-    ("backup", "backup"): {"contents": "write", "pull-requests": "write"},
+    ("backup", "backup"): {"contents": "write", "pull-requests": "write", "statuses": "write"},
     ("ci", "test"): {"contents": "read"},
     ("ci", "modules"): {"contents": "read"},
 }
@@ -103,6 +103,8 @@ def test_backup_runs_weekly_and_proposes_a_pull_request() -> None:
     script = next(s["run"] for s in steps("backup") if "pipeline backup" in s.get("run", ""))
     assert "data/backups/notion/" in script
     assert any(s.get("uses", "").startswith("peter-evans/create-pull-request@") for s in steps("backup"))
+    status = next(s["run"] for s in steps("backup") if "statuses/" in s.get("run", ""))
+    assert "context=modules/validate" in status and "python -m pipeline validate" in status
 
 
 def test_ci_runs_the_readme_test_command_and_the_workflow_checks() -> None:

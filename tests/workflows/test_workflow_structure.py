@@ -204,3 +204,12 @@ def test_every_pipeline_command_in_a_workflow_exists_with_its_flags() -> None:
     assert not set(missing) - set(pending), f"commands the CLI does not have: {missing}"
     if pending:
         pytest.xfail(f"built on other branches, not merged yet: {pending}")
+
+
+def test_the_webhook_dispatch_is_the_event_export_listens_for() -> None:
+    from pipeline.webhook import DISPATCH_EVENT_TYPE
+
+    workflow = load("export")
+    assert workflow["on"]["repository_dispatch"]["types"] == [DISPATCH_EVENT_TYPE]
+    sync = next(s for s in steps("export") if "pipeline sync" in s.get("run", ""))
+    assert sync["env"]["NOTIFIED_PAGE"] == "${{ github.event.client_payload.page_id }}"

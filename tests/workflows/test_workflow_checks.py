@@ -66,3 +66,30 @@ def test_schema_check_refuses_a_job_without_runner(tmp_path: Path) -> None:
     result = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
                   str(tmp_path / "broken.yml"))
     assert result.returncode != 0
+
+
+def _scripts() -> list[tuple[str, str]]:
+    import yaml
+
+    found = []
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for job_id, job in yaml.safe_load(path.read_text())["jobs"].items():
+            found += [(f"{path.name} {job_id}: {step.get('name', step['run'][:30])}", step["run"])
+                      for step in job.get("steps", []) if "run" in step]
+    return found
+
+
+def _shellcheck(script: str) -> subprocess.CompletedProcess[str]:
+    # Actions runs `run:` with `bash --noprofile --norc -eo pipefail {0}`.
+    return subprocess.run([_tool("shellcheck"), "--shell=bash", "-"], input=f"#!/bin/bash\nset -eo pipefail\n{script}",
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(("where", "script"), _scripts(), ids=[w for w, _ in _scripts()])
+def test_every_run_script_passes_shellcheck(where: str, script: str) -> None:
+    result = _shellcheck(script)
+    assert result.returncode == 0, f"{where}\n{result.stdout}"
+
+
+def test_shellcheck_refuses_an_unquoted_expansion() -> None:
+    assert _shellcheck('rm -rf $TARGET/*\n').returncode != 0

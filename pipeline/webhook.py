@@ -214,8 +214,8 @@ def create_app(settings: Settings, *, replay_window: timedelta = REPLAY_WINDOW,
             return answer(200, status="ignored", reason="the page is not in the Module Library")
         try:
             dispatch_export(settings, event)
-        except Refused:
-            seen.release(event.event_id)
+        except Exception:
+            seen.release(event.event_id)  # not dispatched: Notion's retry must get through
             raise
         log.info("dispatched %s for page %s (event %s, %s)", DISPATCH_EVENT_TYPE, event.page_id,
                  event.event_id, event.event_type)

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.errors import PipelineError
@@ -97,6 +98,23 @@ def _add_database_commands(sub: argparse._SubParsersAction) -> None:
 
 
 # --- end database and deploy ---
+# --- workflows: backup, webhook ---
+def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.backup import backup_library
+
+    out = args.out or Path("data/backups/notion") / datetime.now(UTC).date().isoformat()
+    print(backup_library(settings, out).summary())
+    return 0
+
+
+def _cmd_webhook_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.webhook import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
+# --- end workflows ---
+
+
 # --- notion: export, notion check ---
 def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.export import export_pages
@@ -148,6 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
                           help="text (path:line: /pointer: message), github (PR annotations) or json")
     validate.set_defaults(handler=_cmd_validate)
     _add_database_commands(sub)
+
+    # --- workflows: backup, webhook ---
+    backup = sub.add_parser("backup", help="save the raw Notion JSON of every Module Library page and its blocks")
+    backup.add_argument("--out", type=Path, metavar="DIR",
+                        help="folder for <page_id>.json files (default: data/backups/notion/<UTC date>)")
+    backup.set_defaults(handler=_cmd_backup)
+
+    webhook = sub.add_parser("webhook", help="the Notion webhook receiver (Strategy 3, docs/webhook.md)")
+    webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="COMMAND")
+    serve = webhook_sub.add_parser("serve", help="receive Notion webhooks and dispatch the export workflow")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.set_defaults(handler=_cmd_webhook_serve)
+    # --- end workflows ---
 
     export = sub.add_parser("export", help="export Notion pages with Status = Ready into data/modules")
     export.add_argument("--page", metavar="PAGE_ID", help="export this one page (whatever its Status)")

@@ -25,6 +25,7 @@ _ENV_NAMES = {
     "assets_dir": "ASSETS_DIR",
     "pgdata_dir": "PIPELINE_PGDATA",
     "source_commit": "GITHUB_SHA",
+    "notion_webhook_secret": "NOTION_WEBHOOK_SECRET",
     "notion_requests_per_second": "NOTION_REQUESTS_PER_SECOND",
     "notion_timeout_seconds": "NOTION_TIMEOUT_SECONDS",
     "notion_retry_seconds": "NOTION_RETRY_SECONDS",
@@ -60,6 +61,7 @@ class Settings:
     assets_dir: Path | None = None
     pgdata_dir: Path = Path(".pipeline/pgdata")  # the embedded PostgreSQL, used when DATABASE_URL is unset
     source_commit: str | None = None  # the commit being deployed (Actions sets GITHUB_SHA)
+    notion_webhook_secret: str | None = field(default=None, repr=False)
     notion_requests_per_second: float = 3.0  # Notion allows 3 on average; the exporter paces itself under it
     notion_timeout_seconds: float = 60.0
     notion_retry_seconds: float = 1.0  # first back-off after a Notion 5xx or dropped connection; doubles each time

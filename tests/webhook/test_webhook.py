@@ -1,0 +1,250 @@
+"""The Notion webhook receiver, over real HTTP, dispatching to a GitHub that answers like GitHub."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.settings import Settings
+from pipeline.webhook import MAX_BODY_BYTES, SeenEvents, create_app, signature_for
+from tests.conftest import REPO_ROOT
+from tests.webhook.conftest import (
+    DATA,
+    DATABASE_ID,
+    GITHUB_TOKEN,
+    SECRET,
+    DispatchReceiver,
+    deliver,
+    recorded_event,
+)
+
+PAGE_ID = "153104cd-477e-809d-8dc4-ff2d96ae3090"
+
+
+def test_ready_candidate_page_event_dispatches_notion_ready_to_github(receiver_url: str,
+                                                                      github: DispatchReceiver) -> None:
+    # Given a signed page.properties_updated event about a page of the Module Library
+    event = recorded_event()
+    # When Notion delivers it
+    response = deliver(receiver_url, event)
+    # Then GitHub received one notion-ready dispatch naming the page and the event
+    assert response.status_code == 202
+    assert response.json() == {"status": "dispatched", "page_id": PAGE_ID, "event_id": event["id"]}
+    assert github.received == [{"event_type": "notion-ready",
+                                "client_payload": {"page_id": PAGE_ID, "event_id": event["id"]}}]
+    assert github.headers[0]["accept"] == "application/vnd.github+json"
+
+
+def test_the_same_event_delivered_twice_dispatches_once(receiver_url: str, github: DispatchReceiver) -> None:
+    event = recorded_event()
+    assert deliver(receiver_url, event).status_code == 202
+    again = deliver(receiver_url, event)
+    assert again.status_code == 409
+    assert again.json()["error"] == "duplicate_event"
+    assert len(github.received) == 1
+
+
+@pytest.mark.parametrize(("signature", "error"), [
+    (None, "missing_signature"),
+    ("sha256=zz", "malformed_signature"),
+    ("md5=" + "0" * 64, "malformed_signature"),
+    (signature_for("secret_not_the_right_one", b"{}"), "bad_signature"),
+])
+def test_unsigned_or_badly_signed_events_are_refused(receiver_url: str, github: DispatchReceiver,
+                                                     signature: str | None, error: str) -> None:
+    event = json.dumps(recorded_event()).encode()
+    response = deliver(receiver_url, event, secret=None, signature=signature)
+    assert response.status_code == 401
+    assert response.json()["error"] == error
+    assert github.received == []
+
+
+def test_the_signature_covers_the_raw_body_not_its_json_meaning(receiver_url: str, github: DispatchReceiver) -> None:
+    # Given a body signed as sent, then re-serialised with other spacing (same JSON, other bytes)
+    event = recorded_event()
+    signed = signature_for(SECRET, json.dumps(event).encode())
+    respaced = json.dumps(event, indent=2).encode()
+    # Then the signature no longer matches
+    assert deliver(receiver_url, respaced, signature=signed).status_code == 401
+    # And the exact bytes pass
+    assert deliver(receiver_url, json.dumps(event).encode(), signature=signed).status_code == 202
+
+
+@pytest.mark.parametrize("age", [timedelta(hours=2), timedelta(minutes=-30)])
+def test_events_dated_outside_the_window_are_refused_as_replays(receiver_url: str, github: DispatchReceiver,
+                                                                age: timedelta) -> None:
+    stamp = (datetime.now(UTC) - age).isoformat().replace("+00:00", "Z")
+    response = deliver(receiver_url, recorded_event(timestamp=stamp))
+    assert response.status_code == 400
+    assert response.json()["error"] == "stale_event"
+    assert github.received == []
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(receiver_url: str, github: DispatchReceiver) -> None:
+    body = b'{"padding": "' + b"x" * MAX_BODY_BYTES + b'"}'
+    response = deliver(receiver_url, body)
+    assert response.status_code == 413
+    assert response.json()["error"] == "request_entity_too_large"
+    assert github.received == []
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    (b"{not json", "malformed_json"),
+    (b"\xff\xfe", "malformed_json"),
+    (b"[1, 2]", "malformed_event"),
+    (json.dumps({"id": "e1", "type": "page.created"}).encode(), "malformed_event"),
+    (json.dumps({"id": "e1", "type": "page.created", "timestamp": "yesterday", "entity": {"id": "p"}}).encode(),
+     "malformed_event"),
+])
+def test_malformed_signed_requests_are_refused_with_400(receiver_url: str, github: DispatchReceiver,
+                                                        body: bytes, error: str) -> None:
+    response = deliver(receiver_url, body)
+    assert response.status_code == 400
+    assert response.json()["error"] == error
+    assert github.received == []
+
+
+def test_events_about_other_pages_or_other_changes_are_acknowledged_and_ignored(receiver_url: str,
+                                                                                 github: DispatchReceiver) -> None:
+    # A page whose parent is another page (not the Module Library), and a comment event
+    outside = deliver(receiver_url, recorded_event("page_content_updated"))
+    comment = deliver(receiver_url, recorded_event(id="c0ffee00-0000-4000-8000-000000000001",
+                                                   type="comment.created",
+                                                   entity={"id": "c1", "type": "comment"}))
+    # Answered 200 (so Notion does not retry) without a dispatch
+    assert (outside.status_code, outside.json()["status"]) == (200, "ignored")
+    assert (comment.status_code, comment.json()["status"]) == (200, "ignored")
+    assert github.received == []
+
+
+def test_a_page_event_naming_the_database_is_recognised_when_only_its_id_is_configured(
+        start_receiver: Callable[..., str], settings: Settings, github: DispatchReceiver) -> None:
+    # Given NOTION_DATABASE_ID instead of NOTION_DATA_SOURCE_ID, and an event whose parent names only the database
+    url = start_receiver(replace(settings, notion_data_source_id=None, notion_database_id=DATABASE_ID))
+    event = recorded_event(data={"parent": {"id": DATABASE_ID.replace("-", ""), "type": "database_id"}})
+    assert deliver(url, event).status_code == 202
+    assert github.received[0]["client_payload"]["page_id"] == PAGE_ID
+
+
+def test_verification_request_logs_the_token_once_for_the_operator_in_set_up_mode(
+        start_receiver: Callable[..., str], settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    # Given a receiver not yet verified (no secret)
+    caplog.set_level(logging.INFO, logger="pipeline.webhook")
+    url = start_receiver(replace(settings, notion_webhook_secret=None))
+    body = (DATA / "verification.json").read_bytes()
+    # When Notion sends the one-time verification request (unsigned)
+    response = deliver(url, body, secret=None)
+    # Then it is acknowledged, the token is in the log for the operator, and not echoed back
+    assert response.status_code == 200
+    assert response.json() == {"status": "verification_received"}
+    assert SECRET in caplog.text
+    assert "NOTION_WEBHOOK_SECRET" in caplog.text
+    # And signed events are refused until the secret is set
+    assert deliver(url, recorded_event()).status_code == 503
+
+
+def test_verification_request_after_set_up_shows_only_a_fingerprint(receiver_url: str,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="pipeline.webhook")
+    token = "secret_someoneElseSentThisTokenXXXXXXXXXXXXX"
+    response = deliver(receiver_url, json.dumps({"verification_token": token}).encode(), secret=None)
+    assert response.status_code == 200
+    assert token not in caplog.text
+    assert "verification_token" in caplog.text
+
+
+@pytest.mark.parametrize("failure", ["bad token", "github down"])
+def test_a_refused_dispatch_answers_502_and_notions_retry_dispatches_later(
+        start_receiver: Callable[..., str], settings: Settings, github: DispatchReceiver,
+        caplog: pytest.LogCaptureFixture, failure: str) -> None:
+    caplog.set_level(logging.INFO, logger="pipeline.webhook")
+    # Given GitHub refuses (a wrong token gets GitHub's 401) or fails (500)
+    if failure == "bad token":
+        url = start_receiver(replace(settings, github_token="ghs_wrongTokenXXXXXXXX"))
+    else:
+        url = start_receiver(settings)
+        github.fail_with = 500
+    event = recorded_event()
+    # When the event arrives, the receiver says so with 502 (Notion retries) and leaks no token in its log
+    first = deliver(url, event)
+    assert first.status_code == 502
+    assert first.json()["error"] == "dispatch_failed"
+    assert GITHUB_TOKEN not in caplog.text and "ghs_wrongToken" not in caplog.text
+    if failure == "github down":
+        # And once GitHub is back, Notion's retry of the same event is dispatched
+        github.fail_with = None
+        assert deliver(url, {**event, "attempt_number": 2}).status_code == 202
+        assert len(github.received) == 1
+
+
+def test_the_dispatch_payload_fits_githubs_limits(receiver_url: str, github: DispatchReceiver) -> None:
+    # The fake GitHub refuses what GitHub refuses (422 for >10 client_payload keys); ours is accepted
+    assert deliver(receiver_url, recorded_event()).status_code == 202
+    assert len(github.received[0]["client_payload"]) <= 10
+
+
+def test_health_check_and_unknown_paths_answer_json(receiver_url: str) -> None:
+    assert httpx.get(f"{receiver_url}/healthz").json() == {"status": "ok"}
+    missing = httpx.get(f"{receiver_url}/nothing")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    wrong_method = httpx.get(f"{receiver_url}/notion/webhook")
+    assert wrong_method.status_code == 405
+
+
+def test_seen_events_forget_the_oldest_beyond_their_capacity() -> None:
+    seen = SeenEvents(capacity=2)
+    assert seen.reserve("a") and seen.reserve("b") and seen.reserve("c")
+    assert not seen.reserve("c")
+    assert seen.reserve("a")  # "a" was evicted when "c" arrived
+
+
+def test_missing_configuration_is_named() -> None:
+    with pytest.raises(ConfigError, match="GITHUB_TOKEN, GITHUB_REPOSITORY"):
+        create_app(Settings(notion_data_source_id="x"))
+    with pytest.raises(ConfigError, match="NOTION_DATA_SOURCE_ID"):
+        create_app(Settings(github_token="t", github_repository="o/r"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_webhook_serve_command_receives_and_dispatches(github: DispatchReceiver, tmp_path: Path) -> None:
+    # Given `python -m pipeline webhook serve` started with settings from the environment
+    port = _free_port()
+    env = {"PATH": "/usr/bin:/bin", "NOTION_WEBHOOK_SECRET": SECRET,
+           "NOTION_DATA_SOURCE_ID": "248104cd-477e-80af-bc30-000bd28de8f9", "GITHUB_TOKEN": GITHUB_TOKEN,
+           "GITHUB_REPOSITORY": "frames/modules", "GITHUB_API_URL": github.url}
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "webhook", "serve", "--port", str(port)],
+                               cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(f"{url}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        # When Notion delivers an event, then GitHub gets the dispatch
+        assert deliver(url, recorded_event()).status_code == 202
+        assert github.received[0]["client_payload"]["page_id"] == PAGE_ID
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+    assert GITHUB_TOKEN not in (tmp_path / "serve.log").read_text()

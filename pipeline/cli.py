@@ -133,6 +133,9 @@ def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
     for issue in report.issues:
         print(issue)
     print(report.summary())
+    return 0 if report.ok else 1
+
+
 def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.propose import propose_modules
 

@@ -31,6 +31,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory):
     import os
 
     from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
 
     from pipeline.database import normalize_url
 
@@ -43,7 +44,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory):
         server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
         admin_url = normalize_url(server.get_uri())
     name = f"pipeline_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # NullPool: tests kill backends on purpose; a pooled admin connection would not survive to the teardown.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))

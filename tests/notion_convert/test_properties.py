@@ -54,3 +54,12 @@ def test_recorded_unrelated_data_sources_miss_every_required_property() -> None:
         issues = check_data_source_schema(source)
         assert sorted(i.where for i in issues) == sorted(required)
         assert {i.page_id for i in issues} == {source["id"]}
+
+
+def test_module_id_of_related_pages_can_be_read_to_build_the_prerequisite_map() -> None:
+    from pipeline.notion.properties import page_module_id
+    from tests.notion_convert.builders import library_page
+
+    assert page_module_id(library_page()) == "equipment-tour"
+    assert page_module_id(library_page(Module_ID="")) is None
+    assert page_module_id(library_page(Module_ID=None)) is None

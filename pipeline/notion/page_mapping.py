@@ -12,16 +12,20 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator
 
 from pipeline.errors import PipelineError
 from pipeline.markdown_policy import link_scheme
+from pipeline.module import load_schema
 from pipeline.notion.blocks import LIST_TYPES, ResolveFile, blocks_to_markdown, media_source, notion_file_url
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.properties import ID_PATTERN, module_fields, normalise_page_id
 from pipeline.notion.rich_text import rich_text_to_plain
+from pipeline.schema_messages import describe_error
 
 SECTION_TYPES = ("text", "video", "image", "interactive", "quiz")
 HEADINGS = frozenset({"heading_1", "heading_2", "heading_3", "heading_4"})
@@ -38,6 +42,18 @@ class PageConversion:
     module: dict[str, Any] | None
     problems: tuple[ConversionIssue, ...]
     warnings: tuple[ConversionIssue, ...]
+
+
+@lru_cache(maxsize=2)
+def _content_validator(kind: str) -> Draft202012Validator:
+    definitions = load_schema()["$defs"]
+    return Draft202012Validator({"$defs": definitions, "$ref": f"#/$defs/{kind}_content"})
+
+
+def _config_problems(kind: str, content: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the module schema says about an interactive/quiz config, as (pointer inside it, message)."""
+    errors = sorted(_content_validator(kind).iter_errors(content), key=lambda e: list(map(str, e.absolute_path)))
+    return [found for error in errors for found in describe_error(error, content)]
 
 
 def section_id_for(block_id: str) -> str:
@@ -258,6 +274,9 @@ class _PageReader:
                 f"a {kind} section shows only its settings and media; the other {len(others)} block(s) were left out",
                 "warning",
             )
+        for pointer, message in _config_problems(kind, content):
+            place = f" at {pointer.lstrip('/')}" if pointer else ""
+            self.issue(where, code, f"the {language} settings{place}: {message}; fix the code block")
         return content
 
 

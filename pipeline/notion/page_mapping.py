@@ -1,9 +1,10 @@
 """A Module Library page (properties + block tree) to a module document, following docs/notion-template.md.
 
 The body: a "Learning Objectives" heading (any level) holds the objectives as list items; each heading_2 starts a
-section. A section's first lines may say `Type: quiz` and `ID: some-id`; interactive and quiz sections take their
-content from a JSON or YAML code block; video, image and interactive sections take their first image or video as
-`media_url`. The result has no `metadata`: the exporter adds revision and export times, then validates.
+section. A section's first lines may say `Type: quiz`, `ID: some-id` and `Duration: 5 min`; interactive and quiz
+sections take their content from a JSON or YAML code block; video, image and interactive sections take their first
+image or video as `media_url`. The result has no `metadata`: the exporter adds revision and export times, then
+validates.
 """
 
 from __future__ import annotations

@@ -78,6 +78,11 @@ def test_numbered_items_count_up_and_restart_after_other_blocks() -> None:
     assert markdown == "1. a\n2. b\n\nx\n\n1. c"
 
 
+def test_numbered_list_starts_where_notion_says() -> None:
+    markdown = markdown_of(rich("numbered_list_item", "c", list_start_index=3), rich("numbered_list_item", "d"))
+    assert markdown == "3. c\n4. d"
+
+
 def test_callout_and_quote_keep_their_children_inside() -> None:
     callout = rich(
         "callout",

@@ -122,7 +122,11 @@ class _Converter:
         number = 0
         for block in blocks:
             kind = block.get("type")
-            number = number + 1 if kind == "numbered_list_item" and previous_kind == kind else 1
+            if kind == "numbered_list_item" and previous_kind == kind:
+                number += 1
+            else:  # a new list; Notion may say where its numbering starts
+                start = (block.get(str(kind)) or {}).get("list_start_index")
+                number = start if isinstance(start, int) and 0 <= start < 10**9 else 1
             chunk = self.block(block, number)
             if not chunk:
                 previous_kind = None if kind not in LIST_TYPES else previous_kind

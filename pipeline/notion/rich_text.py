@@ -175,6 +175,8 @@ def render_rich_text(
                 body = f"[{body}]({safe_url(run.href)})"
             else:
                 refused.append(run.href)
+        if parts and parts[-1].endswith("`") and body.startswith("`"):
+            parts.append(" ")  # touching code spans would merge their fences into one longer, unclosed one
         parts.append(body)
     return RenderedText(_escape_line_starts("".join(parts).strip()), tuple(refused))
 

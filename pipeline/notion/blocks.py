@@ -122,7 +122,11 @@ class _Converter:
         number = 0
         for block in blocks:
             kind = block.get("type")
-            number = number + 1 if kind == "numbered_list_item" and previous_kind == kind else 1
+            if kind == "numbered_list_item" and previous_kind == kind:
+                number += 1
+            else:  # a new list; Notion may say where its numbering starts
+                start = (block.get(str(kind)) or {}).get("list_start_index")
+                number = start if isinstance(start, int) and 0 <= start < 10**9 else 1
             chunk = self.block(block, number)
             if not chunk:
                 previous_kind = None if kind not in LIST_TYPES else previous_kind
@@ -185,7 +189,8 @@ class _Converter:
         if body:
             # A nested list may follow the item's text directly; anything else needs a blank line, or it would
             # continue the item's paragraph.
-            separator = "\n" if text and children[0].get("type") in LIST_TYPES else "\n\n"
+            # An item with no text must not start with a blank line either, or its content would fall out of it.
+            separator = "\n" if not text or children[0].get("type") in LIST_TYPES else "\n\n"
             item += separator + _indent(body, width, width)
         return item
 

@@ -1,9 +1,10 @@
 """A Module Library page (properties + block tree) to a module document, following docs/notion-template.md.
 
 The body: a "Learning Objectives" heading (any level) holds the objectives as list items; each heading_2 starts a
-section. A section's first lines may say `Type: quiz` and `ID: some-id`; interactive and quiz sections take their
-content from a JSON or YAML code block; video, image and interactive sections take their first image or video as
-`media_url`. The result has no `metadata`: the exporter adds revision and export times, then validates.
+section. A section's first lines may say `Type: quiz`, `ID: some-id` and `Duration: 5 min`; interactive and quiz
+sections take their content from a JSON or YAML code block; video, image and interactive sections take their first
+image or video as `media_url`. The result has no `metadata`: the exporter adds revision and export times, then
+validates.
 """
 
 from __future__ import annotations
@@ -12,22 +13,27 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator
 
 from pipeline.errors import PipelineError
 from pipeline.markdown_policy import link_scheme
+from pipeline.module import load_schema
 from pipeline.notion.blocks import LIST_TYPES, ResolveFile, blocks_to_markdown, media_source, notion_file_url
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.properties import ID_PATTERN, module_fields, normalise_page_id
 from pipeline.notion.rich_text import rich_text_to_plain
+from pipeline.schema_messages import describe_error
 
 SECTION_TYPES = ("text", "video", "image", "interactive", "quiz")
 HEADINGS = frozenset({"heading_1", "heading_2", "heading_3", "heading_4"})
 CONFIG_LANGUAGES = {"json": "JSON", "yaml": "YAML"}
 _SECTION_PREFIX = re.compile(r"^\s*section\s+\d+\s*[:.\-–—]\s*", re.IGNORECASE)
-_DIRECTIVE = re.compile(r"^\s*(type|id)\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_DIRECTIVE = re.compile(r"^\s*(type|id|duration)\s*:\s*(.*?)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^(\d{1,5})\s*(s|sec|secs|seconds?|m|min|mins|minutes?)?\.?$", re.IGNORECASE)
 _OBJECTIVES = re.compile(r"^\s*learning\s+objectives\s*:?\s*$", re.IGNORECASE)
 
 
@@ -38,6 +44,18 @@ class PageConversion:
     module: dict[str, Any] | None
     problems: tuple[ConversionIssue, ...]
     warnings: tuple[ConversionIssue, ...]
+
+
+@lru_cache(maxsize=2)
+def _content_validator(kind: str) -> Draft202012Validator:
+    definitions = load_schema()["$defs"]
+    return Draft202012Validator({"$defs": definitions, "$ref": f"#/$defs/{kind}_content"})
+
+
+def _config_problems(kind: str, content: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the module schema says about an interactive/quiz config, as (pointer inside it, message)."""
+    errors = sorted(_content_validator(kind).iter_errors(content), key=lambda e: list(map(str, e.absolute_path)))
+    return [found for error in errors for found in describe_error(error, content)]
 
 
 def section_id_for(block_id: str) -> str:
@@ -51,6 +69,34 @@ def _text(block: dict[str, Any]) -> str:
 
 def _children(block: dict[str, Any]) -> list[dict[str, Any]]:
     return list(block.get("children") or [])
+
+
+@dataclass
+class _Directives:
+    """What a section's first lines (`Type:`, `ID:`, `Duration:`) say."""
+
+    kind: str = "text"
+    section_id: str | None = None
+    duration_seconds: int | None = None
+
+    def read(self, key: str, value: str) -> str | None:
+        """Take one line; return what is wrong with it, if anything."""
+        if key == "type":
+            if value.lower() not in SECTION_TYPES:
+                return f"'Type: {value}' is not a section type; use one of {', '.join(SECTION_TYPES)}"
+            self.kind = value.lower()
+        elif key == "id":
+            if not ID_PATTERN.match(value) or len(value) > 64:
+                return f"'ID: {value}' must be lowercase words joined by hyphens, e.g. ID: find-the-tools"
+            self.section_id = value
+        else:
+            match = _DURATION.match(value)
+            unit = 1 if match and (match.group(2) or "m")[0].lower() == "s" else 60  # a bare number means minutes
+            seconds = int(match.group(1)) * unit if match else None
+            if seconds is None or seconds > 36000:
+                return f"'Duration: {value}' must be minutes or seconds up to 10 hours, e.g. Duration: 5 min"
+            self.duration_seconds = seconds
+        return None
 
 
 @dataclass
@@ -131,8 +177,9 @@ class _PageReader:
         where = section.title or f"section {number}"
         if not section.title:
             self.issue(where, section.heading, "the section heading is empty; give the section a title")
-        kind, explicit_id, blocks = self.directives(where, section.blocks)
-        section_id = explicit_id or section_id_for(str(section.heading.get("id", "")))
+        directives, blocks = self.directives(where, section.blocks)
+        kind = directives.kind
+        section_id = directives.section_id or section_id_for(str(section.heading.get("id", "")))
         media_url: str | None = None
         if kind in ("video", "image", "interactive") or (kind == "quiz" and self.first_media(blocks, ("image",))):
             wanted = ("video",) if kind == "video" else ("image",)
@@ -158,11 +205,11 @@ class _PageReader:
             "title": section.title or where,
             "content": content,
             "media_url": media_url,
-            "duration_seconds": None,
+            "duration_seconds": directives.duration_seconds,
         }
 
-    def directives(self, where: str, blocks: list[dict[str, Any]]) -> tuple[str, str | None, list[dict[str, Any]]]:
-        kind, section_id = "text", None
+    def directives(self, where: str, blocks: list[dict[str, Any]]) -> tuple[_Directives, list[dict[str, Any]]]:
+        found = _Directives()
         rest = list(blocks)
         while rest and rest[0].get("type") == "paragraph":
             lines = [line for line in _text(rest[0]).split("\n") if line.strip()]
@@ -172,25 +219,10 @@ class _PageReader:
             block = rest.pop(0)
             for match in matches:
                 assert match is not None
-                key, value = match.group(1).lower(), match.group(2)
-                if key == "type":
-                    if value.lower() in SECTION_TYPES:
-                        kind = value.lower()
-                    else:
-                        self.issue(
-                            where,
-                            block,
-                            f"'Type: {value}' is not a section type; use one of {', '.join(SECTION_TYPES)}",
-                        )
-                elif ID_PATTERN.match(value) and len(value) <= 64:
-                    section_id = value
-                else:
-                    self.issue(
-                        where,
-                        block,
-                        f"'ID: {value}' must be lowercase words joined by hyphens, e.g. ID: find-the-tools",
-                    )
-        return kind, section_id, rest
+                problem = found.read(match.group(1).lower(), match.group(2))
+                if problem:
+                    self.issue(where, block, problem)
+        return found, rest
 
     def first_media(self, blocks: list[dict[str, Any]], kinds: tuple[str, ...]) -> dict[str, Any] | None:
         return next((b for b in blocks if b.get("type") in kinds), None)
@@ -258,6 +290,9 @@ class _PageReader:
                 f"a {kind} section shows only its settings and media; the other {len(others)} block(s) were left out",
                 "warning",
             )
+        for pointer, message in _config_problems(kind, content):
+            place = f" at {pointer.lstrip('/')}" if pointer else ""
+            self.issue(where, code, f"the {language} settings{place}: {message}; fix the code block")
         return content
 
 

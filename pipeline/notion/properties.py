@@ -241,3 +241,11 @@ def _prerequisites(read: _FieldReader, prerequisite_ids: Mapping[str, str]) -> l
         elif module not in found:
             found.append(module)
     return found
+
+
+def page_module_id(page: Mapping[str, Any]) -> str | None:
+    """A page's Module ID property as typed (None when absent or empty): to build page_to_module's prerequisite_ids."""
+    prop = (page.get("properties") or {}).get("Module ID")
+    if not prop or prop.get("type") not in EXPECTED_PROPERTIES["Module ID"].types:
+        return None
+    return property_value(prop) or None

@@ -14,10 +14,23 @@ from typing import Any
 from pipeline.markdown_policy import is_safe_link
 
 # Punctuation that can start formatting, a link, HTML, an entity, a table cell or math anywhere in a line.
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~$])")
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$])")
+_ENTITY_START = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # only `&` that begins an entity needs escaping
 # What makes a line start a heading, list, quote, setext underline or thematic break.
 _LINE_START = re.compile(r"^([#+=\-])|^(\d{1,9})([.)])")
-_URL_UNSAFE_CHARS = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\\": "%5C", "\n": "", "\r": ""}
+_URL_UNSAFE_CHARS = {
+    " ": "%20",
+    "(": "%28",
+    ")": "%29",
+    "<": "%3C",
+    ">": "%3E",
+    "\\": "%5C",
+    "`": "%60",
+    "\n": "",
+    "\r": "",
+}
+# An entity's `&` is backslash-escaped, not encoded: Markdown would decode `&#106;` into `j` (a hidden scheme), and
+# %26 would change what a query string means.
 
 
 @dataclass(frozen=True)
@@ -41,7 +54,7 @@ class _Run:
 
 def escape_text(text: str) -> str:
     """Backslash-escape Markdown punctuation so `text` renders as itself (line starts are handled separately)."""
-    return _INLINE_SPECIAL.sub(r"\\\1", text)
+    return _ENTITY_START.sub(r"\\&", _INLINE_SPECIAL.sub(r"\\\1", text))
 
 
 def _escape_line_starts(markdown: str) -> str:
@@ -66,6 +79,7 @@ def math_source(expression: str) -> str:
     """A TeX expression made inert for CommonMark: no HTML (`<`), no link syntax, no line breaks."""
     expression = " ".join(expression.split())
     expression = expression.replace("<", r"\lt ").replace(">", r"\gt ").replace("$", r"\$")
+    expression = expression.replace("`", r"\`")  # a backtick would pair with a later code span's fence
     expression = expression.replace("](", r"]\,(")  # `[x](javascript:…)` must not become a link
     if expression[:1] in set("#+=-*|~`_[") or re.match(r"\d", expression[:1]):
         expression = "{}" + expression  # an empty TeX group keeps the line from starting a block
@@ -74,7 +88,7 @@ def math_source(expression: str) -> str:
 
 def safe_url(url: str) -> str:
     """`url` as a link destination: characters that would end or split it are percent-encoded."""
-    return "".join(_URL_UNSAFE_CHARS.get(c, c) for c in url.strip())
+    return _ENTITY_START.sub(r"\\&", "".join(_URL_UNSAFE_CHARS.get(c, c) for c in url.strip()))
 
 
 def _runs(items: list[dict[str, Any]]) -> list[_Run]:
@@ -161,6 +175,8 @@ def render_rich_text(
                 body = f"[{body}]({safe_url(run.href)})"
             else:
                 refused.append(run.href)
+        if parts and parts[-1].endswith("`") and body.startswith("`"):
+            parts.append(" ")  # touching code spans would merge their fences into one longer, unclosed one
         parts.append(body)
     return RenderedText(_escape_line_starts("".join(parts).strip()), tuple(refused))
 

@@ -9,8 +9,8 @@ _counter = iter(range(1, 10**9))
 
 
 def new_id() -> str:
-    """A fresh block id in Notion's dashed UUID form."""
-    return str(uuid.UUID(int=next(_counter) * 0x1F1F1F1F1F1F))
+    """A fresh, deterministic block id in Notion's dashed UUID form (spread like Notion's random ids)."""
+    return str(uuid.UUID(int=(next(_counter) * 0x9E3779B97F4A7C15F39CC0605CEDC835) % 2**128))
 
 
 def text(content: str, *, link: str | None = None, **annotations: bool) -> dict[str, Any]:

@@ -63,6 +63,11 @@ def test_lists_nest_to_any_depth() -> None:
     assert "<pre>" not in html  # no accidental indented code block
 
 
+def test_list_item_without_text_keeps_its_children_inside() -> None:
+    html = rendered(markdown_of(rich("bulleted_list_item", children=[rich("paragraph", "inside")])))
+    assert html == "<ul>\n<li>inside</li>\n</ul>\n"
+
+
 def test_numbered_items_count_up_and_restart_after_other_blocks() -> None:
     markdown = markdown_of(
         rich("numbered_list_item", "a"),
@@ -71,6 +76,11 @@ def test_numbered_items_count_up_and_restart_after_other_blocks() -> None:
         rich("numbered_list_item", "c"),
     )
     assert markdown == "1. a\n2. b\n\nx\n\n1. c"
+
+
+def test_numbered_list_starts_where_notion_says() -> None:
+    markdown = markdown_of(rich("numbered_list_item", "c", list_start_index=3), rich("numbered_list_item", "d"))
+    assert markdown == "3. c\n4. d"
 
 
 def test_callout_and_quote_keep_their_children_inside() -> None:
@@ -273,3 +283,24 @@ def test_children_that_were_not_fetched_are_an_error() -> None:
     lonely = rich("toggle", "More")
     lonely["has_children"] = True
     assert "not fetched" in convert(lonely).errors[0].message
+
+
+def test_touching_code_spans_stay_separate() -> None:
+    # found by the property test: "`<`" followed by "`` `<a> ``" merged into one unclosed fence, exposing <a>
+    items = [text("<", code=True), text("`<a>", code=True, link="javascript:alert(1)")]
+    markdown = rich_text_to_markdown(items)
+    assert inspect_markdown(markdown).issues == ()
+    assert [c.content for c in _md.parseInline(markdown)[0].children if c.type == "code_inline"] == ["<", "`<a>"]
+
+
+def test_backtick_in_an_equation_cannot_open_a_code_span() -> None:
+    equation = {"type": "equation", "equation": {"expression": "`"}, "plain_text": "`", "href": None}
+    markdown = rich_text_to_markdown([equation, text("<a>", code=True)])
+    assert inspect_markdown(markdown).issues == ()
+
+
+def test_entity_in_a_link_cannot_hide_a_scheme() -> None:
+    # "&#106;avascript:" passes a naive scheme check but Markdown decodes it to "javascript:"
+    markdown = rich_text_to_markdown([text("x", link="&#106;avascript:alert(1)")])
+    assert inspect_markdown(markdown).issues == ()
+    assert rich_text_to_markdown([text("q", link="https://x.org/?a=1&b=2")]) == "[q](https://x.org/?a=1&b=2)"

@@ -281,3 +281,36 @@ def test_retired_status_and_a_text_team_lead_are_read() -> None:
     # then the module is retired and its author id is the typed one
     assert module is not None
     assert module["status"] == "retired" and module["created_by_id"] == "faculty-john-doe"
+
+
+def test_config_that_breaks_the_module_schema_is_explained_in_notion_terms() -> None:
+    # given hotspots settings where a hotspot has no label and a negative x, and no completion rule
+    blocks = equipment_tour_body()
+    blocks[10] = code('{"instruction": "Click", "hotspots": [{"id": "a", "x": -5, "y": 1}]}', "json")
+    # when converted
+    result = convert(blocks)
+    # then each problem names the section, the code block and the place inside the settings
+    messages = [p.message for p in result.problems if p.block_id == blocks[10]["id"]]
+    assert all(p.where == "Find the Tools" for p in result.problems)
+    assert any("missing required field 'completion_criteria'" in m for m in messages)
+    assert any("at hotspots/0:" in m and "'label'" in m for m in messages)
+    assert any("at hotspots/0/x:" in m and "too small" in m for m in messages)
+
+
+def test_duration_line_sets_the_section_duration() -> None:
+    blocks = [
+        rich("heading_1", "Learning Objectives"),
+        rich("bulleted_list_item", "One"),
+        rich("heading_2", "A"),
+        rich("paragraph", "Duration: 4 min"),
+        rich("paragraph", "a"),
+        rich("heading_2", "B"),
+        rich("paragraph", "Type: text\nDuration: 90 seconds"),
+        rich("paragraph", "b"),
+        rich("heading_2", "C"),
+        rich("paragraph", "c"),
+    ]
+    sections = convert(blocks).module["sections"]
+    assert [s["duration_seconds"] for s in sections] == [240, 90, None]
+    bad = convert([*blocks[:3], rich("paragraph", "Duration: soon"), rich("paragraph", "a")])
+    assert any("'Duration: soon'" in p.message for p in bad.problems)

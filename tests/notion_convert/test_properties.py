@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.notion.properties import EXPECTED_PROPERTIES, check_data_source_schema
-from tests.notion_convert.builders import library_data_source
+from pipeline.notion.properties import EXPECTED_PROPERTIES, check_data_source_schema, page_module_id
+from tests.notion_convert.builders import library_data_source, library_page
 from tests.notion_convert.conftest import load_recording
 
 
@@ -54,3 +54,9 @@ def test_recorded_unrelated_data_sources_miss_every_required_property() -> None:
         issues = check_data_source_schema(source)
         assert sorted(i.where for i in issues) == sorted(required)
         assert {i.page_id for i in issues} == {source["id"]}
+
+
+def test_module_id_of_related_pages_can_be_read_to_build_the_prerequisite_map() -> None:
+    assert page_module_id(library_page()) == "equipment-tour"
+    assert page_module_id(library_page(Module_ID="")) is None
+    assert page_module_id(library_page(Module_ID=None)) is None

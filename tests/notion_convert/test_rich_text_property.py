@@ -14,7 +14,8 @@ from pipeline.notion.rich_text import rich_text_to_markdown
 from tests.notion_convert.builders import block, rich
 
 # Markdown's syntax characters, the characters that hide a scheme, and a few ordinary ones.
-_ALPHABET = st.sampled_from([*list("<>[]()!`*_~$&#;:/\\|=+-.\n\t 1aJ"), "javascript:", "data:", "&#106;", "\u200b"])
+_FRAGMENTS = ["javascript:", "data:", "&#106;", "\u200b", "<a>", "</b>", "<!-- c -->", "<javascript:x>", "](", "\n- "]
+_ALPHABET = st.sampled_from([*"<>[]()!`*_~$&#;:/\\|=+-.\n\t 1aJ", *_FRAGMENTS])
 _TEXT = st.lists(_ALPHABET, max_size=30).map("".join)
 _URL = st.one_of(
     st.sampled_from(["https://example.com/a b", "javascript:alert(1)", "JaVaScRiPt:x", " data:text/html,x", "/rel"]),
@@ -76,3 +77,41 @@ def test_plain_text_renders_as_itself(content: str) -> None:
     inline = [t for t in _commonmark.parse(markdown) if t.type == "inline"]
     shown = "".join(c.content for t in inline for c in t.children or [])
     assert "".join(shown.split()) == "".join(content.split())
+
+
+_CONTAINERS = ["paragraph", "bulleted_list_item", "numbered_list_item", "to_do", "toggle", "quote", "callout"]
+_LEAVES = ["heading_1", "heading_2", "heading_4", "code", "equation", "divider", "image", "bookmark", "mystery"]
+
+
+@st.composite
+def block_trees(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
+    kind = draw(st.sampled_from(_CONTAINERS + _LEAVES if depth < 4 else _LEAVES))
+    items = draw(rich_text_items())
+    if kind in _CONTAINERS:
+        children = draw(st.lists(block_trees(depth + 1), max_size=3))
+        return rich(kind, *items, children=children)
+    if kind == "code":
+        return block("code", {"rich_text": items, "language": draw(st.sampled_from(["json", "plain text", "c++"]))})
+    if kind == "equation":
+        return block("equation", {"expression": draw(_TEXT)})
+    if kind in ("image", "bookmark"):
+        url = draw(_URL)
+        data = {"type": "external", "external": {"url": url}} if kind == "image" else {"url": url}
+        return block(kind, {**data, "caption": items})
+    if kind == "mystery":
+        return block("mystery", {})
+    return rich(kind, *items) if kind.startswith("heading") else block(kind, {})
+
+
+def _count(blocks: list[dict[str, Any]], kind: str) -> int:
+    return sum((b["type"] == kind) + _count(b.get("children") or [], kind) for b in blocks)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(block_trees(), max_size=6))
+def test_random_block_trees_pass_the_policy_and_report_every_unknown_block(blocks: list[dict[str, Any]]) -> None:
+    result = blocks_to_markdown(blocks, page_id="p")
+    assert inspect_markdown(result.markdown).issues == ()
+    unknown = [e for e in result.errors if "'mystery'" in e.message]
+    assert len(unknown) == _count(blocks, "mystery")
+    assert not [e for e in result.errors if "policy" in e.message]

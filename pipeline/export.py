@@ -12,7 +12,7 @@ from typing import Any
 from pipeline.errors import NotionError
 from pipeline.module import ModuleDocument, ModuleLoadError, content_hash, dump_module, load_module, write_module
 from pipeline.notion.assets import PageAssets
-from pipeline.notion.client import NotionGateway
+from pipeline.notion.client import NotionGateway, is_transient
 from pipeline.notion.feedback import tell_team_lead
 from pipeline.settings import Settings
 from pipeline.validate import validate_documents
@@ -36,6 +36,7 @@ class PageResult:
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     notice: str | None = None  # what became of the comment on the page, when there was one to add
+    transient: bool = False  # failed because of Notion or the network, not the page: no comment, just run again
 
     def __str__(self) -> str:
         head = f"{self.outcome:9} {self.module_id or '-'}  {self.title!r} (Notion page {self.page_id})"
@@ -70,6 +71,7 @@ class _Candidate:
     assets: PageAssets | None = None
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    transient: bool = False
 
 
 def export_pages(
@@ -113,6 +115,7 @@ def _read_page(gateway: NotionGateway, page: dict[str, Any], known_ids: dict[str
         )
     except NotionError as error:
         candidate.problems.append(str(error))
+        candidate.transient = is_transient(error)
         return candidate
     candidate.problems += [str(p) for p in conversion.problems if getattr(p, "severity", "error") == "error"]
     candidate.warnings += [
@@ -120,7 +123,7 @@ def _read_page(gateway: NotionGateway, page: dict[str, Any], known_ids: dict[str
         for w in list(conversion.warnings)
         + [p for p in conversion.problems if getattr(p, "severity", "error") != "error"]
     ]
-    candidate.problems += [f"Notion page {page['id']}: {p}" for p in candidate.assets.problems]
+    candidate.transient = bool(candidate.assets.outages)
     candidate.module = conversion.module
     if conversion.module and conversion.module.get("module_id"):
         candidate.module_id = conversion.module["module_id"]
@@ -250,6 +253,7 @@ def _result(candidate: _Candidate, outcome: str) -> PageResult:
         outcome,
         tuple(dict.fromkeys(candidate.problems)),
         tuple(dict.fromkeys(candidate.warnings)),
+        transient=candidate.transient,
     )
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pipeline.assets import ASSET_URL_PREFIX
 from pipeline.errors import NotionError
 from pipeline.module import write_atomically
-
-if TYPE_CHECKING:
-    from pipeline.notion.client import NotionGateway
+from pipeline.notion.client import ExpiredFileURL, NotionGateway, is_transient
 
 # content type -> (extension, magic-byte test); anything else (HTML, SVG with scripts, executables) is refused
 ALLOWED_MEDIA = {
@@ -34,7 +32,7 @@ class PageAssets:
     page_id: str
     module_id: str
     pending: dict[str, bytes] = field(default_factory=dict)  # asset file name -> content
-    problems: list[str] = field(default_factory=list)
+    outages: list[str] = field(default_factory=list)  # downloads that failed for Notion's or the network's sake
 
     def resolve_file(self, block: dict[str, Any]) -> str:
         """The URL a module should use for a media block: external URLs as they are, Notion files as /assets/…."""
@@ -45,13 +43,12 @@ class PageAssets:
         try:
             name = self._fetch(block, url)
         except NotionError as error:
-            self.problems.append(f"block {block.get('id')}: {error}")
-            return url.split("?", 1)[0]
+            if is_transient(error):
+                self.outages.append(str(error))
+            raise  # the converter names the block and the section in the page's problems
         return f"{ASSET_URL_PREFIX}{self.module_id}/{name}"
 
     def _fetch(self, block: dict[str, Any], url: str) -> str:
-        from pipeline.notion.client import ExpiredFileURL
-
         try:
             download = self.gateway.download(url)
         except ExpiredFileURL:

@@ -22,6 +22,7 @@ T = TypeVar("T")
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504, 529})
+_TRANSIENT_CODES = frozenset({"timeout", "connection_error", "rate_limited", "service_overload"})
 _ADVICE = {
     "unauthorized": "check NOTION_TOKEN (the integration's secret)",
     "restricted_resource": "give the integration the missing capability in Notion's integration settings",
@@ -47,6 +48,11 @@ class RequestPacer:
             self._next = start + self.interval
         if start > now:
             time.sleep(start - now)
+
+
+def is_transient(error: NotionError) -> bool:
+    """An outage (timeout, dropped connection, 5xx, rate limit that outlasted the retries): run again later."""
+    return error.code in _TRANSIENT_CODES or (error.status or 0) >= 500
 
 
 class ExpiredFileURL(NotionError):
@@ -245,7 +251,8 @@ class NotionGateway:
             except httpx.TransportError as error:
                 if attempt + 1 >= self.attempts:
                     raise NotionError(
-                        f"downloading {where} failed: {type(error).__name__}; run the export again"
+                        f"downloading {where} failed: {type(error).__name__}; run the export again",
+                        code="connection_error",
                     ) from None
                 self._sleep(attempt)
         raise AssertionError("unreachable")

@@ -36,7 +36,7 @@ def failure_comment(problems: tuple[str, ...], fingerprint: str) -> str:
 
 def tell_team_lead(gateway: NotionGateway, result: PageResult) -> PageResult:
     """Add one comment naming the problems, unless the page already has one for the same problems."""
-    if not result.problems or _only_outages(result.problems):
+    if not result.problems or result.transient:
         return result  # a Notion outage is the operator's business, not the team lead's
     fingerprint = problem_fingerprint(result.problems)
     marker = f"[module export {fingerprint}]"
@@ -57,15 +57,3 @@ def tell_team_lead(gateway: NotionGateway, result: PageResult) -> PageResult:
         return dataclasses.replace(result, notice=notice)
     return dataclasses.replace(result, notice=f"commented on the page ({fingerprint})")
 
-
-def _only_outages(problems: tuple[str, ...]) -> bool:
-    markers = (
-        ": timeout:",
-        ": connection_error:",
-        ": rate_limited:",
-        ": internal_server_error:",
-        ": service_unavailable:",
-        ": gateway_timeout:",
-        ": notionhq_client_response_error:",
-    )
-    return all(any(m in p for m in markers) for p in problems)

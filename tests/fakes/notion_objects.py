@@ -66,8 +66,8 @@ MODULE_LIBRARY_SCHEMA: dict[str, tuple[str, tuple[str, ...]]] = {
     "Cohort": ("select", ("Fall 2025", "Spring 2026")),
     "Content Source": ("select", ("Form", "Interview", "AI-assisted")),
     "Target Audience": ("select", ("Incoming Students", "All Students", "Team Leads")),
-    "Team Lead": ("rich_text", ()),
-    "Owner": ("rich_text", ()),
+    "Team Lead": ("people", ()),
+    "Owner": ("people", ()),
     "Prerequisites": ("relation", ()),
     "GitHub Branch/PR": ("url", ()),
     "Last Updated": ("date", ()),
@@ -171,6 +171,9 @@ def property_value(name: str, kind: str, value: Any) -> dict[str, Any]:
                 for v in value or []
             ],
         }
+    if kind == "people":  # names -> users shaped like the docs' people example
+        names = [value] if isinstance(value, str) else list(value or [])
+        return {"id": pid, "type": kind, kind: [_person(n) for n in names]}
     if kind == "relation":
         return {"id": pid, "type": kind, kind: [{"id": dashed(v)} for v in value or []], "has_more": False}
     if kind == "date":
@@ -180,6 +183,13 @@ def property_value(name: str, kind: str, value: Any) -> dict[str, Any]:
             kind: None if value is None else {"start": value, "end": None, "time_zone": None},
         }
     return {"id": pid, "type": kind, kind: value}
+
+
+def _person(name: str) -> dict[str, Any]:
+    user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"user/{name}"))
+    email = ".".join(name.lower().split()) + "@example.edu"
+    return {"object": "user", "id": user_id, "name": name, "avatar_url": None, "type": "person",
+            "person": {"email": email}}
 
 
 def block_object(

@@ -31,6 +31,7 @@ def test_ready_pages_become_valid_module_files(notion_fake, library):
     assert validate_paths([library.settings.modules_dir], library.settings).ok
     advanced = read(library, "advanced-soldering")
     assert advanced["prerequisites"] == ["soldering-basics"]
+    assert advanced["created_by_id"] == "maria-lopez" and advanced["owner_id"] == "lab-manager"
     assert advanced["notion_page_id"] == report.pages[1].page_id.replace("-", "")
     assert advanced["metadata"]["revision"] == 1
     assert advanced["metadata"]["exported_by"] == "notion_sync_bot"

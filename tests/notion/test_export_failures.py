@@ -7,7 +7,7 @@ import dataclasses
 from pipeline.export import export_pages
 from pipeline.validate import validate_paths
 from tests.fakes import notion_blocks as b
-from tests.notion.pages import add_module_page, module_body
+from tests.notion.pages import PNG, add_module_page, module_body
 
 
 def module_files(library) -> set[str]:
@@ -116,3 +116,20 @@ def test_a_lasting_outage_fails_the_pages_it_hits_cleanly_and_comments_nothing(n
             assert f"{page.module_id}.json" not in module_files(library)
     assert not any(notion_fake.comments.get(p) for p in pages)
     assert_only_whole_files(library)
+
+
+def test_a_download_outage_fails_the_page_without_blaming_the_team_lead(notion_fake, library):
+    page = add_module_page(
+        notion_fake,
+        library.data_source_id,
+        "with-image",
+        blocks=module_body("images", extra=[b.hosted_file("image", PNG, "a.png", "image/png")]),
+    )
+    notion_fake.inject("drop", count=10, route="file")
+
+    report = export_pages(library.settings)
+
+    assert report.pages[0].outcome == "failed" and report.pages[0].transient
+    assert "run the export again" in report.pages[0].problems[0]
+    assert not notion_fake.comments.get(page)
+    assert not (library.settings.resolved_assets_dir / "with-image").exists()

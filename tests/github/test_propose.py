@@ -189,6 +189,16 @@ def test_rollback_can_propose_a_file_on_its_own_branch_with_a_reason(github_fake
     (pr,) = github_fake.pulls()
     assert pr["head"]["ref"] == "rollback/lab-safety-101"
     assert "**Reason:** Roll back to abc1234: wrong PPE table" in pr["body"]
+    assert github_fake.labels(1) == ["module"]
+
+
+def test_module_id_that_cannot_be_a_branch_name_is_refused(github_fake, module_tree, propose):
+    path = export_edit(module_tree, "lab-safety-101", lambda d: d.update(module_id="../../escape"))
+
+    (result,) = propose(path).results
+
+    assert result.action == "failed" and "lowercase-words-with-hyphens" in result.problems[0]
+    assert github_fake.writes() == []
 
 
 def test_merging_another_module_does_not_recommit_open_module_prs(github_fake, module_tree, propose):

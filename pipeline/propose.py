@@ -96,6 +96,10 @@ def read_main(repo: Repository, settings: Settings, base: str = "main") -> MainS
         commit = repo.get_git_commit(head)
         tree = repo.get_git_tree(commit.tree.sha, recursive=True)
         open_heads = frozenset(pr.head.ref for pr in repo.get_pulls(state="open", base=base))
+    if tree.raw_data.get("truncated"):
+        # GitHub lists at most 100,000 entries: files beyond would look new and be re-committed needlessly
+        log.warning("%s: GitHub truncated the file list of %s; propose may commit unchanged assets",
+                    repo.full_name, base)
     files = {e.path: (e.mode, e.sha) for e in tree.tree if e.type != "tree"}
     return MainSnapshot(commit, tree, files, open_heads)
 

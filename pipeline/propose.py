@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 REPO_MODULES_DIR = "data/modules"  # the repository layout (DESIGN §3), whatever MODULES_DIR is locally
 REPO_ASSETS_DIR = "data/assets"
 LABELS = ("module", "from-notion")
+MODULE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 BLOB_MODE = "100644"
 
 
@@ -94,6 +96,10 @@ def read_main(repo: Repository, settings: Settings, base: str = "main") -> MainS
         commit = repo.get_git_commit(head)
         tree = repo.get_git_tree(commit.tree.sha, recursive=True)
         open_heads = frozenset(pr.head.ref for pr in repo.get_pulls(state="open", base=base))
+    if tree.raw_data.get("truncated"):
+        # GitHub lists at most 100,000 entries: files beyond would look new and be re-committed needlessly
+        log.warning("%s: GitHub truncated the file list of %s; propose may commit unchanged assets",
+                    repo.full_name, base)
     files = {e.path: (e.mode, e.sha) for e in tree.tree if e.type != "tree"}
     return MainSnapshot(commit, tree, files, open_heads)
 
@@ -146,6 +152,10 @@ def propose_module_file(
     doc = load_module(path)
     data = doc.data
     module_id = doc.module_id or path.stem
+    if not MODULE_ID.fullmatch(module_id) or len(module_id) > 64:
+        # it becomes a branch name and a path in the commit: never let an odd one through
+        raise ModuleLoadError(doc.problem("/module_id", f"module_id {module_id!r} is not lowercase-words-with-hyphens "
+                                          "(at most 64 characters); fix it in Notion and re-export"))
     branch = branch or f"notion/{module_id}"
     main = main or read_main(repo, settings, base)
     if problems is None:
@@ -172,7 +182,8 @@ def propose_module_file(
                                                                           "https://www.notion.so"), reason=reason)
     pr, opened, edited = _open_or_update_pr(repo, settings, branch, base, title, body, subject)
     with github_errors(settings, "label the pull request and set its status", f"{subject}, PR #{pr.number}"):
-        missing = [label for label in LABELS if label not in {existing.name for existing in pr.labels}]
+        wanted = LABELS if branch.startswith("notion/") else LABELS[:1]  # a rollback does not come from Notion
+        missing = [label for label in wanted if label not in {existing.name for existing in pr.labels}]
         if missing:
             pr.add_to_labels(*missing)
         _set_status(repo, head_sha, problems, pr.html_url)

@@ -65,6 +65,16 @@ class GitHubFake:
         sha = self.head(ref) or ref
         return self.repo.git.file_at(sha, path) if sha in self.repo.git.commits else None
 
+    def checkout(self, dest: Path, ref: str = "main") -> Path:
+        """Write every file of `ref` under `dest` (like a checkout, e.g. for deploy after a merge); returns dest."""
+        git = self.repo.git
+        sha = self.head(ref) or ref
+        for path, entry in git.flatten(git.commits[sha].tree).items():
+            target = dest / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(git.blobs[entry.sha])
+        return dest
+
     def pulls(self, state: str = "all") -> list[dict]:
         """Pull requests as the REST API shows them."""
         return [self.server.pull_json(self.repo, pr) for pr in self.repo.pulls.values()

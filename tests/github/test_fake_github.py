@@ -148,3 +148,38 @@ def test_bad_token_gets_401_bad_credentials(github_fake):
     with pytest.raises(GithubException) as refused:
         client.get_repo(github_fake.repo_name)
     assert refused.value.status == 401 and refused.value.data["message"] == "Bad credentials"
+
+
+@pytest.mark.parametrize("recording, method, make", [
+    ("Repository.testCreateGitRef.txt", "POST",
+     lambda repo, fake: repo.create_git_ref("refs/heads/x", fake.head("main")).raw_data),
+    ("Repository.testCreateGitTreeWithBaseTree.txt", "POST",
+     lambda repo, fake: repo.create_git_tree([InputGitTreeElement("a.txt", "100644", "blob", content="a")]).raw_data),
+    ("Repository.testCreateGitCommitWithParents.txt", "POST",
+     lambda repo, fake: repo.get_git_commit(fake.head("main")).raw_data),
+    ("Repository.testCreateGitBlob.txt", "POST",
+     lambda repo, fake: repo.create_git_blob("hello", "utf-8").raw_data),
+])
+def test_git_data_answers_have_the_recorded_fields(github_fake, repo, recording, method, make):
+    (recorded,) = [r for r in _recorded(recording) if r["method"] == method]
+
+    ours = make(repo, github_fake)
+
+    assert set(recorded["body"]) - set(ours) == set()
+
+
+def test_error_bodies_match_the_ones_users_quoted(github_fake, repo):
+    cases = json.loads((DATA / "github_error_bodies.json").read_text())["cases"]
+    pr_exists = next(c["body"] for c in cases if c["case"].startswith("create_pull: PR already exists"))
+    ref_exists = next(c["body"] for c in cases if c["case"].startswith("create_git_ref: reference already exists"))
+    _branch_with_file(repo, "topic", "notes.txt", "hello\n")
+    repo.create_pull(base="main", head="topic", title="T", body="B")
+
+    with pytest.raises(GithubException) as duplicate_pr:
+        repo.create_pull(base="main", head="topic", title="T", body="B")
+    with pytest.raises(GithubException) as duplicate_ref:
+        repo.create_git_ref("refs/heads/topic", github_fake.head("main"))
+
+    assert duplicate_pr.value.data["message"] == pr_exists["message"]
+    assert duplicate_pr.value.data["errors"][0].keys() == pr_exists["errors"][0].keys()
+    assert duplicate_ref.value.data["message"] == ref_exists["message"]

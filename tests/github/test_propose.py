@@ -189,6 +189,16 @@ def test_rollback_can_propose_a_file_on_its_own_branch_with_a_reason(github_fake
     (pr,) = github_fake.pulls()
     assert pr["head"]["ref"] == "rollback/lab-safety-101"
     assert "**Reason:** Roll back to abc1234: wrong PPE table" in pr["body"]
+    assert github_fake.labels(1) == ["module"]
+
+
+def test_module_id_that_cannot_be_a_branch_name_is_refused(github_fake, module_tree, propose):
+    path = export_edit(module_tree, "lab-safety-101", lambda d: d.update(module_id="../../escape"))
+
+    (result,) = propose(path).results
+
+    assert result.action == "failed" and "lowercase-words-with-hyphens" in result.problems[0]
+    assert github_fake.writes() == []
 
 
 def test_merging_another_module_does_not_recommit_open_module_prs(github_fake, module_tree, propose):
@@ -240,3 +250,17 @@ def test_pr_of_a_change_undone_in_notion_is_closed(github_fake, module_tree, pro
     (pr,) = github_fake.pulls()
     assert pr["state"] == "closed" and not pr["merged"]
     assert "now equals `main`" in github_fake.repo.comments[1][0]["body"]
+
+
+def test_merged_module_is_on_main_for_deploy(github_fake, module_tree, propose, tmp_path):
+    # given
+    path = export_edit(module_tree, "lab-safety-101", _retitle_welcome)
+    (result,) = propose(path).results
+
+    # when: the reviewer merges
+    merge_sha = github_fake.merge(result.pr_number)
+
+    # then: main holds the proposed file, and the merge commit leads back to the PR (what writeback looks up)
+    checkout = github_fake.checkout(tmp_path / "checkout")
+    assert (checkout / "data" / "modules" / "lab-safety-101.json").read_bytes() == path.read_bytes()
+    assert [pr["number"] for pr in github_fake.pulls() if pr["merge_commit_sha"] == merge_sha] == [1]

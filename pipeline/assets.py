@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pipeline.markdown_policy import inspect_markdown
 
 ASSET_URL_PREFIX = "/assets/"
 
@@ -11,6 +15,19 @@ ASSET_URL_PREFIX = "/assets/"
 def is_local_asset(media_url: str | None) -> bool:
     """True for `/assets/...` URLs (files kept in the repository), False for https:// and null."""
     return isinstance(media_url, str) and media_url.startswith(ASSET_URL_PREFIX)
+
+
+def referenced_assets(module: Mapping[str, Any]) -> list[str]:
+    """Every `/assets/...` URL a module uses: section media and images inside Markdown content, in order."""
+    urls: list[str] = []
+    for section in module.get("sections") or []:
+        if not isinstance(section, Mapping):
+            continue
+        if is_local_asset(section.get("media_url")):
+            urls.append(section["media_url"])
+        if isinstance(section.get("content"), str):
+            urls.extend(u for u in inspect_markdown(section["content"]).image_sources if is_local_asset(u))
+    return list(dict.fromkeys(urls))
 
 
 def asset_path(media_url: str, assets_dir: Path) -> Path | None:

@@ -66,10 +66,15 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.rollback import restore_module_file
+    from pipeline.rollback import propose_rollback, restore_module_file
 
-    print(restore_module_file(args.module_id, args.to, settings).render())
-    return 0
+    restored = restore_module_file(args.module_id, args.to, settings)
+    print(restored.render())
+    if args.no_pr or not (settings.github_token and settings.github_repository):
+        return 0
+    proposal = propose_rollback(restored, settings)
+    print(proposal.line())
+    return 1 if proposal.action == "failed" else 0
 
 
 def _add_database_commands(sub: argparse._SubParsersAction) -> None:
@@ -94,6 +99,8 @@ def _add_database_commands(sub: argparse._SubParsersAction) -> None:
     rollback = sub.add_parser("rollback", help="restore a module file as it was at a Git ref (then deploy it)")
     rollback.add_argument("module_id")
     rollback.add_argument("--to", required=True, metavar="GIT_REF", help="commit, tag or branch to restore from")
+    rollback.add_argument("--no-pr", action="store_true",
+                          help="only restore the file, even when GITHUB_TOKEN and GITHUB_REPOSITORY are set")
     rollback.set_defaults(handler=_cmd_rollback)
 
 
@@ -143,6 +150,24 @@ def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
     for result in report.results:
         print(result.line())
     print(f"propose: {report.summary()}")
+    return 0 if report.ok else 1
+
+
+def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.sync import sync
+
+    report = sync(settings, page_id=args.page, all_pages=args.all)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def _cmd_writeback(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.writeback import write_back
+
+    report = write_back(settings)
+    for outcome in report.outcomes:
+        print(outcome.line())
+    print(report.summary())
     return 0 if report.ok else 1
 
 
@@ -199,6 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
     propose.add_argument("--notion-web-url", default=None, metavar="URL",
                          help="root of the Notion page links in PR bodies (default: https://www.notion.so)")
     propose.set_defaults(handler=_cmd_propose)
+
+    sync = sub.add_parser("sync", help="export + validate + propose: what the scheduled export workflow runs")
+    sync.add_argument("--page", metavar="PAGE_ID", help="export and propose this one page (whatever its Status)")
+    sync.add_argument("--all", action="store_true", help="re-read every Ready page, even those not edited since")
+    sync.set_defaults(handler=_cmd_sync)
+
+    writeback = sub.add_parser("writeback", help="tell Notion what deploy made live: Status, PR link, Last Updated")
+    writeback.set_defaults(handler=_cmd_writeback)
 
     preview = sub.add_parser("preview", help="write static HTML pages of module files for reviewers")
     preview.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="module files or folders")

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.assets import asset_path, image_size, is_local_asset
+from pipeline.assets import asset_path, image_size, referenced_assets
 from pipeline.errors import ConfigError
-from pipeline.markdown_policy import inspect_markdown
 from pipeline.module import ModuleDocument, ModuleLoadError, load_module, parse_module
 from pipeline.module_diff import diff_modules
 from pipeline.preview_html import (
@@ -133,18 +132,6 @@ def _removed_entry(path: Path, ref: str, label: str) -> IndexEntry:
                       description=f"Removed since {label}: deploy will archive it (students keep their progress).")
 
 
-def _referenced_assets(data: Mapping[str, Any]) -> list[str]:
-    urls: list[str] = []
-    for section in data.get("sections") or []:
-        if not isinstance(section, Mapping):
-            continue
-        if is_local_asset(section.get("media_url")):
-            urls.append(section["media_url"])
-        if isinstance(section.get("content"), str):
-            urls.extend(u for u in inspect_markdown(section["content"]).image_sources if is_local_asset(u))
-    return urls
-
-
 def _copy_asset(url: str, assets_dir: Path, out_dir: Path) -> PreviewAsset:
     source = asset_path(url, assets_dir)
     root = assets_dir.resolve()
@@ -203,7 +190,7 @@ def build_preview(paths: Sequence[Path], out_dir: Path, settings: Settings | Non
         seen[module_id] = path
         # data/assets beside the module's folder, so `preview other/data/modules` works from anywhere
         assets_dir = settings.assets_dir or path.resolve().parent.parent / "assets"
-        for url in _referenced_assets(data):
+        for url in referenced_assets(data):
             if url not in assets:
                 assets[url] = _copy_asset(url, assets_dir, out_dir)
         comparison = None

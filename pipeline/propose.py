@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from github import GithubException, InputGitTreeElement
 
-from pipeline.assets import asset_path
+from pipeline.assets import asset_path, referenced_assets
 from pipeline.errors import GitHubError
 from pipeline.github import git_blob_sha, git_tree_sha, github_errors, is_already_exists, open_repository
 from pipeline.module import ModuleLoadError, dump_module, load_module
@@ -197,19 +197,11 @@ def _module_files(data: Mapping[str, Any], module_id: str, settings: Settings) -
     """Repository path -> bytes for the module file (canonical) and the assets it refers to."""
     wanted = {f"{REPO_MODULES_DIR}/{module_id}.json": dump_module(data).encode("utf-8")}
     assets_dir = settings.resolved_assets_dir  # the same folder validate checks
-    for url in sorted(_asset_urls(data, module_id)):
+    for url in sorted(referenced_assets(data)):
         local = asset_path(url, assets_dir)
         if local is not None and local.is_file():  # a missing asset is a validation problem, reported in the body
             wanted[f"{REPO_ASSETS_DIR}/{PurePosixPath(url).relative_to('/assets')}"] = local.read_bytes()
     return wanted
-
-
-def _asset_urls(value: Any, module_id: str) -> set[str]:
-    """Every `/assets/<module_id>/…` string anywhere in the document."""
-    if isinstance(value, str):
-        return {value} if value.startswith(f"/assets/{module_id}/") else set()
-    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
-    return set().union(*(_asset_urls(v, module_id) for v in items))
 
 
 def _read_main_module(repo: Repository, settings: Settings, main: MainSnapshot, module_path: str) -> dict | None:

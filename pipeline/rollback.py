@@ -5,10 +5,14 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
 from pipeline.module import ModuleLoadError, parse_module, write_atomically
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.propose import ProposalResult
 
 
 @dataclass(frozen=True)
@@ -62,3 +66,14 @@ def restore_module_file(module_id: str, ref: str, settings: Settings) -> Restore
     changed = write_atomically(path, shown.stdout)
     revision = document.data.get("metadata", {}).get("revision")
     return RestoredFile(module_id, ref, commit, path, changed, revision if isinstance(revision, int) else None)
+
+
+def propose_rollback(restored: RestoredFile, settings: Settings) -> ProposalResult:
+    """Open (or update) the PR `rollback/<module_id>` that puts the restored file on main, for review."""
+    from pipeline.github import open_repository
+    from pipeline.propose import propose_module_file
+
+    reason = (f"Rolls `{restored.module_id}` back to its content at `{restored.ref}` ({restored.commit[:12]}). "
+              "Merging deploys it as a new revision; students keep their progress.")
+    return propose_module_file(open_repository(settings), restored.path, settings=settings,
+                               branch=f"rollback/{restored.module_id}", reason=reason)

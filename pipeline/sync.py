@@ -1,0 +1,103 @@
+"""Sync: export Ready pages, validate them, propose one PR per changed module, and link each PR on its page.
+
+The one command the scheduled export workflow runs; its report and exit status cover every page and module.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pipeline.errors import NotionError
+from pipeline.export import ExportReport, export_pages
+from pipeline.notion.client import NotionGateway
+from pipeline.propose import ProposalResult, ProposeReport, propose_modules
+from pipeline.settings import Settings, redact
+from pipeline.writeback import LINK_PROPERTY, pr_link_value
+
+log = logging.getLogger(__name__)
+
+# Pages in these export outcomes have a module file worth proposing (written now, or already up to date).
+_PROPOSABLE = frozenset({"written", "unchanged", "skipped"})
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """The PR link written (or not) onto a module's Notion page."""
+
+    module_id: str
+    page_id: str
+    pr_url: str
+    error: str | None = None
+
+    def line(self) -> str:
+        """One line for the terminal."""
+        if self.error:
+            return f"link      {self.module_id}: could not set {LINK_PROPERTY} on page {self.page_id} — {self.error}"
+        return f"link      {self.module_id}: {LINK_PROPERTY} = {self.pr_url} on page {self.page_id}"
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """Export, propose and link results of one run."""
+
+    export: ExportReport
+    propose: ProposeReport | None
+    links: tuple[PageLink, ...]
+
+    @property
+    def ok(self) -> bool:
+        proposed = self.propose is None or self.propose.ok
+        return self.export.ok and proposed and not any(link.error for link in self.links)
+
+    def lines(self) -> list[str]:
+        """Everything the run did, one line each, then a summary."""
+        lines = [str(page) for page in self.export.pages]
+        lines.append(self.export.summary())
+        if self.propose is not None:
+            lines += [result.line() for result in self.propose.results]
+            lines.append(f"propose: {self.propose.summary()}")
+        lines += [link.line() for link in self.links]
+        return lines
+
+
+def sync(settings: Settings, *, page_id: str | None = None, all_pages: bool = False) -> SyncReport:
+    """Export (one page or the Ready ones), then propose the exported modules and put each PR link on its page."""
+    settings.require("notion_token", "github_token", "github_repository")
+    exported = export_pages(settings, page_id=page_id, all_pages=all_pages)
+    paths = sorted({
+        settings.modules_dir / f"{page.module_id}.json"
+        for page in exported.pages
+        if page.module_id and page.outcome in _PROPOSABLE
+    })
+    paths = [path for path in paths if path.is_file()]
+    if not paths:
+        return SyncReport(exported, None, ())
+    proposed = propose_modules(paths, settings)
+    return SyncReport(exported, proposed, link_pull_requests(proposed.results, settings))
+
+
+def link_pull_requests(results: tuple[ProposalResult, ...], settings: Settings) -> tuple[PageLink, ...]:
+    """Write each new or updated PR's URL onto its Notion page (a failure is reported, not fatal)."""
+    wanted = [r for r in results if r.action in ("created", "updated") and r.pr_url and r.notion_page_id]
+    if not wanted:
+        return ()
+    links = []
+    with NotionGateway(settings) as notion:
+        link_type = notion.retrieve_data_source().get("properties", {}).get(LINK_PROPERTY, {}).get("type")
+        for result in wanted:
+            assert result.pr_url is not None and result.notion_page_id is not None
+            value = pr_link_value(link_type, result.pr_url)
+            if value is None:
+                links.append(PageLink(result.module_id, result.notion_page_id, result.pr_url,
+                                      f"the Module Library has no URL or text column named {LINK_PROPERTY!r}; "
+                                      "run `python -m pipeline notion check`"))
+                continue
+            try:
+                notion.update_page_properties(result.notion_page_id, {LINK_PROPERTY: value})
+            except NotionError as exc:
+                links.append(PageLink(result.module_id, result.notion_page_id, result.pr_url,
+                                      redact(str(exc), settings)))
+            else:
+                links.append(PageLink(result.module_id, result.notion_page_id, result.pr_url))
+    return tuple(links)

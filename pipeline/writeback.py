@@ -1,0 +1,172 @@
+"""Writeback: drain the deploy outbox into Notion — Status = Live, the merged PR's link, Last Updated.
+
+It writes those three properties and nothing else (never student data). A task is marked done only after
+Notion accepted the update; a failure stays queued, with its error, for the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from pipeline.database import connect
+from pipeline.errors import ConfigError, GitHubError, NotionError
+from pipeline.github import github_errors, open_repository
+from pipeline.notion.client import NotionGateway
+from pipeline.outbox import WritebackTask, mark_writeback_done, pending_writebacks, record_writeback_failure
+from pipeline.settings import Settings, redact
+
+log = logging.getLogger(__name__)
+
+STATUS_PROPERTY = "Status"
+LINK_PROPERTY = "GitHub Branch/PR"
+UPDATED_PROPERTY = "Last Updated"
+LIVE = "Live"
+# Types Notion computes itself: writing them is refused, and they are already right.
+_READ_ONLY_TYPES = frozenset({"last_edited_time", "created_time", "formula", "rollup"})
+
+
+@dataclass(frozen=True)
+class WritebackOutcome:
+    """What became of one outbox task."""
+
+    task: WritebackTask
+    outcome: str  # "written" | "superseded" | "no page" | "failed"
+    pr_url: str | None = None
+    message: str = ""
+
+    def line(self) -> str:
+        """One line for the terminal."""
+        where = f"Notion page {self.task.notion_page_id}" if self.task.notion_page_id else "no Notion page"
+        text = f"{self.outcome:<10} {self.task.module_id} r{self.task.revision} ({where})"
+        if self.pr_url:
+            text += f" PR {self.pr_url}"
+        return f"{text} — {self.message}" if self.message else text
+
+
+@dataclass(frozen=True)
+class WritebackReport:
+    """Every task this run looked at."""
+
+    outcomes: tuple[WritebackOutcome, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.outcome == "failed" for o in self.outcomes)
+
+    def summary(self) -> str:
+        kinds = ("written", "superseded", "no page", "failed")
+        counts = ", ".join(f"{n} {k}" for k in kinds if (n := sum(o.outcome == k for o in self.outcomes)))
+        tail = "; failed tasks stay queued: run writeback again" if not self.ok else ""
+        return f"writeback: {counts or 'nothing to write back'}{tail}"
+
+
+def pr_link_value(property_type: str | None, pr_url: str | None) -> dict[str, Any] | None:
+    """The "GitHub Branch/PR" value for a URL or text column; None when there is nothing (or nowhere) to write."""
+    if not pr_url:
+        return None
+    if property_type == "url":
+        return {"url": pr_url}
+    if property_type == "rich_text":
+        return {"rich_text": [{"type": "text", "text": {"content": pr_url, "link": {"url": pr_url}}}]}
+    return None
+
+
+def live_properties(schema: Mapping[str, Any], pr_url: str | None, deployed_at: datetime) -> dict[str, Any]:
+    """The page-update payload for a deployed module, shaped by the data source's own property types."""
+    types = {name: prop.get("type") for name, prop in schema.items()}
+    payload: dict[str, Any] = {}
+    status_type = types.get(STATUS_PROPERTY)
+    if status_type not in ("status", "select"):
+        raise ConfigError(
+            f"the Module Library has no Status property of type status or select (found {status_type or 'none'}); "
+            "run `python -m pipeline notion check` and fix the column in Notion"
+        )
+    payload[STATUS_PROPERTY] = {status_type: {"name": LIVE}}
+    link = pr_link_value(types.get(LINK_PROPERTY), pr_url)
+    if link is not None:
+        payload[LINK_PROPERTY] = link
+    updated_type = types.get(UPDATED_PROPERTY)
+    if updated_type == "date":
+        stamp = deployed_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        payload[UPDATED_PROPERTY] = {"date": {"start": stamp}}
+    elif updated_type not in _READ_ONLY_TYPES and updated_type is not None:
+        log.warning("Last Updated is a %s property; writeback sets it only when it is a date", updated_type)
+    return payload
+
+
+def find_merged_pr_url(repo: Any, commit_sha: str | None, module_id: str) -> str | None:
+    """The URL of the pull request that brought `commit_sha` to main, preferring the module's own branch."""
+    if repo is None or not commit_sha:
+        return None
+    pulls = list(repo.get_commit(commit_sha).get_pulls())
+    branch = f"notion/{module_id}"
+    ranked = sorted(pulls, key=lambda pr: (pr.head.ref != branch, not pr.merged, -pr.number))
+    if ranked:
+        return ranked[0].html_url
+    # A push that carried several merges names only the last: fall back to the module branch's merged PR.
+    owner = repo.full_name.split("/")[0]
+    merged = [pr for pr in repo.get_pulls(state="closed", head=f"{owner}:{branch}") if pr.merged]
+    return max(merged, key=lambda pr: pr.number).html_url if merged else None
+
+
+def write_back(settings: Settings, *, engine: Engine | None = None, limit: int = 100) -> WritebackReport:
+    """Tell Notion about every pending deploy in the outbox; return what happened to each task."""
+    settings.require("notion_token")
+    owned = engine is None
+    engine = engine or connect(settings)
+    try:
+        tasks = pending_writebacks(engine, limit)
+        if not tasks:
+            return WritebackReport(())
+        repo = _repository(settings)
+        with NotionGateway(settings) as notion:
+            schema = notion.retrieve_data_source().get("properties", {})
+            return WritebackReport(tuple(_drain(tasks, engine, notion, repo, schema, settings)))
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def _repository(settings: Settings) -> Any:
+    if not (settings.github_token and settings.github_repository):
+        log.warning("GITHUB_TOKEN/GITHUB_REPOSITORY not set: writeback cannot find the PR links")
+        return None
+    return open_repository(settings)
+
+
+def _drain(tasks: list[WritebackTask], engine: Engine, notion: Any, repo: Any, schema: Mapping[str, Any],
+           settings: Settings) -> list[WritebackOutcome]:
+    latest = {t.notion_page_id: t for t in sorted(tasks, key=lambda t: (t.revision, t.id)) if t.notion_page_id}
+    outcomes = []
+    for task in tasks:
+        if not task.notion_page_id:
+            mark_writeback_done(engine, task.id)
+            outcomes.append(WritebackOutcome(task, "no page", message="module has no notion_page_id"))
+        elif latest[task.notion_page_id] is not task:
+            # An older revision of a page a later deploy also changed: the newer task speaks for both.
+            mark_writeback_done(engine, task.id)
+            outcomes.append(WritebackOutcome(task, "superseded"))
+        else:
+            outcomes.append(_write_one(task, engine, notion, repo, schema, settings))
+    return outcomes
+
+
+def _write_one(task: WritebackTask, engine: Engine, notion: Any, repo: Any, schema: Mapping[str, Any],
+               settings: Settings) -> WritebackOutcome:
+    pr_url = None
+    try:
+        with github_errors(settings, "find the merged pull request", task.source_commit or task.module_id):
+            pr_url = find_merged_pr_url(repo, task.source_commit, task.module_id)
+        notion.update_page_properties(task.notion_page_id, live_properties(schema, pr_url, task.deployed_at))
+    except (NotionError, GitHubError) as exc:
+        message = redact(str(exc), settings)
+        record_writeback_failure(engine, task.id, message)
+        return WritebackOutcome(task, "failed", pr_url, message)
+    mark_writeback_done(engine, task.id)
+    return WritebackOutcome(task, "written", pr_url, "" if pr_url else "no merged PR found for the deployed commit")

@@ -1,0 +1,163 @@
+"""The whole loop, through the real SDKs and real HTTP: Notion Ready → sync → PR → merge → deploy → writeback → Live."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from pipeline.deploy import deploy
+from pipeline.settings import Settings
+from pipeline.sync import sync
+from pipeline.writeback import write_back
+from tests.conftest import REPO_ROOT
+from tests.fakes import notion_blocks as b
+from tests.notion.pages import PNG, add_module_page, module_body
+
+MODULE_ID = "pipette-basics"
+MODULE_FILE = f"data/modules/{MODULE_ID}.json"
+
+
+@pytest.fixture
+def loop(tmp_path: Path, notion_fake, github_fake, migrated_engine):
+    """Notion with a Module Library, GitHub whose main holds one manual module, and a working tree like main's."""
+    data = tmp_path / "work" / "data"
+    (data / "modules").mkdir(parents=True)
+    shutil.copytree(REPO_ROOT / "data" / "schemas", data / "schemas")
+    shutil.copy(REPO_ROOT / "data" / "modules" / "first-pull-request.json", data / "modules")
+    shutil.copytree(REPO_ROOT / "data" / "assets" / "first-pull-request", data / "assets" / "first-pull-request")
+    github_fake.seed(data)
+    _, data_source_id = notion_fake.add_module_library()
+    settings = github_fake.settings(
+        notion_token=notion_fake.token, notion_data_source_id=data_source_id, notion_base_url=notion_fake.base_url,
+        notion_requests_per_second=200.0, notion_timeout_seconds=5.0, notion_retry_seconds=0.01,
+        modules_dir=data / "modules",
+    )
+    return Loop(tmp_path, notion_fake, github_fake, migrated_engine, data_source_id, settings)
+
+
+class Loop:
+    def __init__(self, root, notion, github, engine, data_source_id, settings: Settings) -> None:
+        self.root, self.notion, self.github, self.engine = root, notion, github, engine
+        self.data_source_id, self.settings = data_source_id, settings
+
+    def add_ready_page(self) -> str:
+        picture = b.hosted_file("image", PNG, "pipette.png", "image/png")
+        return add_module_page(self.notion, self.data_source_id, MODULE_ID,
+                               blocks=module_body("pipetting", extra=[b.paragraph("See the pipette:"), picture]))
+
+    def merge_and_deploy(self, number: int):
+        """Merge the PR on GitHub, check main out as the deploy workflow would, deploy it."""
+        sha = self.github.merge(number)
+        checkout = self.github.checkout(self.root / f"deploy-{sha[:7]}", sha)
+        settings = self.settings.with_overrides(modules_dir=checkout / "data" / "modules", source_commit=sha)
+        return deploy(None, settings, engine=self.engine), sha
+
+
+def _scalar(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def test_a_ready_page_becomes_a_pr_then_live_and_notion_shows_live_with_the_pr_link(loop: Loop):
+    # given a team lead set a page to Ready in Notion
+    page_id = loop.add_ready_page()
+
+    # when the scheduled workflow runs sync
+    report = sync(loop.settings)
+
+    # then one PR holds the module file and its picture, and the page links to it
+    assert report.ok, "\n".join(report.lines())
+    [pr] = loop.github.pulls("open")
+    assert pr["head"]["ref"] == f"notion/{MODULE_ID}"
+    assert pr["title"].startswith("Module: ") and f"({MODULE_ID}) r1" in pr["title"]
+    module = json.loads(loop.github.read_file(MODULE_FILE, f"notion/{MODULE_ID}"))
+    [picture_url] = [url for url in _asset_urls(module)]
+    assert loop.github.read_file("data" + picture_url, f"notion/{MODULE_ID}") == PNG
+    assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
+    assert loop.notion.property_of(page_id, "Status") == "Ready"
+
+    # when a reviewer merges it, deploy runs on main and writeback drains the outbox
+    result, sha = loop.merge_and_deploy(pr["number"])
+    written = write_back(loop.settings, engine=loop.engine)
+
+    # then the module is live at revision 1 from the merge commit, and Notion says so
+    assert [c.module_id for c in result.plan.of("added")] == sorted([MODULE_ID, "first-pull-request"])
+    assert _scalar(loop.engine, "SELECT revision FROM modules WHERE module_id = :m", m=MODULE_ID) == 1
+    assert _scalar(loop.engine, "SELECT source_commit FROM module_revisions WHERE module_id = :m", m=MODULE_ID) == sha
+    assert written.ok, written.summary()
+    assert loop.notion.property_of(page_id, "Status") == "Live"
+    assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
+    assert loop.notion.property_of(page_id, "Last Updated")
+    assert _scalar(loop.engine, "SELECT count(*) FROM notion_writeback WHERE state = 'pending'") == 0
+
+
+def test_sync_without_a_notion_edit_commits_nothing_and_an_edit_updates_the_same_pr(loop: Loop):
+    page_id = loop.add_ready_page()
+    assert sync(loop.settings).ok
+    head = loop.github.head(f"notion/{MODULE_ID}")
+
+    # when sync runs again with nothing edited in Notion
+    loop.github.server.log.clear()
+    again = sync(loop.settings)
+
+    # then no commit, no PR, no write at all
+    assert again.ok, "\n".join(again.lines())
+    assert loop.github.head(f"notion/{MODULE_ID}") == head
+    assert loop.github.writes() == []
+
+    # when the team lead edits one paragraph and sync runs
+    first_paragraph = next(bid for bid in loop.notion.page_blocks(page_id)
+                           if loop.notion.blocks[bid]["type"] == "paragraph")
+    loop.notion.advance(minutes=5)
+    loop.notion.edit_block(first_paragraph, "Pipetting, revised after review.")
+    edited = sync(loop.settings)
+
+    # then the same PR is updated with a new commit at revision 2
+    assert edited.ok, "\n".join(edited.lines())
+    [pr] = loop.github.pulls("all")
+    assert loop.github.head(f"notion/{MODULE_ID}") != head
+    assert f"({MODULE_ID}) r2" in pr["title"]
+    module = json.loads(loop.github.read_file(MODULE_FILE, f"notion/{MODULE_ID}"))
+    assert "Pipetting, revised after review." in json.dumps(module)
+
+
+def test_notion_failing_during_writeback_keeps_the_task_and_a_rerun_delivers_it(loop: Loop):
+    page_id = loop.add_ready_page()
+    assert sync(loop.settings).ok
+    [pr] = loop.github.pulls("open")
+    loop.merge_and_deploy(pr["number"])
+
+    # given Notion answers 503 to every page update for a while (beyond the client's retries)
+    loop.notion.inject("status", status=503, count=20, route="pages.update")
+    failed = write_back(loop.settings, engine=loop.engine)
+
+    # then writeback reports the failure, keeps the task queued with its error, and Notion is unchanged
+    assert not failed.ok
+    assert "run writeback again" in failed.summary()
+    assert loop.notion.property_of(page_id, "Status") == "Ready"
+    assert _scalar(loop.engine, "SELECT attempts FROM notion_writeback WHERE module_id = :m", m=MODULE_ID) == 1
+    assert loop.settings.notion_token not in (failed.summary() + "".join(o.line() for o in failed.outcomes))
+
+    # when Notion recovers and writeback runs again, the page shows Live and nothing is left queued
+    loop.notion.faults.clear()
+    again = write_back(loop.settings, engine=loop.engine)
+    assert again.ok, again.summary()
+    assert loop.notion.property_of(page_id, "Status") == "Live"
+    assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
+    assert _scalar(loop.engine, "SELECT count(*) FROM notion_writeback WHERE state = 'pending'") == 0
+
+
+def _asset_urls(module: dict) -> list[str]:
+    found = []
+    for section in module["sections"]:
+        content = json.dumps(section)
+        start = content.find("/assets/")
+        while start != -1:
+            end = min(i for i in (content.find(c, start) for c in ")\"' ") if i != -1)
+            found.append(content[start:end])
+            start = content.find("/assets/", end)
+    return found

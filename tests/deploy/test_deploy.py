@@ -233,3 +233,15 @@ def test_each_new_revision_keeps_the_document_and_an_outbox_row(settings: Settin
                                    "WHERE module_id = 'lab-safety-101' AND revision = 2") == "extra"
     assert scalar(migrated_engine, "SELECT count(*) FROM notion_writeback WHERE module_id = 'lab-safety-101'") == 2
     assert len(data["sections"]) == 6
+
+
+def test_the_drift_explanation_reads_rows_as_deploy_writes_them(settings: Settings, migrated_engine: Engine) -> None:
+    # Deploy derives rows in SQL, the explanation in Python: on untouched rows they must agree (no false alarm).
+    from pipeline.deploy import explain_drift
+
+    deploy(None, settings)
+
+    with migrated_engine.connect() as conn:
+        found = explain_drift(conn, SAMPLES)
+
+    assert found == {m: ("the rows no longer match the deployed revision",) for m in SAMPLES}

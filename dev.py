@@ -22,7 +22,7 @@ VENV = ROOT / ".venv"
 PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 STAMP = VENV / ".requirements-sha256"
 # The main job, step by step, on the embedded defaults (no credentials, no servers to install).
-RUN_STEPS = [["validate"]]
+RUN_STEPS = [["validate"], ["db", "upgrade"], ["deploy"], ["status"]]
 
 
 def ensure_environment() -> None:

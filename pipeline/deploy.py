@@ -107,6 +107,7 @@ def deploy(
             plan = plan_deploy(documents, current, archive_missing=archive_missing,
                                allow_mass_archive=allow_mass_archive, force=force, hashes=hashes)
             if plan.refusal:
+                _write_step_summary(plan.render_markdown(dry_run, commit))
                 raise DeployRefused(f"{plan.render_text(dry_run)}\nnothing was deployed")
             if dry_run:
                 conn.rollback()

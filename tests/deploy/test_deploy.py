@@ -171,9 +171,10 @@ def test_archiving_more_than_half_needs_the_flag(settings: Settings, migrated_en
         (settings.modules_dir / f"{name}.json").unlink()
     before = snapshot(migrated_engine)
 
-    with pytest.raises(DeployRefused, match="--allow-mass-archive"):
+    with pytest.raises(DeployRefused, match="--allow-mass-archive") as refused:
         deploy(None, settings)
     assert snapshot(migrated_engine) == before
+    assert "would archive 2 of the 3 live modules" in str(refused.value)
 
     result = deploy(None, settings, allow_mass_archive=True)
     assert result.plan.counts == {"unchanged": 1, "archived": 2}
@@ -254,3 +255,14 @@ def test_deploy_into_an_unmigrated_database_says_to_upgrade(
 
     with pytest.raises(DatabaseError, match="db upgrade` first"):
         deploy(None, Settings(database_url=database_url, modules_dir=module_tree))
+
+
+def test_the_deployed_commit_comes_from_github_sha(migrated_engine: Engine, database_url: str, module_tree: Path,
+                                                   monkeypatch) -> None:
+    monkeypatch.setenv("GITHUB_SHA", "1234567890abcdef1234567890abcdef12345678")
+    settings = Settings.from_env().with_overrides(database_url=database_url, modules_dir=module_tree)
+
+    result = deploy(None, settings)
+
+    assert result.source_commit == "1234567890abcdef1234567890abcdef12345678"
+    assert scalar(migrated_engine, "SELECT count(DISTINCT source_commit) FROM modules") == 1

@@ -25,7 +25,7 @@ STAMP = VENV / ".requirements-sha256"
 # The browser tests (tests/preview/test_browser.py) drive Debian's Chromium; they skip, saying why, without it.
 CHROMIUM = Path("/usr/bin/chromium")
 # The main job, step by step, on the embedded defaults (no credentials, no servers to install).
-RUN_STEPS = [["validate"]]
+RUN_STEPS = [["validate"], ["db", "upgrade"], ["deploy"], ["status"]]
 
 
 def ensure_environment() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ DEFAULT_PGDATA = Path(".pipeline/pgdata")
 CONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
 # Failures that waiting will not cure: say so at once.
 _PERMANENT = ("password authentication failed", "does not exist", "could not translate host name",
-              "invalid dsn", "invalid connection option", "no pg_hba.conf entry", "role ")
+              "invalid dsn", "invalid connection option", "no pg_hba.conf entry")
 
 
 class DatabaseError(PipelineError):
@@ -47,11 +48,14 @@ def normalize_url(url: str) -> str:
 
 def embedded_url(pgdata: Path = DEFAULT_PGDATA) -> str:
     """Start (or reuse) the embedded PostgreSQL in `pgdata` and return its psycopg2 URL; it keeps running."""
-    import pgserver
-
     pgdata.mkdir(parents=True, exist_ok=True)
     try:
-        server = pgserver.get_server(pgdata.resolve(), cleanup_mode=None)
+        with warnings.catch_warnings():
+            # platformdirs warns on every start when XDG_RUNTIME_DIR is unset (CI, containers): noise, not news.
+            warnings.simplefilter("ignore")
+            import pgserver
+
+            server = pgserver.get_server(pgdata.resolve(), cleanup_mode=None)
     except Exception as exc:  # pgserver raises plain exceptions from initdb/pg_ctl
         raise DatabaseError(f"could not start the embedded PostgreSQL in {pgdata}: {exc}; "
                             "delete that folder to start afresh, or set DATABASE_URL") from None

@@ -11,6 +11,7 @@ import io
 import logging
 import os
 import subprocess
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,13 +63,16 @@ class DeployResult:
     dry_run: bool
     source_commit: str | None
     database: str  # the URL, password masked
+    validate_seconds: float = 0.0
+    database_seconds: float = 0.0  # connecting excluded: from taking the lock to commit
 
     @property
     def refused_modules(self) -> list[str]:
         return [c.module_id for c in self.plan.of("refused")]
 
     def render_text(self) -> str:
-        return self.plan.render_text(self.dry_run)
+        return (f"{self.plan.render_text(self.dry_run)}\n"
+                f"(validated in {self.validate_seconds:.2f} s; database {self.database_seconds:.2f} s)")
 
 
 def deploy(
@@ -82,7 +86,9 @@ def deploy(
 ) -> DeployResult:
     """Validate the module files in `paths` (default: the modules folder) and make them live, atomically."""
     paths = list(paths) if paths else [settings.modules_dir]
+    started = time.perf_counter()
     report = validate_paths(paths, settings)
+    validated = time.perf_counter() - started
     if not report.ok:
         raise ValidationFailed(list(report.problems), f"{report.summary()}; nothing was deployed")
     documents = {module_id: doc.data for module_id, doc in report.documents.items()}
@@ -94,25 +100,30 @@ def deploy(
     owned = engine is None
     engine = engine or connect(settings)
     try:
+        started = time.perf_counter()
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": DEPLOY_LOCK_ID})
             current = load_current(conn)
             plan = plan_deploy(documents, current, archive_missing=archive_missing,
                                allow_mass_archive=allow_mass_archive, force=force, hashes=hashes)
             if plan.refusal:
+                _write_step_summary(plan.render_markdown(dry_run, commit))
                 raise DeployRefused(f"{plan.render_text(dry_run)}\nnothing was deployed")
             if dry_run:
                 conn.rollback()
             else:
                 apply_plan(conn, plan, hashes, texts, commit)
+        in_database = time.perf_counter() - started
     except DBAPIError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
+        advice = ("run `python -m pipeline db upgrade` first" if "does not exist" in reason
+                  else "fix the cause and run it again")
         raise DatabaseError(f"deploy to {describe(engine)} failed and was rolled back (nothing changed): "
-                            f"{mask_url(reason)}; run it again") from None
+                            f"{mask_url(reason)}; {advice}") from None
     finally:
         if owned:
             engine.dispose()
-    result = DeployResult(plan, dry_run, commit, describe(engine))
+    result = DeployResult(plan, dry_run, commit, describe(engine), validated, in_database)
     _write_step_summary(plan.render_markdown(dry_run, commit))
     return result
 

@@ -26,9 +26,11 @@ def module_tree(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory):
+def database_url():
     """psycopg2 URL of a database this test session (worker) owns."""
     import os
+    import shutil
+    import tempfile
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
@@ -41,7 +43,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory):
     else:
         import pgserver
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+        # Not under pytest's basetemp: a concurrent pytest run may prune that while the server still uses it.
+        pgdata = Path(tempfile.mkdtemp(prefix="pipeline-test-pgdata-"))
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
         admin_url = normalize_url(server.get_uri())
     name = f"pipeline_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     # NullPool: tests kill backends on purpose; a pooled admin connection would not survive to the teardown.
@@ -57,6 +61,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory):
     admin.dispose()
     if server is not None:
         server.cleanup()
+        shutil.rmtree(pgdata, ignore_errors=True)
 
 
 @pytest.fixture

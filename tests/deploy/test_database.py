@@ -94,10 +94,14 @@ def test_a_refused_connection_is_retried_then_reported_masked() -> None:
     assert "app:***@127.0.0.1:9/db" in str(caught.value)
 
 
-def test_without_database_url_an_embedded_postgresql_starts_in_pgdata_dir(tmp_path) -> None:
+def test_without_database_url_an_embedded_postgresql_starts_in_pgdata_dir() -> None:
+    import shutil
+    import tempfile
+    from pathlib import Path
+
     import pgserver
 
-    pgdata = tmp_path / "pgdata"
+    pgdata = Path(tempfile.mkdtemp(prefix="pipeline-embedded-")) / "pgdata"
     try:
         engine = connect(Settings(pgdata_dir=pgdata))
         with engine.connect() as conn:
@@ -108,3 +112,4 @@ def test_without_database_url_an_embedded_postgresql_starts_in_pgdata_dir(tmp_pa
         server = pgserver.get_server(pgdata.resolve())  # the instance connect() started (pgserver caches it)
         server.cleanup_mode = "stop"
         server.cleanup()
+        shutil.rmtree(pgdata.parent, ignore_errors=True)

@@ -171,9 +171,10 @@ def test_archiving_more_than_half_needs_the_flag(settings: Settings, migrated_en
         (settings.modules_dir / f"{name}.json").unlink()
     before = snapshot(migrated_engine)
 
-    with pytest.raises(DeployRefused, match="--allow-mass-archive"):
+    with pytest.raises(DeployRefused, match="--allow-mass-archive") as refused:
         deploy(None, settings)
     assert snapshot(migrated_engine) == before
+    assert "would archive 2 of the 3 live modules" in str(refused.value)
 
     result = deploy(None, settings, allow_mass_archive=True)
     assert result.plan.counts == {"unchanged": 1, "archived": 2}
@@ -233,3 +234,35 @@ def test_each_new_revision_keeps_the_document_and_an_outbox_row(settings: Settin
                                    "WHERE module_id = 'lab-safety-101' AND revision = 2") == "extra"
     assert scalar(migrated_engine, "SELECT count(*) FROM notion_writeback WHERE module_id = 'lab-safety-101'") == 2
     assert len(data["sections"]) == 6
+
+
+def test_the_drift_explanation_reads_rows_as_deploy_writes_them(settings: Settings, migrated_engine: Engine) -> None:
+    # Deploy derives rows in SQL, the explanation in Python: on untouched rows they must agree (no false alarm).
+    from pipeline.deploy import explain_drift
+
+    deploy(None, settings)
+
+    with migrated_engine.connect() as conn:
+        found = explain_drift(conn, SAMPLES)
+
+    assert found == {m: ("the rows no longer match the deployed revision",) for m in SAMPLES}
+
+
+def test_deploy_into_an_unmigrated_database_says_to_upgrade(
+    empty_database: Engine, database_url: str, module_tree: Path
+) -> None:
+    from pipeline.database import DatabaseError
+
+    with pytest.raises(DatabaseError, match="db upgrade` first"):
+        deploy(None, Settings(database_url=database_url, modules_dir=module_tree))
+
+
+def test_the_deployed_commit_comes_from_github_sha(migrated_engine: Engine, database_url: str, module_tree: Path,
+                                                   monkeypatch) -> None:
+    monkeypatch.setenv("GITHUB_SHA", "1234567890abcdef1234567890abcdef12345678")
+    settings = Settings.from_env().with_overrides(database_url=database_url, modules_dir=module_tree)
+
+    result = deploy(None, settings)
+
+    assert result.source_commit == "1234567890abcdef1234567890abcdef12345678"
+    assert scalar(migrated_engine, "SELECT count(DISTINCT source_commit) FROM modules") == 1

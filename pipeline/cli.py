@@ -15,6 +15,26 @@ from pipeline.settings import Settings, redact
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
+def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.export import export_pages
+
+    report = export_pages(settings, page_id=args.page, all_pages=args.all)
+    for page in report.pages:
+        print(page)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.notion.check import check_module_library
+
+    report = check_module_library(settings)
+    for issue in report.issues:
+        print(issue)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.problems import format_github, format_json
     from pipeline.validate import validate_paths
@@ -29,7 +49,33 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
-# --- database and deploy ---
+def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.propose import propose_modules
+
+    report = propose_modules(args.paths or None, settings, notion_base_url=args.notion_web_url)
+    for result in report.results:
+        print(result.line())
+    print(f"propose: {report.summary()}")
+    return 0 if report.ok else 1
+
+
+def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.sync import sync
+
+    report = sync(settings, page_id=args.page, all_pages=args.all)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def _cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.preview import build_preview, summarise_preview
+
+    result = build_preview(args.paths, args.out, settings, base_ref=args.base)
+    if args.summary is not None:
+        with args.summary.open("a", encoding="utf-8") as summary:
+            summary.write(summarise_preview(result))
+    print(result.summary())
+    return 0
 
 
 def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -57,6 +103,16 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if result.refused_modules else 0
 
 
+def _cmd_writeback(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.writeback import write_back
+
+    report = write_back(settings)
+    for outcome in report.outcomes:
+        print(outcome.line())
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.database import connect
     from pipeline.status import module_statuses, render_statuses
@@ -77,35 +133,6 @@ def _cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if proposal.action == "failed" else 0
 
 
-def _add_database_commands(sub: argparse._SubParsersAction) -> None:
-    db = sub.add_parser("db", help="manage the runtime database schema")
-    db.add_argument("action", choices=("upgrade",), help="upgrade: apply the Alembic migrations")
-    db.set_defaults(handler=_cmd_db)
-
-    deploy = sub.add_parser("deploy", help="make module files live in PostgreSQL, in one transaction")
-    deploy.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help="files or folders (default: data/modules; only a whole folder archives missing modules)")
-    deploy.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
-    deploy.add_argument("--allow-mass-archive", action="store_true",
-                        help="allow archiving more than half of the live modules at once")
-    deploy.add_argument("--force", action="store_true",
-                        help="overwrite modules whose rows were edited outside the pipeline")
-    deploy.set_defaults(handler=_cmd_deploy)
-
-    status = sub.add_parser("status", help="show what is live: revision, hash, commit, time, sections")
-    status.add_argument("module_id", nargs="?", help="one module (default: all)")
-    status.set_defaults(handler=_cmd_status)
-
-    rollback = sub.add_parser("rollback", help="restore a module file as it was at a Git ref (then deploy it)")
-    rollback.add_argument("module_id")
-    rollback.add_argument("--to", required=True, metavar="GIT_REF", help="commit, tag or branch to restore from")
-    rollback.add_argument("--no-pr", action="store_true",
-                          help="only restore the file, even when GITHUB_TOKEN and GITHUB_REPOSITORY are set")
-    rollback.set_defaults(handler=_cmd_rollback)
-
-
-# --- end database and deploy ---
-# --- workflows: backup, webhook ---
 def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.backup import backup_library
 
@@ -119,67 +146,15 @@ def _cmd_webhook_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     serve(settings, host=args.host, port=args.port)
     return 0
-# --- end workflows ---
 
 
-# --- notion: export, notion check ---
-def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.export import export_pages
-
-    report = export_pages(settings, page_id=args.page, all_pages=args.all)
-    for page in report.pages:
-        print(page)
-    print(report.summary())
-    return 0 if report.ok else 1
+def _add_page_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--page", metavar="PAGE_ID", help="only this Notion page (whatever its Status)")
+    parser.add_argument("--all", action="store_true", help="re-read every Ready page, even those not edited since")
 
 
-def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.notion.check import check_module_library
-
-    report = check_module_library(settings)
-    for issue in report.issues:
-        print(issue)
-    print(report.summary())
-    return 0 if report.ok else 1
-
-
-def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.propose import propose_modules
-
-    report = propose_modules(args.paths or None, settings, notion_base_url=args.notion_web_url)
-    for result in report.results:
-        print(result.line())
-    print(f"propose: {report.summary()}")
-    return 0 if report.ok else 1
-
-
-def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.sync import sync
-
-    report = sync(settings, page_id=args.page, all_pages=args.all)
-    print("\n".join(report.lines()))
-    return 0 if report.ok else 1
-
-
-def _cmd_writeback(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.writeback import write_back
-
-    report = write_back(settings)
-    for outcome in report.outcomes:
-        print(outcome.line())
-    print(report.summary())
-    return 0 if report.ok else 1
-
-
-def _cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.preview import build_preview, summarise_preview
-
-    result = build_preview(args.paths, args.out, settings, base_ref=args.base)
-    if args.summary is not None:
-        with args.summary.open("a", encoding="utf-8") as summary:
-            summary.write(summarise_preview(result))
-    print(result.summary())
-    return 0
+def _add_paths(parser: argparse.ArgumentParser, help_text: str, nargs: str = "*") -> None:
+    parser.add_argument("paths", nargs=nargs, type=Path, metavar="PATH", help=help_text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,60 +162,74 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = sub.add_parser("validate", help="check module files against the schema and the semantic rules")
-    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                          help="files or folders (default: data/modules)")
-    validate.add_argument("--format", choices=("text", "github", "json"), default="text",
-                          help="text (path:line: /pointer: message), github (PR annotations) or json")
-    validate.set_defaults(handler=_cmd_validate)
-    _add_database_commands(sub)
-
-    # --- workflows: backup, webhook ---
-    backup = sub.add_parser("backup", help="save the raw Notion JSON of every Module Library page and its blocks")
-    backup.add_argument("--out", type=Path, metavar="DIR",
-                        help="folder for <page_id>.json files (default: data/backups/notion/<UTC date>)")
-    backup.set_defaults(handler=_cmd_backup)
-
-    webhook = sub.add_parser("webhook", help="the Notion webhook receiver (Strategy 3, docs/webhook.md)")
-    webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="COMMAND")
-    serve = webhook_sub.add_parser("serve", help="receive Notion webhooks and dispatch the export workflow")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
-    serve.set_defaults(handler=_cmd_webhook_serve)
-    # --- end workflows ---
-
+    # Notion -> files
     export = sub.add_parser("export", help="export Notion pages with Status = Ready into data/modules")
-    export.add_argument("--page", metavar="PAGE_ID", help="export this one page (whatever its Status)")
-    export.add_argument("--all", action="store_true", help="re-read every Ready page, even those not edited since")
+    _add_page_options(export)
     export.set_defaults(handler=_cmd_export)
     notion = sub.add_parser("notion", help="Notion helpers")
     notion_sub = notion.add_subparsers(dest="notion_command", required=True, metavar="SUBCOMMAND")
     notion_check = notion_sub.add_parser("check", help="report Module Library properties that are missing or mistyped")
     notion_check.set_defaults(handler=_cmd_notion_check)
 
+    validate = sub.add_parser("validate", help="check module files against the schema and the semantic rules")
+    _add_paths(validate, "files or folders (default: data/modules)")
+    validate.add_argument("--format", choices=("text", "github", "json"), default="text",
+                          help="text (path:line: /pointer: message), github (PR annotations) or json")
+    validate.set_defaults(handler=_cmd_validate)
+
+    # files -> pull requests
     propose = sub.add_parser("propose", help="open or update one branch and pull request per changed module file")
-    propose.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                         help="module files or folders (default: data/modules)")
+    _add_paths(propose, "module files or folders (default: data/modules)")
     propose.add_argument("--notion-web-url", default=None, metavar="URL",
                          help="root of the Notion page links in PR bodies (default: https://www.notion.so)")
     propose.set_defaults(handler=_cmd_propose)
-
     sync = sub.add_parser("sync", help="export + validate + propose: what the scheduled export workflow runs")
-    sync.add_argument("--page", metavar="PAGE_ID", help="export and propose this one page (whatever its Status)")
-    sync.add_argument("--all", action="store_true", help="re-read every Ready page, even those not edited since")
+    _add_page_options(sync)
     sync.set_defaults(handler=_cmd_sync)
-
-    writeback = sub.add_parser("writeback", help="tell Notion what deploy made live: Status, PR link, Last Updated")
-    writeback.set_defaults(handler=_cmd_writeback)
-
     preview = sub.add_parser("preview", help="write static HTML pages of module files for reviewers")
-    preview.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="module files or folders")
+    _add_paths(preview, "module files or folders", nargs="+")
     preview.add_argument("--out", type=Path, required=True, metavar="DIR",
                          help="folder for index.html, modules/ and assets/ (emptied if it holds an earlier preview)")
     preview.add_argument("--base", metavar="REF", help="show what changed since this Git ref (e.g. origin/main)")
     preview.add_argument("--summary", type=Path, metavar="FILE",
                          help="append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)")
     preview.set_defaults(handler=_cmd_preview)
+
+    # files -> PostgreSQL -> Notion
+    db = sub.add_parser("db", help="manage the runtime database schema")
+    db.add_argument("action", choices=("upgrade",), help="upgrade: apply the Alembic migrations")
+    db.set_defaults(handler=_cmd_db)
+    deploy = sub.add_parser("deploy", help="make module files live in PostgreSQL, in one transaction")
+    _add_paths(deploy, "files or folders (default: data/modules; only a whole folder archives missing modules)")
+    deploy.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    deploy.add_argument("--allow-mass-archive", action="store_true",
+                        help="allow archiving more than half of the live modules at once")
+    deploy.add_argument("--force", action="store_true",
+                        help="overwrite modules whose rows were edited outside the pipeline")
+    deploy.set_defaults(handler=_cmd_deploy)
+    writeback = sub.add_parser("writeback", help="tell Notion what deploy made live: Status, PR link, Last Updated")
+    writeback.set_defaults(handler=_cmd_writeback)
+    status = sub.add_parser("status", help="show what is live: revision, hash, commit, time, sections")
+    status.add_argument("module_id", nargs="?", help="one module (default: all)")
+    status.set_defaults(handler=_cmd_status)
+    rollback = sub.add_parser("rollback", help="restore a module file as it was at a Git ref (then deploy it)")
+    rollback.add_argument("module_id")
+    rollback.add_argument("--to", required=True, metavar="GIT_REF", help="commit, tag or branch to restore from")
+    rollback.add_argument("--no-pr", action="store_true",
+                          help="only restore the file, even when GITHUB_TOKEN and GITHUB_REPOSITORY are set")
+    rollback.set_defaults(handler=_cmd_rollback)
+
+    # operations
+    backup = sub.add_parser("backup", help="save the raw Notion JSON of every Module Library page and its blocks")
+    backup.add_argument("--out", type=Path, metavar="DIR",
+                        help="folder for <page_id>.json files (default: data/backups/notion/<UTC date>)")
+    backup.set_defaults(handler=_cmd_backup)
+    webhook = sub.add_parser("webhook", help="the Notion webhook receiver (Strategy 3, docs/webhook.md)")
+    webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="COMMAND")
+    serve = webhook_sub.add_parser("serve", help="receive Notion webhooks and dispatch the export workflow")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.set_defaults(handler=_cmd_webhook_serve)
     return parser
 
 

@@ -8,7 +8,6 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_MODULES = REPO_ROOT / "data" / "modules"
-REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 
 
 @pytest.fixture

@@ -45,8 +45,8 @@ SELECT m.module_id,
        md5(ROW({', '.join('m.' + c for c in MODULE_COLUMNS)})::text || coalesce(s.fingerprint, '')) AS fingerprint
 FROM modules m
 LEFT JOIN (
-    SELECT module_id, md5(string_agg(md5(ROW(section_id, {', '.join(SECTION_COLUMNS)})::text),
-                                     ',' ORDER BY section_id)) AS fingerprint
+    SELECT module_id, md5(string_agg(ROW(section_id, {', '.join(SECTION_COLUMNS)})::text, ',' ORDER BY section_id))
+           AS fingerprint
     FROM module_sections {{section_filter}} GROUP BY module_id
 ) s ON s.module_id = m.module_id
 """

@@ -42,12 +42,11 @@ DEPLOY_LOCK_ID = 0x46524D45_4450  # "FRME" "DP"
 # md5 of a module's rows as PostgreSQL sees them; stored with each revision, recomputed to detect hand edits.
 _FINGERPRINT = f"""
 SELECT m.module_id,
-       md5(jsonb_build_array({', '.join('m.' + c for c in MODULE_COLUMNS)})::text
-           || coalesce(s.fingerprint, '')) AS fingerprint
+       md5(ROW({', '.join('m.' + c for c in MODULE_COLUMNS)})::text || coalesce(s.fingerprint, '')) AS fingerprint
 FROM modules m
 LEFT JOIN (
-    SELECT module_id, md5(string_agg(md5(jsonb_build_array(section_id, {', '.join(SECTION_COLUMNS)})::text),
-                                     ',' ORDER BY section_id)) AS fingerprint
+    SELECT module_id, md5(string_agg(ROW(section_id, {', '.join(SECTION_COLUMNS)})::text, ',' ORDER BY section_id))
+           AS fingerprint
     FROM module_sections {{section_filter}} GROUP BY module_id
 ) s ON s.module_id = m.module_id
 """
@@ -188,14 +187,17 @@ def apply_plan(conn: Connection, plan: DeployPlan, hashes: dict[str, str], texts
             buffer.write(f"{change.module_id}\t{change.new_revision}\t{hashes[change.module_id]}\t"
                          f"{'t' if change.archive else 'f'}\t{_copy_escaped(texts[change.module_id])}\n")
         buffer.seek(0)
-        cursor.execute("CREATE TEMPORARY TABLE incoming (module_id text PRIMARY KEY, revision int, content_hash text, "
+        cursor.execute("CREATE TEMPORARY TABLE incoming (module_id text, revision int, content_hash text, "
                        "archive boolean, document jsonb) ON COMMIT DROP")
         # Read a few times and dropped at commit: not worth compressing.
         cursor.execute("ALTER TABLE incoming ALTER COLUMN document SET STORAGE EXTERNAL")
         cursor.copy_expert("COPY incoming FROM STDIN", buffer)
         cursor.execute(_UPSERT_MODULES, {"commit": commit})
         cursor.execute(_DELETE_REMOVED_SECTIONS)
-        cursor.execute(_UPSERT_SECTIONS)
+        # New modules have no sections yet: a plain INSERT skips ON CONFLICT's speculative insertion.
+        cursor.execute(_UPSERT_SECTIONS.format(revisions="revision = 1", conflict=""))
+        if any(c.old_revision for c in writes):
+            cursor.execute(_UPSERT_SECTIONS.format(revisions="revision > 1", conflict=_SECTION_CONFLICT))
         cursor.execute(_INSERT_REVISIONS, {"commit": commit})
         cursor.execute(_INSERT_WRITEBACKS, {"commit": commit})
         cursor.execute("DROP TABLE incoming")
@@ -239,6 +241,10 @@ _UPSERT_SECTIONS = f"""
     INSERT INTO module_sections (module_id, section_id, {', '.join(SECTION_COLUMNS)})
     SELECT i.module_id, e ->> 'section_id', {', '.join(_extract('e', c) for c in SECTION_COLUMNS)}
     FROM incoming i CROSS JOIN LATERAL jsonb_array_elements(i.document -> 'sections') e
+    WHERE i.{{revisions}}
+    {{conflict}}
+"""
+_SECTION_CONFLICT = f"""
     ON CONFLICT (module_id, section_id) DO UPDATE SET
         {', '.join(f'{c} = EXCLUDED.{c}' for c in SECTION_COLUMNS)}, updated_at = now()
     WHERE ({', '.join(f'module_sections.{c}' for c in SECTION_COLUMNS)})

@@ -50,13 +50,15 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.propose import propose_modules
+    from pipeline.sync import propose_and_link
 
-    report = propose_modules(args.paths or None, settings, notion_base_url=args.notion_web_url)
+    report, links = propose_and_link(args.paths or None, settings, notion_web_url=args.notion_web_url)
     for result in report.results:
         print(result.line())
+    for link in links:
+        print(link.line())
     print(f"propose: {report.summary()}")
-    return 0 if report.ok else 1
+    return 0 if report.ok and not any(link.error for link in links) else 1
 
 
 def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.errors import NotionError
 from pipeline.export import ExportReport, export_pages
@@ -73,8 +74,22 @@ def sync(settings: Settings, *, page_id: str | None = None, all_pages: bool = Fa
     paths = [path for path in paths if path.is_file()]
     if not paths:
         return SyncReport(exported, None, ())
-    proposed = propose_modules(paths, settings)
-    return SyncReport(exported, proposed, link_pull_requests(proposed.results, settings))
+    proposed, links = propose_and_link(paths, settings)
+    return SyncReport(exported, proposed, links)
+
+
+def notion_configured(settings: Settings) -> bool:
+    """Whether the Notion side is set up (token and Module Library), so PR links can go onto the pages."""
+    return bool(settings.notion_token and (settings.notion_data_source_id or settings.notion_database_id))
+
+
+def propose_and_link(
+    paths: list[Path] | None, settings: Settings, *, notion_web_url: str | None = None
+) -> tuple[ProposeReport, tuple[PageLink, ...]]:
+    """Propose the module files, then put each new or updated PR's link on its Notion page when Notion is set up."""
+    proposed = propose_modules(paths, settings, notion_base_url=notion_web_url)
+    links = link_pull_requests(proposed.results, settings) if notion_configured(settings) else ()
+    return proposed, links
 
 
 def link_pull_requests(results: tuple[ProposalResult, ...], settings: Settings) -> tuple[PageLink, ...]:

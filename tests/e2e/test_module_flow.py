@@ -161,3 +161,22 @@ def _asset_urls(module: dict) -> list[str]:
             found.append(content[start:end])
             start = content.find("/assets/", end)
     return found
+
+
+def test_propose_by_hand_also_puts_the_pr_link_on_the_notion_page(loop: Loop):
+    # given a page exported by hand into the working tree
+    from pipeline.export import export_pages
+    from pipeline.sync import propose_and_link
+
+    page_id = loop.add_ready_page()
+    assert export_pages(loop.settings).ok
+
+    # when a developer runs propose with Notion configured
+    report, links = propose_and_link(None, loop.settings)
+
+    # then the new PR's link is on the page; the unchanged manual module gets no PR and no link
+    [pr] = loop.github.pulls("open")
+    assert [(r.module_id, r.action) for r in report.results] == [
+        ("first-pull-request", "unchanged"), (MODULE_ID, "created")]
+    assert [(link.page_id.replace("-", ""), link.error) for link in links] == [(page_id.replace("-", ""), None)]
+    assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]

@@ -140,7 +140,8 @@ class MarkdownCheck:
 
     def __init__(self, recorded: Mapping[str, Sequence[str]] | None = None) -> None:
         self.recorded = recorded
-        self.images: dict[str, tuple[str, ...]] = {}  # pointer -> /assets/ image sources, as found by parsing
+        # pointer -> /assets/ image sources: found by parsing, or carried over so deploy records them again
+        self.images: dict[str, tuple[str, ...]] = {p: tuple(v) for p, v in (recorded or {}).items() if v}
 
     def inspect(self, pointer: str, text: str) -> MarkdownInspection:
         if self.recorded is not None:  # these bytes passed the policy before: no issues, the same images

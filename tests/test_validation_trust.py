@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import struct
@@ -295,10 +296,8 @@ def test_full_and_incremental_validation_agree_after_any_mutations(mutations: li
         add_markdown_image_module(data / "modules")
         trusted = trusted_after_full_validation(data / "modules")
         for mutate in mutations:
-            try:
+            with contextlib.suppress(OSError, ValueError):  # an earlier mutation removed or broke its target
                 mutate(data)
-            except (OSError, ValueError):
-                pass  # an earlier mutation removed or broke this one's target
 
         same_verdict(data / "modules", trusted)
 

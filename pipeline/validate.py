@@ -10,10 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
 
 from pipeline.assets import asset_path, image_size, is_local_asset
 from pipeline.errors import ConfigError
@@ -24,6 +23,9 @@ from pipeline.problems import Problem, display_path
 from pipeline.schema_messages import describe_error
 from pipeline.settings import Settings
 from pipeline.validation_trust import Trusted, Validated, validation_key, validator_fingerprint
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 MARKDOWN_SECTION_TYPES = ("text", "video", "image")
 
@@ -55,6 +57,8 @@ class ValidationReport:
 @lru_cache(maxsize=1)
 def schema_validator() -> Draft202012Validator:
     """The module schema, compiled once, for explaining what is wrong (jsonschema's errors carry context)."""
+    from jsonschema import Draft202012Validator  # imported when first needed: a deploy of unchanged files never is
+
     schema = load_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)

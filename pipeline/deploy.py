@@ -152,12 +152,13 @@ def load_validation_keys(engine: Engine) -> tuple[dict[str, str], Trusted]:
         with engine.connect() as conn:
             rows = conn.execute(text(
                 "SELECT m.module_id, r.validation_key, r.markdown_images FROM modules m JOIN module_revisions r "
-                "ON r.module_id = m.module_id AND r.revision = m.revision WHERE r.validation_key IS NOT NULL")).all()
+                "ON r.module_id = m.module_id AND r.revision = m.revision "
+                "WHERE r.validation_key IS NOT NULL AND jsonb_typeof(r.markdown_images) = 'object'")).all()
     except DBAPIError as exc:
         log.info("no validation keys (%s): validating every file in full", str(exc.orig or exc).strip()[:200])
         return {}, {}
     return ({row.module_id: row.validation_key for row in rows},
-            {row.validation_key: row.markdown_images or {} for row in rows})
+            {row.validation_key: row.markdown_images for row in rows})
 
 
 def refresh_validation_keys(conn: Connection, plan: DeployPlan, report: ValidationReport,

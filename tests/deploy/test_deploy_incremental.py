@@ -76,6 +76,13 @@ def test_markdown_images_are_recorded_and_still_checked_when_trusted(
     assert ("lab-map.json", "/sections/0/content") in pointers
 
 
+def test_a_key_without_its_markdown_images_is_not_trusted(settings: Settings, migrated_engine: Engine) -> None:
+    deploy(None, settings)
+    execute(migrated_engine, "UPDATE module_revisions SET markdown_images = NULL WHERE module_id = 'lab-safety-101'")
+
+    assert deploy(None, settings).files_trusted == 2
+
+
 def test_keys_from_another_validator_are_replaced_so_the_next_deploy_is_fast_again(
     settings: Settings, migrated_engine: Engine
 ) -> None:

@@ -16,6 +16,7 @@ import jsonschema_rs
 
 from pipeline.assets import asset_path, image_size, is_local_asset
 from pipeline.errors import ConfigError
+from pipeline.graphs import cycle_through, strongly_connected
 from pipeline.json_locator import pointer_of
 from pipeline.markdown_policy import MarkdownInspection, inspect_markdown
 from pipeline.module import ModuleDocument, ModuleLoadError, load_schema, parse_module, read_module_bytes
@@ -359,72 +360,14 @@ def _cycle_problems(documents: Sequence[ModuleDocument], catalog: Mapping[str, l
     """One problem per prerequisite cycle that passes through a validated document, naming the cycle."""
     by_id = {doc.module_id: doc for doc in documents if doc.module_id}
     problems = []
-    for component in _strongly_connected(catalog):
+    for component in strongly_connected(catalog):
         members = [m for m in component if m in by_id]
         if len(component) < 2 or not members:
             continue  # a module listing itself is reported by semantic_problems already
         doc = by_id[min(members)]
-        cycle = _cycle_through(doc.module_id or "", set(component), catalog)
+        cycle = cycle_through(doc.module_id or "", set(component), catalog)
         index = doc.data["prerequisites"].index(cycle[1])
         problems.append(doc.problem(pointer_of("prerequisites", index),
                                     "prerequisites form a cycle: " + " → ".join([*cycle, cycle[0]])
                                     + "; remove one of these prerequisites"))
     return problems
-
-
-def _strongly_connected(graph: Mapping[str, list[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, iterative (no recursion limit), O(modules + prerequisites)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    components: list[list[str]] = []
-    for root in graph:
-        if root in index:
-            continue
-        work: list[tuple[str, int]] = [(root, 0)]
-        while work:
-            node, child_index = work.pop()
-            if child_index == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            children = [c for c in graph.get(node, []) if c in graph]
-            if child_index < len(children):
-                work.append((node, child_index + 1))
-                child = children[child_index]
-                if child not in index:
-                    work.append((child, 0))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            for child in children:
-                if child in on_stack:
-                    low[node] = min(low[node], low[child])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                components.append(component)
-    return components
-
-
-def _cycle_through(start: str, component: set[str], graph: Mapping[str, list[str]]) -> list[str]:
-    """A shortest path start → … → start inside one strongly connected component (breadth-first)."""
-    previous: dict[str, str] = {}
-    queue = [start]
-    for node in queue:
-        for child in graph.get(node, []):
-            if child == start:
-                path = [node]
-                while path[-1] != start:
-                    path.append(previous[path[-1]])
-                return list(reversed(path))
-            if child in component and child not in previous:
-                previous[child] = node
-                queue.append(child)
-    return [start]

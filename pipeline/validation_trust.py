@@ -22,7 +22,8 @@ from pipeline.module import SCHEMA_PATH
 PIPELINE_DIR = Path(__file__).resolve().parent
 # Every pipeline module pipeline.validate imports (tests/test_validation_trust.py keeps this list complete).
 VALIDATOR_SOURCES = ("validate.py", "validation_trust.py", "module.py", "markdown_policy.py", "schema_messages.py",
-                     "assets.py", "json_locator.py", "problems.py", "errors.py", "settings.py", "__init__.py")
+                     "assets.py", "json_locator.py", "graphs.py", "problems.py", "errors.py", "settings.py",
+                     "__init__.py")
 # Libraries whose behaviour decides validity: a new version may parse or validate differently.
 VALIDATOR_LIBRARIES = ("markdown-it-py", "mdurl", "jsonschema", "jsonschema-rs", "referencing",
                        "jsonschema-specifications")

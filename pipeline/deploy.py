@@ -31,7 +31,7 @@ from pipeline.deploy_plan import (
     describe_drift,
     plan_deploy,
 )
-from pipeline.errors import DeployRefused, ValidationFailed
+from pipeline.errors import ConfigError, DeployRefused, ValidationFailed
 from pipeline.settings import Settings, mask_url
 from pipeline.validate import ValidationReport, validate_paths
 from pipeline.validation_trust import Trusted, Validated
@@ -92,8 +92,8 @@ def deploy(
     owned = engine is None
     try:
         engine = engine or connect(settings)
-    except DatabaseError:
-        _validate_or_raise(paths, settings, {})  # a broken file is news even while the database is down
+    except (DatabaseError, ConfigError):
+        _validate_or_raise(paths, settings, {})  # a broken file is news even while the database is unusable
         raise
     try:
         started = time.perf_counter()

@@ -1,8 +1,9 @@
 """Benchmark: deploy 2,000 modules of 12 sections into a real (embedded) PostgreSQL.
 
-Measures the first full deploy, a no-op redeploy and a one-module change, and the same first deploy done the
-spec's way (ORM, row by row, session.add + commit per module) as the baseline. Targets: no-op under 1 s, full
-deploy at least 10x faster than the baseline.
+Measures the first full deploy, a no-op redeploy and a one-module change (in-process, warm), a no-op redeploy as
+an operator runs it (`python -m pipeline deploy` in a new process: imports and connecting included), and the
+same first deploy done the spec's way (ORM, row by row, session.add + commit per module) as the baseline.
+Targets: no-op under 1 s end to end, full deploy at least 10x faster than the baseline.
 
     python benchmarks/deploy.py [--modules N] [--sections S] [--runs R] [--baseline-runs B]
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,6 +55,15 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def cli_deploy(url: str, modules: Path) -> None:
+    """`python -m pipeline deploy` as an operator (or the workflow) runs it, in a new process."""
+    env = {**os.environ, "DATABASE_URL": url, "GITHUB_SHA": "bench"}
+    done = subprocess.run([sys.executable, "-m", "pipeline", "deploy", str(modules)], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and f"0 updated, {len(list(modules.glob('*.json')))} unchanged" in done.stdout, (
+        done.stdout[-2000:], done.stderr[-2000:])
+
+
 def deploy_the_spec_way(engine: Engine, modules: Path) -> None:
     """The spec's deploy_modules_to_db.py: per module, query, set fields, add, commit; then sections one by one."""
     with Session(engine) as session:
@@ -85,7 +97,9 @@ def main() -> int:
     parser.add_argument("--baseline-runs", type=int, default=3)
     args = parser.parse_args()
     figures: dict[str, list[float]] = {k: [] for k in ("full", "noop", "one", "baseline", "full_db", "noop_db",
-                                                       "one_db", "validate")}
+                                                       "one_db", "full_validate", "noop_validate", "one_validate",
+                                                       "cli_noop")}
+    trusted: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         data = root / "data"
@@ -115,9 +129,12 @@ def main() -> int:
                     result = deploy(None, settings, engine=engine)
                     figures[name].append(time.perf_counter() - started)
                     figures[f"{name}_db"].append(result.database_seconds)
-                    figures["validate"].append(result.validate_seconds)
+                    figures[f"{name}_validate"].append(result.validate_seconds)
+                    trusted[name] = result.files_trusted
                 assert result.plan.summary() == f"0 added, 1 updated, {args.modules - 1} unchanged, 0 archived"
                 changed.write_text(original, encoding="utf-8")
+                deploy(None, settings, engine=engine)  # back to the original content: the next CLI run is a no-op
+                figures["cli_noop"].append(timed(lambda: cli_deploy(url, modules)))
             if run < args.baseline_runs:
                 reset(engine)
                 figures["baseline"].append(timed(lambda: deploy_the_spec_way(engine, modules)))
@@ -126,17 +143,19 @@ def main() -> int:
     med = {k: statistics.median(v) for k, v in figures.items()}
     print(f"deploy: {args.modules} modules x {args.sections} sections, medians of {args.runs} runs "
           f"(baseline: {args.baseline_runs})")
-    print("                                  end to end   database part (lock to commit)")
+    print("  deploy() in-process           end to end   validation   database part   files trusted")
     for name, label in (("full", "first full deploy"), ("noop", "no-op redeploy"), ("one", "one-module change")):
-        print(f"  {label:<30} {med[name]:8.2f} s   {med[name + '_db']:8.2f} s")
-    print(f"  validation of all files (inside every deploy): {med['validate']:.2f} s")
+        print(f"  {label:<28} {med[name]:8.2f} s   {med[name + '_validate']:8.2f} s   {med[name + '_db']:8.2f} s"
+              f"   {trusted[name]:>8} of {args.modules}")
+    print(f"  no-op redeploy via `python -m pipeline deploy` (new process): {med['cli_noop']:.2f} s")
     print(f"  baseline, the spec's way (ORM, row by row, commit per module): {med['baseline']:.2f} s")
     print(f"  full deploy vs baseline: {med['baseline'] / med['full_db']:.1f}x faster on the database part "
-          f"(target >= 10x); {med['baseline'] / med['full']:.1f}x end to end including validation, "
+          f"(target >= 10x); {med['baseline'] / med['full']:.1f}x end to end including full validation, "
           "which the baseline skips")
-    print(f"  no-op redeploy < 1 s: database part {med['noop_db']:.2f} s "
-          f"({'met' if med['noop_db'] < 1 else 'NOT met'}); end to end {med['noop']:.2f} s "
-          f"({'met' if med['noop'] < 1 else 'NOT met'}: validating {args.modules} files dominates)")
+    met = "met" if med["cli_noop"] < 1 else "NOT met"
+    print(f"  no-op redeploy < 1 s end to end: {met}: {med['cli_noop']:.2f} s as a command; deploy() itself, warm "
+          f"in-process: {med['noop']:.2f} s (validation {med['noop_validate']:.2f} s with unchanged files trusted, "
+          f"database {med['noop_db']:.2f} s); the difference is starting Python, imports and connecting")
     return 0
 
 

@@ -8,11 +8,12 @@ database part of deploying 2,000 modules takes about a second, a no-op a tenth o
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import subprocess
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,10 @@ from pipeline.deploy_plan import (
     describe_drift,
     plan_deploy,
 )
-from pipeline.errors import DeployRefused, ValidationFailed
+from pipeline.errors import ConfigError, DeployRefused, ValidationFailed
 from pipeline.settings import Settings, mask_url
-from pipeline.validate import validate_paths
+from pipeline.validate import ValidationReport, validate_paths
+from pipeline.validation_trust import Trusted, Validated
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +64,9 @@ class DeployResult:
     dry_run: bool
     source_commit: str | None
     database: str  # the URL, password masked
-    validate_seconds: float = 0.0
+    validate_seconds: float = 0.0  # reading the validation keys included
     database_seconds: float = 0.0  # connecting excluded: from taking the lock to commit
+    files_trusted: int = 0  # files unchanged since they were last validated: byte-only checks skipped
 
     @property
     def refused_modules(self) -> list[str]:
@@ -71,7 +74,8 @@ class DeployResult:
 
     def render_text(self) -> str:
         return (f"{self.plan.render_text(self.dry_run)}\n"
-                f"(validated in {self.validate_seconds:.2f} s; database {self.database_seconds:.2f} s)")
+                f"(validated in {self.validate_seconds:.2f} s, {self.files_trusted} file(s) unchanged since their "
+                f"last validation; database {self.database_seconds:.2f} s)")
 
 
 def deploy(
@@ -85,20 +89,23 @@ def deploy(
 ) -> DeployResult:
     """Validate the module files in `paths` (default: the modules folder) and make them live, atomically."""
     paths = list(paths) if paths else [settings.modules_dir]
-    started = time.perf_counter()
-    report = validate_paths(paths, settings)
-    validated = time.perf_counter() - started
-    if not report.ok:
-        raise ValidationFailed(list(report.problems), f"{report.summary()}; nothing was deployed")
-    documents = {module_id: doc.data for module_id, doc in report.documents.items()}
-    hashes = {module_id: doc.content_hash for module_id, doc in report.documents.items()}
-    texts = {module_id: doc.text for module_id, doc in report.documents.items()}  # stored as the revision
-    # Only a whole folder says which modules exist: a deploy of single files never archives the others.
-    archive_missing = all(p.is_dir() for p in paths)
-    commit = settings.source_commit or _git_head(settings.modules_dir)
     owned = engine is None
-    engine = engine or connect(settings)
     try:
+        engine = engine or connect(settings)
+    except (DatabaseError, ConfigError):
+        _validate_or_raise(paths, settings, {})  # a broken file is news even while the database is unusable
+        raise
+    try:
+        started = time.perf_counter()
+        live_keys, trusted = load_validation_keys(engine)
+        report = _validate_or_raise(paths, settings, trusted)
+        validated = time.perf_counter() - started
+        documents = {module_id: doc.data for module_id, doc in report.documents.items()}
+        hashes = {module_id: doc.content_hash for module_id, doc in report.documents.items()}
+        texts = {module_id: doc.text for module_id, doc in report.documents.items()}  # stored as the revision
+        # Only a whole folder says which modules exist: a deploy of single files never archives the others.
+        archive_missing = all(p.is_dir() for p in paths)
+        commit = settings.source_commit or _git_head(settings.modules_dir)
         started = time.perf_counter()
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": DEPLOY_LOCK_ID})
@@ -111,7 +118,8 @@ def deploy(
             if dry_run:
                 conn.rollback()
             else:
-                apply_plan(conn, plan, hashes, texts, commit)
+                apply_plan(conn, plan, hashes, texts, commit, report.validated)
+                refresh_validation_keys(conn, plan, report, live_keys)
         in_database = time.perf_counter() - started
     except DBAPIError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
@@ -122,9 +130,55 @@ def deploy(
     finally:
         if owned:
             engine.dispose()
-    result = DeployResult(plan, dry_run, commit, describe(engine), validated, in_database)
+    result = DeployResult(plan, dry_run, commit, describe(engine), validated, in_database, report.files_trusted)
     _write_step_summary(plan.render_markdown(dry_run, commit))
     return result
+
+
+def _validate_or_raise(paths: Sequence[Path], settings: Settings, trusted: Trusted) -> ValidationReport:
+    report = validate_paths(paths, settings, trusted)
+    if not report.ok:
+        raise ValidationFailed(list(report.problems), f"{report.summary()}; nothing was deployed")
+    return report
+
+
+def load_validation_keys(engine: Engine) -> tuple[dict[str, str], Trusted]:
+    """The live revisions' validation keys: by module, and as validate_paths' `trusted` (key -> Markdown images).
+
+    Read before the lock, in one SELECT: a key is a fact about bytes, true whichever revision carries it. When
+    the database cannot say (not migrated yet), nothing is trusted and validation is simply full.
+    """
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT m.module_id, r.validation_key, r.markdown_images FROM modules m JOIN module_revisions r "
+                "ON r.module_id = m.module_id AND r.revision = m.revision "
+                "WHERE r.validation_key IS NOT NULL AND jsonb_typeof(r.markdown_images) = 'object'")).all()
+    except DBAPIError as exc:
+        log.info("no validation keys (%s): validating every file in full", str(exc.orig or exc).strip()[:200])
+        return {}, {}
+    return ({row.module_id: row.validation_key for row in rows},
+            {row.validation_key: row.markdown_images for row in rows})
+
+
+def refresh_validation_keys(conn: Connection, plan: DeployPlan, report: ValidationReport,
+                            live_keys: dict[str, str]) -> None:
+    """Give unchanged modules' live revisions this run's key when it differs (new validator, or metadata edits).
+
+    Without this, a validator change would make every later deploy validate unchanged files in full.
+    """
+    stale = [c.module_id for c in plan.of("unchanged")
+             if c.module_id in report.validated and live_keys.get(c.module_id) != report.validated[c.module_id].key]
+    if not stale:
+        return
+    conn.execute(text("""
+        UPDATE module_revisions r SET validation_key = v.key, markdown_images = CAST(v.images AS jsonb)
+        FROM unnest(CAST(:ids AS text[]), CAST(:keys AS text[]), CAST(:images AS text[])) AS v(module_id, key, images),
+             modules m
+        WHERE m.module_id = v.module_id AND r.module_id = m.module_id AND r.revision = m.revision
+    """), {"ids": stale, "keys": [report.validated[m].key for m in stale],
+           "images": [json.dumps(report.validated[m].markdown_images) for m in stale]})
+    log.info("deploy refreshed the validation key of %d unchanged module(s)", len(stale))
 
 
 def load_current(conn: Connection) -> dict[str, CurrentModule]:
@@ -172,7 +226,7 @@ def explain_drift(conn: Connection, module_ids: Iterable[str]) -> dict[str, tupl
 
 
 def apply_plan(conn: Connection, plan: DeployPlan, hashes: dict[str, str], texts: dict[str, str],
-               commit: str | None) -> None:
+               commit: str | None, validated: Mapping[str, Validated] | None = None) -> None:
     """Write the plan: upsert modules and sections, delete removed sections, revisions, outbox, archive.
 
     The documents travel once, by COPY, into a transaction-local table (dropped at commit, so fine behind a
@@ -182,13 +236,17 @@ def apply_plan(conn: Connection, plan: DeployPlan, hashes: dict[str, str], texts
     writes = plan.writes
     cursor = conn.connection.dbapi_connection.cursor()
     if writes:
+        validated = validated or {}
         buffer = io.StringIO()
         for change in writes:
+            check = validated.get(change.module_id)
+            key, images = (check.key, _copy_escaped(json.dumps(check.markdown_images))) if check else ("\\N", "\\N")
             buffer.write(f"{change.module_id}\t{change.new_revision}\t{hashes[change.module_id]}\t"
-                         f"{'t' if change.archive else 'f'}\t{_copy_escaped(texts[change.module_id])}\n")
+                         f"{'t' if change.archive else 'f'}\t{_copy_escaped(texts[change.module_id])}\t"
+                         f"{key}\t{images}\n")
         buffer.seek(0)
         cursor.execute("CREATE TEMPORARY TABLE incoming (module_id text, revision int, content_hash text, "
-                       "archive boolean, document jsonb) ON COMMIT DROP")
+                       "archive boolean, document jsonb, validation_key text, markdown_images jsonb) ON COMMIT DROP")
         # Read a few times and dropped at commit: not worth compressing.
         cursor.execute("ALTER TABLE incoming ALTER COLUMN document SET STORAGE EXTERNAL")
         cursor.copy_expert("COPY incoming FROM STDIN", buffer)
@@ -251,8 +309,10 @@ _SECTION_CONFLICT = f"""
           IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in SECTION_COLUMNS)})
 """
 _INSERT_REVISIONS = f"""
-    INSERT INTO module_revisions (module_id, revision, content_hash, document, row_fingerprint, source_commit)
-    SELECT i.module_id, i.revision, i.content_hash, i.document, f.fingerprint, %(commit)s
+    INSERT INTO module_revisions (module_id, revision, content_hash, document, row_fingerprint, source_commit,
+                                  validation_key, markdown_images)
+    SELECT i.module_id, i.revision, i.content_hash, i.document, f.fingerprint, %(commit)s, i.validation_key,
+           i.markdown_images
     FROM incoming i
     JOIN ({_FINGERPRINT.format(section_filter="WHERE module_id IN (SELECT module_id FROM incoming)")}
           WHERE m.module_id IN (SELECT module_id FROM incoming)) f ON f.module_id = i.module_id

@@ -6,9 +6,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
@@ -26,6 +28,8 @@ class MarkdownIssue:
 @lru_cache(maxsize=1)
 def policy_parser() -> MarkdownIt:
     """A parser that keeps raw HTML and every link as tokens, so the policy can see and refuse them."""
+    from markdown_it import MarkdownIt  # imported when first needed: a deploy of unchanged files never is
+
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     # Emphasis cannot hide HTML or links; skipping it makes the policy check about a third faster.
     md.disable(["emphasis", "strikethrough"])

@@ -121,6 +121,11 @@ class ModuleRevision(Base):
     row_fingerprint: Mapped[str] = mapped_column(Text)
     source_commit: Mapped[str | None] = mapped_column(Text)
     deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
+    # sha256(validator fingerprint + file bytes) of the file deploy validated (pipeline/validation_trust.py), and
+    # the /assets/ images its Markdown refers to: a later deploy of the same bytes skips their byte-only checks.
+    # A cache annotation, not content: deploy refreshes it on the live revision when only the validator changed.
+    validation_key: Mapped[str | None] = mapped_column(Text)
+    markdown_images: Mapped[dict[str, list[str]] | None] = mapped_column(JSONB)
 
 
 class ModuleAssignment(Base):

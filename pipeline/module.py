@@ -189,6 +189,11 @@ def _pointer_at_depth(data: object, wanted: int) -> str:
 
 def load_module(path: Path) -> ModuleDocument:
     """Read and strictly parse one module file."""
+    return parse_module(read_module_bytes(path), path)
+
+
+def read_module_bytes(path: Path) -> bytes:
+    """The bytes of one module file; ModuleLoadError when it is too large or cannot be read."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -199,7 +204,7 @@ def load_module(path: Path) -> ModuleDocument:
         raw = path.read_bytes()
     except OSError as exc:
         raise ModuleLoadError(Problem(display_path(path), None, "", f"cannot read file: {exc.strerror}")) from None
-    return parse_module(raw, path)
+    return raw
 
 
 # ---- canonical form -------------------------------------------------------------------------------

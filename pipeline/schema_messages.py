@@ -5,11 +5,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from pipeline.json_locator import pointer_of
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 _PATTERN_HELP = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": "lowercase letters and digits, words joined by single hyphens (e.g. 'lab-safety-101')",

@@ -10,19 +10,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
 
 from pipeline.assets import asset_path, image_size, is_local_asset
 from pipeline.errors import ConfigError
+from pipeline.graphs import cycle_through, strongly_connected
 from pipeline.json_locator import pointer_of
-from pipeline.markdown_policy import inspect_markdown
-from pipeline.module import ModuleDocument, ModuleLoadError, load_module, load_schema
+from pipeline.markdown_policy import MarkdownInspection, inspect_markdown
+from pipeline.module import ModuleDocument, ModuleLoadError, load_schema, parse_module, read_module_bytes
 from pipeline.problems import Problem, display_path
 from pipeline.schema_messages import describe_error
 from pipeline.settings import Settings
+from pipeline.validation_trust import Trusted, Validated, validation_key, validator_fingerprint
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 MARKDOWN_SECTION_TYPES = ("text", "video", "image")
 
@@ -34,6 +38,8 @@ class ValidationReport:
     problems: tuple[Problem, ...]
     files_checked: int
     documents: dict[str, ModuleDocument] = field(default_factory=dict)  # the valid ones, by module_id
+    validated: dict[str, Validated] = field(default_factory=dict)  # their validation keys, by module_id
+    files_trusted: int = 0  # files whose bytes carried a trusted key (byte-only checks skipped)
 
     @property
     def ok(self) -> bool:
@@ -52,6 +58,8 @@ class ValidationReport:
 @lru_cache(maxsize=1)
 def schema_validator() -> Draft202012Validator:
     """The module schema, compiled once, for explaining what is wrong (jsonschema's errors carry context)."""
+    from jsonschema import Draft202012Validator  # imported when first needed: a deploy of unchanged files never is
+
     schema = load_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -76,48 +84,99 @@ def collect_module_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def validate_paths(paths: Sequence[Path], settings: Settings | None = None) -> ValidationReport:
-    """Validate the module files in `paths` (files or folders), cross-checked with their sibling modules."""
+def validate_paths(paths: Sequence[Path], settings: Settings | None = None, trusted: Trusted | None = None
+                   ) -> ValidationReport:
+    """Validate the module files in `paths` (files or folders), cross-checked with their sibling modules.
+
+    `trusted` (deploy passes the keys of the live revisions; the validate command never does): files whose
+    validation key is in it skip the checks that depend on their bytes alone; the result is the same.
+    """
     settings = settings or Settings.from_env()
+    trusted = trusted or {}
+    fingerprint = validator_fingerprint()
     files = collect_module_files(paths)
     problems: list[Problem] = []
     documents: list[ModuleDocument] = []
+    keys: list[str] = []
+    recorded: list[Mapping[str, Sequence[str]] | None] = []
     for path in files:
         try:
-            documents.append(load_module(path))
+            raw = read_module_bytes(path)
+            key = validation_key(raw, fingerprint)
+            known = trusted.get(key)
+            documents.append(parse_module(raw, path) if known is None else _trusted_document(raw, path))
         except ModuleLoadError as exc:
             problems.append(exc.problem)
-    problems.extend(_validate_loaded(documents, settings.resolved_assets_dir, _sibling_dirs(files)))
+            continue
+        keys.append(key)
+        recorded.append(known)
+    found, images = _validate_loaded(documents, settings.resolved_assets_dir, _sibling_dirs(files), recorded)
+    problems.extend(found)
     failed = {p.path for p in problems if p.severity == "error"}
-    valid = {d.module_id: d for d in documents if d.module_id and d.display_path not in failed}
-    return ValidationReport(tuple(problems), len(files), valid)
+    valid: dict[str, ModuleDocument] = {}
+    validated: dict[str, Validated] = {}
+    for doc, key, markdown_images in zip(documents, keys, images, strict=True):
+        if doc.module_id and doc.display_path not in failed:
+            valid[doc.module_id] = doc
+            validated[doc.module_id] = Validated(key, markdown_images)
+    trusted_count = sum(known is not None for known in recorded)
+    return ValidationReport(tuple(problems), len(files), valid, validated, trusted_count)
+
+
+def _trusted_document(raw: bytes, path: Path) -> ModuleDocument:
+    """A file whose very bytes passed the strict parser before: plain json gives the same object, faster."""
+    text = raw.decode("utf-8")
+    return ModuleDocument(path, text, json.loads(text))
 
 
 def validate_documents(
     documents: Sequence[ModuleDocument], modules_dir: Path, assets_dir: Path
 ) -> list[Problem]:
     """Validate documents not yet written (export); they override files of the same module_id in modules_dir."""
-    return _validate_loaded(list(documents), assets_dir, [modules_dir])
+    return _validate_loaded(list(documents), assets_dir, [modules_dir])[0]
 
 
 def _sibling_dirs(files: Sequence[Path]) -> list[Path]:
     return sorted({f.parent for f in files})
 
 
-def _validate_loaded(documents: list[ModuleDocument], assets_dir: Path, catalog_dirs: Sequence[Path]) -> list[Problem]:
+class MarkdownCheck:
+    """The Markdown policy for one document: parsed (recording /assets/ images), or, for trusted bytes, known."""
+
+    def __init__(self, recorded: Mapping[str, Sequence[str]] | None = None) -> None:
+        self.recorded = recorded
+        # pointer -> /assets/ image sources: found by parsing, or carried over so deploy records them again
+        self.images: dict[str, tuple[str, ...]] = {p: tuple(v) for p, v in (recorded or {}).items() if v}
+
+    def inspect(self, pointer: str, text: str) -> MarkdownInspection:
+        if self.recorded is not None:  # these bytes passed the policy before: no issues, the same images
+            return MarkdownInspection((), tuple(self.recorded.get(pointer, ())))
+        inspection = inspect_markdown(text)
+        local = tuple(source for source in inspection.image_sources if is_local_asset(source))
+        if local:
+            self.images[pointer] = local
+        return inspection
+
+
+def _validate_loaded(
+    documents: list[ModuleDocument], assets_dir: Path, catalog_dirs: Sequence[Path],
+    recorded: Sequence[Mapping[str, Sequence[str]] | None] | None = None,
+) -> tuple[list[Problem], list[dict[str, tuple[str, ...]]]]:
+    """Problems, sorted, and per document the /assets/ images its Markdown refers to (empty unless schema-valid)."""
     problems: list[Problem] = []
-    schema_ok: list[ModuleDocument] = []
-    for doc in documents:
-        found = schema_problems(doc)
+    checks = [MarkdownCheck(known) for known in recorded or [None] * len(documents)]
+    schema_ok: list[tuple[ModuleDocument, MarkdownCheck]] = []
+    for doc, check in zip(documents, checks, strict=True):
+        found = schema_problems(doc) if check.recorded is None else []  # trusted bytes passed this schema before
         problems.extend(found)
         if not found:
-            schema_ok.append(doc)
+            schema_ok.append((doc, check))
     problems.extend(_duplicate_module_ids(documents))
     catalog = _prerequisite_catalog(catalog_dirs, documents)
-    for doc in schema_ok:
-        problems.extend(semantic_problems(doc, catalog, assets_dir))
-    problems.extend(_cycle_problems(schema_ok, catalog))
-    return sorted(problems, key=lambda p: (p.path, p.line or 0, p.pointer))
+    for doc, check in schema_ok:
+        problems.extend(semantic_problems(doc, catalog, assets_dir, check))
+    problems.extend(_cycle_problems([doc for doc, _ in schema_ok], catalog))
+    return sorted(problems, key=lambda p: (p.path, p.line or 0, p.pointer)), [check.images for check in checks]
 
 
 def schema_problems(doc: ModuleDocument) -> list[Problem]:
@@ -159,10 +218,15 @@ def _duplicate_module_ids(documents: Sequence[ModuleDocument]) -> list[Problem]:
 def _prerequisite_catalog(dirs: Sequence[Path], documents: Sequence[ModuleDocument]) -> dict[str, list[str]]:
     """module_id -> prerequisites for every module in `dirs`, overridden by `documents`."""
     catalog: dict[str, list[str]] = {}
-    given = {d.path.resolve() for d in documents if d.path}
+    given = {str(d.path) for d in documents if d.path}  # the same spelling is the same file: no resolve() needed
+    given_resolved: set[Path] | None = None
     for directory in dirs:
         for path in sorted(directory.glob("*.json")):
-            if path.resolve() in given:
+            if str(path) in given:
+                continue
+            if given_resolved is None:
+                given_resolved = {d.path.resolve() for d in documents if d.path}
+            if path.resolve() in given_resolved:
                 continue
             try:
                 data = json.loads(path.read_bytes())
@@ -182,8 +246,10 @@ def _prerequisites_of(data: dict[str, Any]) -> list[str]:
     return [p for p in prerequisites if isinstance(p, str)] if isinstance(prerequisites, list) else []
 
 
-def semantic_problems(doc: ModuleDocument, catalog: Mapping[str, list[str]], assets_dir: Path) -> list[Problem]:
+def semantic_problems(doc: ModuleDocument, catalog: Mapping[str, list[str]], assets_dir: Path,
+                      markdown: MarkdownCheck | None = None) -> list[Problem]:
     """The rules beyond the schema, for one schema-valid document."""
+    markdown = markdown or MarkdownCheck()
     data = doc.data
     problems: list[Problem] = []
     module_id = data["module_id"]
@@ -208,7 +274,7 @@ def semantic_problems(doc: ModuleDocument, catalog: Mapping[str, list[str]], ass
             problems.append(doc.problem(base + "/section_id", f"section_id {section_id!r} is already used by "
                                         f"section {seen_ids[section_id] + 1}; section ids must be unique"))
         seen_ids.setdefault(section_id, index)
-        problems.extend(_section_problems(doc, base, section, assets_dir))
+        problems.extend(_section_problems(doc, base, section, assets_dir, markdown))
     return problems
 
 
@@ -221,7 +287,8 @@ def _media_problem(doc: ModuleDocument, pointer: str, url: str, assets_dir: Path
     return None, path
 
 
-def _section_problems(doc: ModuleDocument, base: str, section: dict[str, Any], assets_dir: Path) -> list[Problem]:
+def _section_problems(doc: ModuleDocument, base: str, section: dict[str, Any], assets_dir: Path,
+                      markdown: MarkdownCheck) -> list[Problem]:
     problems: list[Problem] = []
     section_type = section["section_type"]
     content = section["content"]
@@ -232,7 +299,7 @@ def _section_problems(doc: ModuleDocument, base: str, section: dict[str, Any], a
         if problem:
             problems.append(problem)
     if section_type in MARKDOWN_SECTION_TYPES and isinstance(content, str):
-        inspection = inspect_markdown(content)
+        inspection = markdown.inspect(base + "/content", content)
         for issue in inspection.issues:
             where = f" (Markdown line {issue.line})" if issue.line else ""
             problems.append(doc.problem(base + "/content", issue.message + where))
@@ -293,72 +360,14 @@ def _cycle_problems(documents: Sequence[ModuleDocument], catalog: Mapping[str, l
     """One problem per prerequisite cycle that passes through a validated document, naming the cycle."""
     by_id = {doc.module_id: doc for doc in documents if doc.module_id}
     problems = []
-    for component in _strongly_connected(catalog):
+    for component in strongly_connected(catalog):
         members = [m for m in component if m in by_id]
         if len(component) < 2 or not members:
             continue  # a module listing itself is reported by semantic_problems already
         doc = by_id[min(members)]
-        cycle = _cycle_through(doc.module_id or "", set(component), catalog)
+        cycle = cycle_through(doc.module_id or "", set(component), catalog)
         index = doc.data["prerequisites"].index(cycle[1])
         problems.append(doc.problem(pointer_of("prerequisites", index),
                                     "prerequisites form a cycle: " + " → ".join([*cycle, cycle[0]])
                                     + "; remove one of these prerequisites"))
     return problems
-
-
-def _strongly_connected(graph: Mapping[str, list[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, iterative (no recursion limit), O(modules + prerequisites)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    components: list[list[str]] = []
-    for root in graph:
-        if root in index:
-            continue
-        work: list[tuple[str, int]] = [(root, 0)]
-        while work:
-            node, child_index = work.pop()
-            if child_index == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            children = [c for c in graph.get(node, []) if c in graph]
-            if child_index < len(children):
-                work.append((node, child_index + 1))
-                child = children[child_index]
-                if child not in index:
-                    work.append((child, 0))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            for child in children:
-                if child in on_stack:
-                    low[node] = min(low[node], low[child])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                components.append(component)
-    return components
-
-
-def _cycle_through(start: str, component: set[str], graph: Mapping[str, list[str]]) -> list[str]:
-    """A shortest path start → … → start inside one strongly connected component (breadth-first)."""
-    previous: dict[str, str] = {}
-    queue = [start]
-    for node in queue:
-        for child in graph.get(node, []):
-            if child == start:
-                path = [node]
-                while path[-1] != start:
-                    path.append(previous[path[-1]])
-                return list(reversed(path))
-            if child in component and child not in previous:
-                previous[child] = node
-                queue.append(child)
-    return [start]

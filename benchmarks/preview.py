@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -16,8 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.validate import generated_module
-from pipeline.module import write_module
+from benchmarks.validate import write_generated_tree
 from pipeline.preview import build_preview
 from pipeline.settings import Settings
 
@@ -42,10 +40,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         data = repo / "data"
-        shutil.copytree(REPO_ROOT / "data" / "assets", data / "assets")
-        modules = data / "modules"
-        for index in range(args.modules):
-            write_module(modules / f"bench-module-{index:05d}.json", generated_module(index, args.sections))
+        modules = write_generated_tree(data, args.modules, args.sections)
         git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
         subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
         subprocess.run([*git, "add", "-A"], cwd=repo, check=True)

@@ -43,6 +43,15 @@ def generated_module(index: int, sections: int) -> dict:
     return base
 
 
+def write_generated_tree(data: Path, modules: int, sections: int) -> Path:
+    """data/assets (the samples') and data/modules with `modules` generated modules; returns data/modules."""
+    shutil.copytree(REPO_ROOT / "data" / "assets", data / "assets")
+    folder = data / "modules"
+    for index in range(modules):
+        write_module(folder / f"bench-module-{index:05d}.json", generated_module(index, sections))
+    return folder
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--modules", type=int, default=2000)
@@ -51,10 +60,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        shutil.copytree(REPO_ROOT / "data" / "assets", data / "assets")
-        modules = data / "modules"
-        for index in range(args.modules):
-            write_module(modules / f"bench-module-{index:05d}.json", generated_module(index, args.sections))
+        modules = write_generated_tree(data, args.modules, args.sections)
         settings = Settings(modules_dir=modules)
         validate_paths([modules], settings)  # warm-up: compiles the schema and the Markdown parser
         timings = []

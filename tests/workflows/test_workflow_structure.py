@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 from typing import Any
 
 import pytest
 import yaml
 
-from pipeline.cli import build_parser
+from tests.cli_calls import FLAG, PIPELINE_CALL, call_problems
 from tests.conftest import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -25,8 +24,6 @@ EXPECTED_PERMISSIONS = {
     ("ci", "modules"): {"contents": "read"},
 }
 
-PIPELINE_CALL = re.compile(r"python3? -m pipeline ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)")
-FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z-]*)")
 ARRAY_FLAGS = re.compile(r"args\+?=\(([^)]*)\)")
 
 
@@ -159,44 +156,14 @@ def test_requirements_are_pinned() -> None:
                 assert re.fullmatch(r"[A-Za-z0-9_.-]+==[\w.]+", line), f"{file}: {line}"
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    return {}
-
-
-def _resolve(words: list[str]) -> tuple[argparse.ArgumentParser | None, str]:
-    """The (sub)parser that handles `python -m pipeline <words…>`, and the command path found."""
-    parser: argparse.ArgumentParser | None = build_parser()
-    found: list[str] = []
-    for word in words:
-        choices = _subparsers(parser) if parser else {}
-        if not choices:
-            break
-        parser = choices.get(word)
-        if parser is None:
-            return None, " ".join([*found, word])
-        found.append(word)
-    return parser, " ".join(found)
-
-
 def test_every_pipeline_command_in_a_workflow_exists_with_its_flags() -> None:
-    missing: list[str] = []
+    problems: list[str] = []
     for name, script in run_scripts():
         flags_in_arrays = [f for group in ARRAY_FLAGS.findall(script) for f in FLAG.findall(group)]
         for line in script.splitlines():
-            call = PIPELINE_CALL.search(line)
-            if not call:
-                continue
-            parser, command = _resolve(call.group(1).split())
-            if parser is None:
-                missing.append(f"{name}.yml: python -m pipeline {command}")
-                continue
-            known = {s for a in parser._actions for s in a.option_strings}
-            for flag in FLAG.findall(line[call.end():]) + flags_in_arrays:
-                assert flag in known, f"{name}.yml: `python -m pipeline {command}` has no option {flag}"
-    assert not missing, f"commands the CLI does not have: {missing}"
+            if PIPELINE_CALL.search(line):
+                problems += [f"{name}.yml: {problem}" for problem in call_problems(line, flags_in_arrays)]
+    assert not problems
 
 
 def test_the_webhook_dispatch_is_the_event_export_listens_for() -> None:

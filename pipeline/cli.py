@@ -1,4 +1,4 @@
-"""`python -m pipeline <command>`: thin commands over the library; exit 0 ok, 1 refused, 2 bad usage."""
+"""`python -m pipeline <command>`: thin commands; exit 0 ok, 1 refused, 2 bad usage or configuration."""
 
 from __future__ import annotations
 

@@ -30,8 +30,9 @@ REPLAY_WINDOW = timedelta(minutes=15)
 CLOCK_SKEW = timedelta(minutes=5)
 SEEN_EVENTS = 10_000
 DISPATCH_EVENT_TYPE = "notion-ready"
-# Events that can mean "this page may now be Ready". Events only signal a change; `export --page` reads the page
-# and exports it only if its Status is Ready, so the receiver needs no Notion token.
+# Events that can mean "this page may now be Ready". Events only signal a change: the dispatched workflow runs a
+# plain `sync`, which reads the pages edited since the last run and exports only Ready ones, so the receiver needs
+# no Notion token and can never get a draft proposed.
 PAGE_EVENTS = frozenset({"page.created", "page.properties_updated", "page.content_updated",
                          "page.moved", "page.undeleted"})
 _SIGNATURE = re.compile(r"sha256=([0-9a-f]{64})")
@@ -247,10 +248,19 @@ def _decode(body: bytes) -> Any:
         raise Refused(400, "malformed_json", "the body is not valid JSON") from None
 
 
+def _log_dispatches() -> None:
+    # A server's operator wants to see each dispatch without -v: this module logs at INFO whatever the root level.
+    if log.level == logging.NOTSET or log.level > logging.INFO:
+        log.setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080) -> None:
     """Run the receiver on werkzeug's threaded server (production: gunicorn, see docs/webhook.md)."""
     from werkzeug.serving import run_simple
 
+    _log_dispatches()
     app = create_app(settings)
     if not settings.notion_webhook_secret:
         log.warning("NOTION_WEBHOOK_SECRET is not set: waiting for Notion's verification request")
@@ -259,6 +269,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080) -> None
 
 def wsgi_app() -> Flask:
     """Entry point for gunicorn: `gunicorn 'pipeline.webhook:wsgi_app()'` with settings from the environment."""
+    _log_dispatches()
     try:
         return create_app(Settings.from_env())
     except ConfigError as exc:

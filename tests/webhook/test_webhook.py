@@ -247,4 +247,7 @@ def test_webhook_serve_command_receives_and_dispatches(github: DispatchReceiver,
         process.terminate()
         process.wait(timeout=10)
         log.close()
-    assert GITHUB_TOKEN not in (tmp_path / "serve.log").read_text()
+    # and the operator sees the dispatch in the server's log without -v, and never the token
+    output = (tmp_path / "serve.log").read_text()
+    assert f"dispatched notion-ready for page {PAGE_ID}" in output
+    assert GITHUB_TOKEN not in output

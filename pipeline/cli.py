@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import ConfigError, PipelineError
 from pipeline.settings import Settings, redact
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -74,8 +74,12 @@ def _cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
 
     result = build_preview(args.paths, args.out, settings, base_ref=args.base)
     if args.summary is not None:
-        with args.summary.open("a", encoding="utf-8") as summary:
-            summary.write(summarise_preview(result))
+        try:
+            with args.summary.open("a", encoding="utf-8") as summary:
+                summary.write(summarise_preview(result))
+        except OSError as exc:
+            raise ConfigError(f"--summary {args.summary}: cannot append to it ({exc.strerror}); give a file, "
+                              "such as $GITHUB_STEP_SUMMARY") from None
     print(result.summary())
     return 0
 
@@ -148,6 +152,12 @@ def _cmd_webhook_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     serve(settings, host=args.host, port=args.port)
     return 0
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
 
 
 def _add_page_options(parser: argparse.ArgumentParser) -> None:
@@ -230,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="COMMAND")
     serve = webhook_sub.add_parser("serve", help="receive Notion webhooks and dispatch the export workflow")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to listen on (default: 8080)")
     serve.set_defaults(handler=_cmd_webhook_serve)
     return parser
 

@@ -48,7 +48,11 @@ def normalize_url(url: str) -> str:
 
 def embedded_url(pgdata: Path = DEFAULT_PGDATA) -> str:
     """Start (or reuse) the embedded PostgreSQL in `pgdata` and return its psycopg2 URL; it keeps running."""
-    pgdata.mkdir(parents=True, exist_ok=True)
+    try:
+        pgdata.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the embedded PostgreSQL's folder {pgdata}: {exc.strerror}; "
+                          "set PIPELINE_PGDATA to a folder you can write to, or set DATABASE_URL") from None
     try:
         with warnings.catch_warnings():
             # platformdirs warns on every start when XDG_RUNTIME_DIR is unset (CI, containers): noise, not news.
@@ -67,10 +71,13 @@ def engine_for(url: str) -> Engine:
     url = normalize_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(f"DATABASE_URL {mask_url(url)!r} cannot be parsed; "
-                          "write postgresql://user:password@host/db") from None
+                          "write postgresql://user:password@host:5432/db") from None
     host = parsed.host or ""
+    if "@" in host:  # an unescaped "@" in the password: the rest of it would be taken for the host name
+        raise ConfigError(f"DATABASE_URL {mask_url(url)!r} has an '@' in its user name or password; "
+                          "write it as %40 (percent-encoded)")
     options: dict[str, object] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 15}}
     if "-pooler" in host:
         # PgBouncer in transaction mode pools for us; a second pool here would hold server connections idle.

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import NotionError
+from pipeline.errors import ConfigError, NotionError
 from pipeline.module import ModuleDocument, ModuleLoadError, content_hash, dump_module, load_module, write_module
 from pipeline.notion.assets import PageAssets
 from pipeline.notion.client import NotionGateway, is_transient
@@ -79,6 +79,9 @@ def export_pages(
 ) -> ExportReport:
     """Export the Ready pages (or one page) into settings.modules_dir; unchanged content leaves files byte-identical."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
+    if settings.modules_dir.exists() and not settings.modules_dir.is_dir():
+        raise ConfigError(f"MODULES_DIR {settings.modules_dir} is a file; set it to the folder of module files "
+                          "(data/modules)")
     with NotionGateway(settings) as gateway:
         pages = [gateway.retrieve_page(page_id)] if page_id else list(gateway.query_pages(status="Ready"))
         existing = _existing_modules(settings.modules_dir)

@@ -22,7 +22,8 @@ def github_client(settings: Settings) -> Github:
     settings.require("github_token")
     retry = GithubRetry(total=settings.github_retries, backoff_factor=settings.github_backoff_factor,
                         secondary_rate_wait=settings.github_rate_limit_wait)
-    return Github(auth=Auth.Token(settings.github_token or ""), base_url=settings.github_api_url.rstrip("/"),
+    base_url = settings.http_url("github_api_url", "https://api.github.com")
+    return Github(auth=Auth.Token(settings.github_token or ""), base_url=base_url,
                   retry=retry, seconds_between_requests=settings.github_seconds_between_requests,
                   seconds_between_writes=settings.github_seconds_between_writes)
 

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import ConfigError
 from pipeline.json_locator import JsonLocations, locate, pointer_of
 from pipeline.problems import Problem, display_path
 
@@ -286,8 +287,14 @@ def write_atomically(path: Path, text: str | bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror}); check that {path.parent} is a folder") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # a file where a folder should be, no permission, a read-only disk
+        raise ConfigError(f"{path}: cannot write ({exc.strerror}); check that {path.parent} "
+                          "is a folder you can write to") from None
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(payload)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pipeline.errors import ConfigError
 
@@ -103,6 +104,15 @@ class Settings:
                 "(set the environment variable(s); see docs/operations.md)"
             )
 
+    def http_url(self, name: str, default_hint: str) -> str:
+        """The URL setting `name` without its trailing slash; ConfigError unless it is http(s)://host…"""
+        url = str(getattr(self, name)).strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{_ENV_NAMES[name]}={mask_url(url)!r} is not an http(s) URL; "
+                              f"unset it to use {default_hint}, or write it as https://host[:port]")
+        return url.rstrip("/")
+
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the non-None `overrides` applied."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -123,7 +133,8 @@ def _number(name: str, raw: str, variable: str) -> object:
     return value
 
 
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")
+# The password runs to the LAST "@" before the path: an unescaped "@" in it must not leave its tail on show.
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^/\s]*)@")
 _QUERY_SECRET = re.compile(r"(?i)([?&](?:password|sslpassword|token|access_token)=)[^&\s]*")
 
 

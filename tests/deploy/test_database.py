@@ -113,3 +113,41 @@ def test_without_database_url_an_embedded_postgresql_starts_in_pgdata_dir() -> N
         server.cleanup_mode = "stop"
         server.cleanup()
         shutil.rmtree(pgdata.parent, ignore_errors=True)
+
+
+@pytest.mark.parametrize("url", ["postgresql://app:hunter2secret@db.example.org:five432/app",
+                                 "postgresql://app:hunter2secret@[::1/app"])
+def test_a_database_url_that_cannot_be_parsed_is_a_configuration_error_without_traceback(url, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    status = main(["status"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("error: DATABASE_URL") and "cannot be parsed" in err
+    assert "hunter2secret" not in err and "Traceback" not in err
+
+
+def test_an_unescaped_at_sign_in_the_password_shows_no_part_of_it(capsys, monkeypatch) -> None:
+    # given a password with a raw "@": everything after it would be taken for the host name
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:hunter2@secret@127.0.0.1:9/db")
+
+    status = main(["-v", "db", "upgrade"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "%40" in err and "app:***@127.0.0.1:9/db" in err
+    assert "hunter2" not in err and "secret" not in err
+
+
+def test_a_pgdata_folder_that_cannot_be_created_is_a_configuration_error(tmp_path, capsys, monkeypatch) -> None:
+    a_file = tmp_path / "pgdata"
+    a_file.write_text("not a folder")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("PIPELINE_PGDATA", str(a_file / "data"))
+
+    status = main(["status"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("error: cannot create the embedded PostgreSQL's folder") and "PIPELINE_PGDATA" in err

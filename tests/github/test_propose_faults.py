@@ -111,3 +111,15 @@ def test_missing_token_is_reported_before_any_request(github_fake, module_tree, 
 
     assert code == 2 and "GITHUB_TOKEN" in output
     assert github_fake.log == []
+
+
+@pytest.mark.parametrize("api_url", ["api.github.com", "ftp://github.example.org/api/v3"])
+def test_a_github_api_url_that_is_no_http_url_is_a_configuration_error(api_url, github_fake, module_tree,
+                                                                       monkeypatch, capsys):
+    env = {**github_fake.env(), "GITHUB_API_URL": api_url}
+
+    code, output = _run_cli(monkeypatch, capsys, env, str(module_tree))
+
+    assert code == 2
+    assert f"GITHUB_API_URL={api_url!r} is not an http(s) URL" in output and "Traceback" not in output
+    assert github_fake.log == []

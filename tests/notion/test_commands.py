@@ -86,9 +86,64 @@ def test_the_token_never_appears_in_output(notion_fake, library, notion_env, cap
     caplog.set_level(logging.DEBUG)
     assert main(["-v", "export"]) == 1
     notion_env.setenv("NOTION_TOKEN", "secret_not_the_right_token_42")
-    assert main(["export"]) == 1
+    assert main(["export"]) == 2  # a token Notion refuses is configuration, as GitHub's is
 
     captured = capsys.readouterr()
     text = captured.out + captured.err + caplog.text
     assert "API token is invalid" in captured.err and "NOTION_TOKEN" in captured.err
     assert notion_fake.token not in text and "secret_not_the_right_token_42" not in text
+
+
+def test_export_into_a_modules_dir_that_is_a_file_is_refused_before_notion_is_asked(
+    notion_fake, library, notion_env, tmp_path, capsys
+):
+    # given MODULES_DIR points at a file (a typo in the workflow)
+    add_module_page(notion_fake, library.data_source_id, "lab-basics")
+    not_a_folder = tmp_path / "modules.json"
+    not_a_folder.write_text("{}")
+    notion_env.setenv("MODULES_DIR", str(not_a_folder))
+
+    # when the export runs
+    code = main(["export"])
+
+    # then it is a configuration error naming MODULES_DIR, with no traceback, and nothing was read or written
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: MODULES_DIR") and str(not_a_folder) in err
+    assert not_a_folder.read_text() == "{}" and notion_fake.log == []
+
+
+def test_a_notion_base_url_that_is_no_url_is_a_configuration_error(notion_env, capsys):
+    notion_env.setenv("NOTION_BASE_URL", "api.notion.com")  # the scheme forgotten
+
+    assert main(["notion", "check"]) == 2
+    assert "NOTION_BASE_URL='api.notion.com' is not an http(s) URL" in capsys.readouterr().err
+
+
+def test_an_unreachable_notion_names_notion_base_url(notion_env, capsys):
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    notion_env.setenv("NOTION_BASE_URL", url)
+
+    code = main(["export"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"the connection to Notion at {url} failed" in err and "NOTION_BASE_URL" in err
+    assert "run the export again later" not in err  # not (only) "Notion had a temporary problem"
+
+
+@pytest.mark.parametrize("command", [["export", "--page", "not-a-page-id"], ["notion", "check"]])
+def test_an_id_that_is_not_a_notion_id_is_a_configuration_error_not_a_notion_fix(command, notion_env, capsys):
+    if command[0] == "notion":
+        notion_env.setenv("NOTION_DATA_SOURCE_ID", "module library")
+
+    code = main(command)
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "not a Notion id" in err and "NOTION_DATA_SOURCE_ID" in err and "--page" in err
+    assert "in Notion" not in err.split("—")[-1]  # the advice is not "fix the value named above in Notion"

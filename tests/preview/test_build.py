@@ -93,3 +93,11 @@ def test_missing_asset_is_named_on_the_page(module_tree: Path, tmp_path: Path):
     build_preview([module_tree / "equipment-tour.json"], tmp_path / "out", SETTINGS)
     page = scan((tmp_path / "out/modules/equipment-tour.html").read_text())
     assert "Missing file: /assets/equipment-tour/bench.png" in page.text
+
+
+def test_a_summary_path_that_is_a_folder_is_a_usage_error_not_a_traceback(module_tree: Path, tmp_path: Path, capsys):
+    code = main(["preview", str(module_tree), "--out", str(tmp_path / "out"), "--summary", str(tmp_path)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: --summary {tmp_path}: cannot append") and "Traceback" not in err

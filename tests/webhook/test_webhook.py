@@ -22,8 +22,10 @@ from pipeline.webhook import MAX_BODY_BYTES, SeenEvents, create_app, signature_f
 from tests.conftest import REPO_ROOT
 from tests.webhook.conftest import (
     DATA,
+    DATA_SOURCE_ID,
     DATABASE_ID,
     GITHUB_TOKEN,
+    REPOSITORY,
     SECRET,
     DispatchReceiver,
     deliver,
@@ -248,3 +250,34 @@ def test_webhook_serve_command_receives_and_dispatches(github: DispatchReceiver,
         process.wait(timeout=10)
         log.close()
     assert GITHUB_TOKEN not in (tmp_path / "serve.log").read_text()
+
+
+def test_webhook_serve_on_a_port_in_use_is_a_configuration_error(github: DispatchReceiver, capsys,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.cli import main
+
+    for name, value in {"NOTION_WEBHOOK_SECRET": SECRET, "NOTION_DATA_SOURCE_ID": DATA_SOURCE_ID,
+                        "GITHUB_TOKEN": GITHUB_TOKEN, "GITHUB_REPOSITORY": REPOSITORY,
+                        "GITHUB_API_URL": github.url}.items():
+        monkeypatch.setenv(name, value)
+    with socket.socket() as taken:  # given another program listens on the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        status = main(["webhook", "serve", "--port", str(port)])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}") and "--port" in err
+
+
+@pytest.mark.parametrize("port", ["99999", "http"])
+def test_webhook_serve_refuses_a_port_that_is_no_port_number(port: str, capsys) -> None:
+    from pipeline.cli import main
+
+    with pytest.raises(SystemExit) as usage:
+        main(["webhook", "serve", "--port", port])
+
+    assert usage.value.code == 2
+    assert "is not a port number (1-65535)" in capsys.readouterr().err

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +106,18 @@ def connect(settings: Settings, delays: tuple[float, ...] = CONNECT_DELAYS) -> E
             log.info("database not ready (%s); retrying in %.1f s", mask_url(reason), delays[attempt])
             time.sleep(delays[attempt])
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def database_errors(engine: Engine, what: str) -> Iterator[None]:
+    """Turn a statement that failed inside the block into DatabaseError naming `what`, the database and the fix."""
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = _first_line(exc)
+        advice = ("run `python -m pipeline db upgrade` first" if "does not exist" in reason
+                  else "check the database and run the command again")
+        raise DatabaseError(f"{what} on {describe(engine)} failed: {mask_url(reason)}; {advice}") from None
 
 
 def _first_line(exc: DBAPIError) -> str:

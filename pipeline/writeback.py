@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pipeline.database import connect
+from pipeline.database import connect, database_errors
 from pipeline.errors import ConfigError, GitHubError, NotionError
 from pipeline.github import github_errors, open_repository
 from pipeline.notion.client import NotionGateway
@@ -121,13 +121,14 @@ def write_back(settings: Settings, *, engine: Engine | None = None, limit: int =
     owned = engine is None
     engine = engine or connect(settings)
     try:
-        tasks = pending_writebacks(engine, limit)
-        if not tasks:
-            return WritebackReport(())
-        repo = _repository(settings)
-        with NotionGateway(settings) as notion:
-            schema = notion.retrieve_data_source().get("properties", {})
-            return WritebackReport(tuple(_drain(tasks, engine, notion, repo, schema, settings)))
+        with database_errors(engine, "writeback"):
+            tasks = pending_writebacks(engine, limit)
+            if not tasks:
+                return WritebackReport(())
+            repo = _repository(settings)
+            with NotionGateway(settings) as notion:
+                schema = notion.retrieve_data_source().get("properties", {})
+                return WritebackReport(tuple(_drain(tasks, engine, notion, repo, schema, settings)))
     finally:
         if owned:
             engine.dispose()

@@ -151,3 +151,20 @@ def test_a_pgdata_folder_that_cannot_be_created_is_a_configuration_error(tmp_pat
     err = capsys.readouterr().err
     assert status == 2
     assert err.startswith("error: cannot create the embedded PostgreSQL's folder") and "PIPELINE_PGDATA" in err
+
+
+@pytest.mark.parametrize("command", [["status"], ["status", "lab-safety-101"], ["writeback"]])
+def test_reading_a_database_that_was_never_migrated_says_to_run_db_upgrade(command, empty_database: Engine,
+                                                                           database_url: str, capsys,
+                                                                           monkeypatch) -> None:
+    # given DATABASE_URL names a database `db upgrade` never ran on
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("NOTION_TOKEN", "ntn_not_asked_before_the_database")
+    monkeypatch.setenv("NOTION_DATA_SOURCE_ID", "248104cd-477e-80af-bc30-000bd28de8f9")
+
+    status = main(command)
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("error: ") and "does not exist" in err and "python -m pipeline db upgrade" in err
+    assert "Traceback" not in err

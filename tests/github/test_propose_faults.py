@@ -123,3 +123,15 @@ def test_a_github_api_url_that_is_no_http_url_is_a_configuration_error(api_url, 
     assert code == 2
     assert f"GITHUB_API_URL={api_url!r} is not an http(s) URL" in output and "Traceback" not in output
     assert github_fake.log == []
+
+
+def test_a_file_that_is_no_json_is_reported_with_its_problem_and_nothing_is_pushed(github_fake, module_tree,
+                                                                                    monkeypatch, capsys):
+    broken = module_tree / "half-saved.json"
+    broken.write_text('{"module_id": "half-saved",\n')
+
+    code, output = _run_cli(monkeypatch, capsys, github_fake.env(), str(broken))
+
+    assert code == 1
+    assert "failed    half-saved" in output and "half-saved.json:2" in output and "not valid JSON" in output
+    assert github_fake.writes() == []

@@ -259,5 +259,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {redact(str(exc), settings)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted before the command finished; run it again to finish (every command is safe to repeat)",
+              file=sys.stderr)
         return 130

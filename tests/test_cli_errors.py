@@ -1,0 +1,40 @@
+"""The command line under failures that cut across commands, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT
+from tests.notion.pages import add_module_page
+
+
+def test_ctrl_c_during_an_export_says_what_to_do_and_leaves_no_partial_file(notion_fake, module_tree: Path) -> None:
+    # given an export that is slow (many pages, a slow Notion)
+    _, data_source = notion_fake.add_module_library()
+    for index in range(20):
+        add_module_page(notion_fake, data_source, f"slow-module-{index:02d}")
+    notion_fake.latency = 0.2
+    before = {path.name: path.read_bytes() for path in module_tree.iterdir()}
+    env = {**os.environ, "NOTION_TOKEN": notion_fake.token, "NOTION_DATA_SOURCE_ID": data_source,
+           "NOTION_BASE_URL": notion_fake.base_url, "NOTION_REQUESTS_PER_SECOND": "100",
+           "MODULES_DIR": str(module_tree)}
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "export"], cwd=REPO_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # when the operator presses Ctrl-C while pages are being read
+        deadline = time.monotonic() + 30
+        while len(notion_fake.log) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    # then it stops with 130 and a sentence saying what to do, no traceback, and data/modules is as before
+    assert process.returncode == 130, out + err
+    assert err.strip().startswith("interrupted before the command finished; run it again") and "Traceback" not in err
+    assert {path.name: path.read_bytes() for path in module_tree.iterdir()} == before

@@ -84,6 +84,8 @@ def export_pages(
                           "(data/modules)")
     with NotionGateway(settings) as gateway:
         pages = [gateway.retrieve_page(page_id)] if page_id else list(gateway.query_pages(status="Ready"))
+        if page_id:
+            _require_in_library(pages[0], gateway.data_source_id)
         existing = _existing_modules(settings.modules_dir)
         results: dict[str, PageResult] = {}
         to_read = []
@@ -271,6 +273,14 @@ def _module_id_property(page: dict[str, Any]) -> str | None:
     prop = (page.get("properties") or {}).get("Module ID") or {}
     text = "".join(run.get("plain_text", "") for run in prop.get("rich_text") or []).strip()
     return text or None
+
+
+def _require_in_library(page: dict[str, Any], data_source_id: str) -> None:
+    """--page must name a page of the Module Library: another database's page would become a module file."""
+    parent = page.get("parent") or {}
+    if _plain_id(str(parent.get("data_source_id") or "")) != _plain_id(data_source_id):
+        raise ConfigError(f"Notion page {page['id']} ({_title(page)!r}) is not in the Module Library "
+                          f"(data source {data_source_id}); check the --page id, or NOTION_DATA_SOURCE_ID")
 
 
 def _plain_id(object_id: str) -> str:

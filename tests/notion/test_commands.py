@@ -147,3 +147,25 @@ def test_an_id_that_is_not_a_notion_id_is_a_configuration_error_not_a_notion_fix
     assert code == 2
     assert "not a Notion id" in err and "NOTION_DATA_SOURCE_ID" in err and "--page" in err
     assert "in Notion" not in err.split("—")[-1]  # the advice is not "fix the value named above in Notion"
+
+
+def test_export_of_a_page_outside_the_module_library_is_refused(notion_fake, library, notion_env, capsys):
+    # given a page of another database with the same columns (a copy, a test library)
+    _, other_source = notion_fake.add_module_library("Module Library (copy)")
+    foreign = add_module_page(notion_fake, other_source, "copied-module")
+    modules_dir = library.settings.modules_dir
+    before = sorted(path.name for path in modules_dir.iterdir())
+
+    code = main(["export", "--page", foreign])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"Notion page {foreign}" in err and "is not in the Module Library" in err and "--page" in err
+    assert sorted(path.name for path in modules_dir.iterdir()) == before
+
+
+def test_export_of_one_library_page_by_id_still_works(notion_fake, library, notion_env, capsys):
+    page = add_module_page(notion_fake, library.data_source_id, "one-page")
+
+    assert main(["export", "--page", page.replace("-", "")]) == 0
+    assert (library.settings.modules_dir / "one-page.json").exists()

@@ -139,6 +139,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Apply the migrations up to `revision`; return the database's revision afterwards."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
+    from alembic.util.exc import CommandError
 
     try:
         with engine.begin() as conn:
@@ -148,6 +149,9 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     except DBAPIError as exc:
         raise DatabaseError(f"migration failed on {describe(engine)}: {mask_url(_first_line(exc))}") from None
+    except CommandError as exc:  # e.g. the database is at a migration this checkout does not have (a newer one)
+        raise DatabaseError(f"migration failed on {describe(engine)}: {exc}; the database was migrated by another "
+                            "version of the pipeline: run `db upgrade` from that version (or a newer one)") from None
 
 
 def describe(engine: Engine) -> str:

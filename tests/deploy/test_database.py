@@ -168,3 +168,17 @@ def test_reading_a_database_that_was_never_migrated_says_to_run_db_upgrade(comma
     assert status == 1
     assert err.startswith("error: ") and "does not exist" in err and "python -m pipeline db upgrade" in err
     assert "Traceback" not in err
+
+
+def test_db_upgrade_on_a_database_migrated_by_a_newer_pipeline_says_so(migrated_engine: Engine, database_url: str,
+                                                                       capsys, monkeypatch) -> None:
+    # given a newer version of the pipeline migrated this database to a revision this checkout does not have
+    execute(migrated_engine, "UPDATE alembic_version SET version_num = '0099'")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    status = main(["db", "upgrade"])
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("error: migration failed on") and "'0099'" in err and "another version" in err
+    assert "Traceback" not in err

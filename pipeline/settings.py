@@ -103,6 +103,8 @@ class Settings:
                 f"missing configuration: {', '.join(missing)} "
                 "(set the environment variable(s); see docs/operations.md)"
             )
+        for name in names:
+            _require_sendable(_ENV_NAMES.get(name, name), getattr(self, name))
 
     def http_url(self, name: str, default_hint: str) -> str:
         """The URL setting `name` without its trailing slash; ConfigError unless it is http(s)://host…"""
@@ -116,6 +118,15 @@ class Settings:
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the non-None `overrides` applied."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _require_sendable(variable: str, value: object) -> None:
+    """Tokens travel in HTTP headers: a pasted invisible or typographic character would crash the SDK mid-request."""
+    if variable.endswith("_TOKEN") and isinstance(value, str):
+        bad = next(((i, c) for i, c in enumerate(value) if not ("!" <= c <= "~")), None)
+        if bad is not None:
+            raise ConfigError(f"{variable} holds a character that cannot be sent (U+{ord(bad[1]):04X} at position "
+                              f"{bad[0] + 1}); copy the token again, without spaces or invisible characters")
 
 
 def _number(name: str, raw: str, variable: str) -> object:

@@ -38,3 +38,23 @@ def test_ctrl_c_during_an_export_says_what_to_do_and_leaves_no_partial_file(noti
     assert process.returncode == 130, out + err
     assert err.strip().startswith("interrupted before the command finished; run it again") and "Traceback" not in err
     assert {path.name: path.read_bytes() for path in module_tree.iterdir()} == before
+
+
+def test_a_token_pasted_with_an_invisible_character_is_a_configuration_error(notion_fake, github_fake,
+                                                                              module_tree: Path) -> None:
+    # given tokens copied with a zero-width space and a typographic apostrophe in them
+    _, data_source = notion_fake.add_module_library()
+    env = {**os.environ, **github_fake.env(), "NOTION_DATA_SOURCE_ID": data_source,
+           "NOTION_BASE_URL": notion_fake.base_url, "MODULES_DIR": str(module_tree)}
+    cases = {"NOTION_TOKEN": (["notion", "check"], notion_fake.token[:6] + "\u200b" + notion_fake.token[6:]),
+             "GITHUB_TOKEN": (["propose"], github_fake.token[:6] + "\u2019" + github_fake.token[6:])}
+    for variable, (command, token) in cases.items():
+        # when a command sends it
+        result = subprocess.run([sys.executable, "-m", "pipeline", *command], cwd=REPO_ROOT,
+                                env={**env, "NOTION_TOKEN": notion_fake.token, variable: token},
+                                capture_output=True, text=True, timeout=60)
+        # then it exits 2 naming the variable and the character, and shows no token and no traceback
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"error: {variable} holds a character that cannot be sent (U+")
+        assert "Traceback" not in result.stderr and token[7:] not in result.stderr
+    assert notion_fake.log == [] and github_fake.log == []

@@ -155,6 +155,7 @@ def dispatch_export(settings: Settings, event: NotionEvent, client: httpx.Client
 def check_settings(settings: Settings) -> None:
     """Raise ConfigError naming what the receiver needs and lacks."""
     settings.require("github_token", "github_repository")
+    settings.http_url("github_api_url", "https://api.github.com")  # refused at start, not on Notion's first event
     if not (settings.notion_data_source_id or settings.notion_database_id):
         settings.require("notion_data_source_id")
 

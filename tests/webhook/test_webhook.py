@@ -217,6 +217,9 @@ def test_missing_configuration_is_named() -> None:
         create_app(Settings(notion_data_source_id="x"))
     with pytest.raises(ConfigError, match="NOTION_DATA_SOURCE_ID"):
         create_app(Settings(github_token="t", github_repository="o/r"))
+    with pytest.raises(ConfigError, match=r"GITHUB_API_URL='api\.github\.com' is not an http"):
+        create_app(Settings(github_token="t", github_repository="o/r", notion_data_source_id="x",
+                            github_api_url="api.github.com"))
 
 
 def _free_port() -> int:

@@ -135,3 +135,17 @@ def test_a_file_that_is_no_json_is_reported_with_its_problem_and_nothing_is_push
     assert code == 1
     assert "failed    half-saved" in output and "half-saved.json:2" in output and "not valid JSON" in output
     assert github_fake.writes() == []
+
+
+def test_an_unreachable_github_names_github_api_url(github_fake, module_tree, monkeypatch, capsys):
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    env = {**github_fake.env(), "GITHUB_API_URL": url}
+
+    code, output = _run_cli(monkeypatch, capsys, env, str(module_tree))
+
+    assert code == 1
+    assert "could not be reached" in output and "GITHUB_API_URL" in output and "Traceback" not in output

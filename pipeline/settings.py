@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -137,6 +138,8 @@ def _number(name: str, raw: str, variable: str) -> object:
         value = convert(raw)
     except ValueError:
         raise ConfigError(f"{variable}={raw!r} is not a {convert.__name__}; give a number such as 3") from None
+    if not math.isfinite(value):  # inf/nan parse as floats, then crash the SDKs that turn them into milliseconds
+        raise ConfigError(f"{variable}={raw!r} is not a finite number; give a number such as 3")
     if name in _POSITIVE_FIELDS and not value > 0:
         raise ConfigError(f"{variable}={raw!r} must be a positive number, such as 3")
     if value < 0:

@@ -58,3 +58,18 @@ def test_a_token_pasted_with_an_invisible_character_is_a_configuration_error(not
         assert result.stderr.startswith(f"error: {variable} holds a character that cannot be sent (U+")
         assert "Traceback" not in result.stderr and token[7:] not in result.stderr
     assert notion_fake.log == [] and github_fake.log == []
+
+
+def test_an_infinite_or_nan_timing_setting_is_a_configuration_error(monkeypatch, capsys) -> None:
+    from pipeline.cli import main
+
+    for variable, value in (("NOTION_TIMEOUT_SECONDS", "inf"), ("NOTION_RETRY_SECONDS", "nan"),
+                            ("PIPELINE_GITHUB_BACKOFF_FACTOR", "1e400")):
+        with monkeypatch.context() as env:
+            env.setenv(variable, value)
+
+            status = main(["notion", "check"])
+
+        err = capsys.readouterr().err
+        assert status == 2, variable
+        assert err.startswith(f"error: {variable}={value!r} is not a finite number"), err

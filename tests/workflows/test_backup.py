@@ -82,5 +82,5 @@ def test_backup_into_a_path_that_is_a_file_is_a_configuration_error(notion_fake,
 
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith(f"error: {a_file}/") and "is a folder" in err
+    assert err.startswith(f"error: cannot write {a_file}/") and f"{a_file} is a file, not a folder" in err
     assert a_file.read_text() == "keep me"

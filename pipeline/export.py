@@ -14,6 +14,7 @@ from pipeline.module import ModuleDocument, ModuleLoadError, content_hash, dump_
 from pipeline.notion.assets import PageAssets
 from pipeline.notion.client import NotionGateway, is_transient
 from pipeline.notion.feedback import tell_team_lead
+from pipeline.problems import display_path
 from pipeline.settings import Settings
 from pipeline.validate import validate_documents
 
@@ -151,6 +152,10 @@ def _write_candidates(
         previous = existing.get(_plain_id(candidate.page["id"]))
         data = _with_metadata(candidate.module, previous, candidate.page, now)
         path = modules_dir / f"{candidate.module_id}.json"
+        taken = _taken_by_another(path, candidate.page["id"])
+        if taken:
+            candidate.problems.append(taken)
+            continue
         documents[index] = ModuleDocument(path, dump_module(data), data)
         created_assets[index] = candidate.assets.write(assets_dir)
     problems = validate_documents(list(documents.values()), modules_dir, assets_dir)
@@ -207,6 +212,19 @@ def _unchanged_since_export(page: dict[str, Any], current: ModuleDocument) -> bo
         return False
     edited = _parse(page["last_edited_time"])
     return _parse(recorded) == edited and _parse(exported_at) > edited + EDIT_TIME_RESOLUTION
+
+
+def _taken_by_another(path: Path, page_id: str) -> str | None:
+    """Why `path` must not be overwritten by this page: it holds a module of another page, or one written in Git."""
+    try:
+        owner = load_module(path).data.get("notion_page_id")
+    except (FileNotFoundError, ModuleLoadError):
+        return None  # a free id, or a file too broken to be anyone's module
+    if isinstance(owner, str) and _plain_id(owner) == _plain_id(page_id):
+        return None
+    source = f"Notion page {owner}" if isinstance(owner, str) and owner else "Git (not exported from Notion)"
+    return (f"Module ID {path.stem!r} is already used by {display_path(path)}, which comes from {source}; "
+            "give this page another Module ID (or delete that file first to hand the module over to this page)")
 
 
 def _existing_modules(modules_dir: Path) -> dict[str, ModuleDocument]:

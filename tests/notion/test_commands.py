@@ -169,3 +169,25 @@ def test_export_of_one_library_page_by_id_still_works(notion_fake, library, noti
 
     assert main(["export", "--page", page.replace("-", "")]) == 0
     assert (library.settings.modules_dir / "one-page.json").exists()
+
+
+def test_a_page_reusing_another_modules_id_fails_and_leaves_that_module_file_alone(notion_fake, library,
+                                                                                   notion_env, capsys):
+    # given pages reusing the ids of a module from another Notion page and of a module written in Git
+    modules_dir = library.settings.modules_dir
+    before = {path.name: path.read_bytes() for path in modules_dir.iterdir()}
+    copied = add_module_page(notion_fake, library.data_source_id, "lab-safety-101")
+    add_module_page(notion_fake, library.data_source_id, "first-pull-request")
+    add_module_page(notion_fake, library.data_source_id, "brand-new")
+
+    # when the export runs
+    code = main(["export"])
+
+    # then both pages fail naming the file and its owner, the files are untouched, and the new page is written
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Module ID 'lab-safety-101' is already used by" in out and "Notion page 2b8f6c1e" in out
+    assert "Module ID 'first-pull-request' is already used by" in out and "comes from Git" in out
+    assert {name: (modules_dir / name).read_bytes() for name in before} == before
+    assert (modules_dir / "brand-new.json").exists()
+    assert len(notion_fake.comments[copied]) == 1  # the team lead is told on the page

@@ -143,10 +143,19 @@ def _write_candidates(
     modules_dir, assets_dir = settings.modules_dir, settings.resolved_assets_dir
     documents: dict[int, ModuleDocument] = {}
     created_assets: dict[int, list[Path]] = {}
+    claims: dict[str, list[_Candidate]] = {}
+    for candidate in candidates:
+        if not candidate.problems and candidate.module is not None:
+            claims.setdefault(candidate.module_id or "", []).append(candidate)
     for index, candidate in enumerate(candidates):
         if candidate.problems or candidate.module is None:
             if not candidate.problems:
                 candidate.problems.append("the page could not be converted into a module")
+            continue
+        others = [c.page["id"] for c in claims[candidate.module_id or ""] if c is not candidate]
+        if others:  # neither page wins: which one the module is, is the team lead's call
+            candidate.problems.append(f"Module ID {candidate.module_id!r} is also the Module ID of Notion page(s) "
+                                      f"{', '.join(others)}; give each page its own Module ID")
             continue
         candidate.assets.module_id = candidate.module_id
         previous = existing.get(_plain_id(candidate.page["id"]))

@@ -191,3 +191,16 @@ def test_a_page_reusing_another_modules_id_fails_and_leaves_that_module_file_alo
     assert {name: (modules_dir / name).read_bytes() for name in before} == before
     assert (modules_dir / "brand-new.json").exists()
     assert len(notion_fake.comments[copied]) == 1  # the team lead is told on the page
+
+
+def test_two_ready_pages_with_one_module_id_both_fail_naming_each_other(notion_fake, library, notion_env, capsys):
+    # given a page duplicated in Notion (the copy keeps the Module ID)
+    first = add_module_page(notion_fake, library.data_source_id, "twin-module")
+    second = add_module_page(notion_fake, library.data_source_id, "twin-module")
+
+    code = main(["export"])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"also the Module ID of Notion page(s) {second}" in out and f"Module ID of Notion page(s) {first}" in out
+    assert not (library.settings.modules_dir / "twin-module.json").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -245,14 +246,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _RedactingFilter(logging.Filter):
+    """Log lines go through redact() too: the SDKs log URLs (signed file links) and their own messages."""
+
+    settings: Settings | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with contextlib.suppress(Exception):  # a malformed log call: let logging report it as it would have
+            record.msg, record.args = redact(record.getMessage(), self.settings), None
+        return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    root, redacting = logging.getLogger(), _RedactingFilter()
+    before = set(root.handlers)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in set(root.handlers) - before:  # ours only: never another program's (or pytest's) handlers
+        handler.addFilter(redacting)
     settings: Settings | None = None
     try:
         settings = Settings.from_env()
+        redacting.settings = settings
         handler: Handler = args.handler
         return handler(args, settings)
     except PipelineError as exc:

@@ -149,7 +149,11 @@ def _number(name: str, raw: str, variable: str) -> object:
 
 # The password runs to the LAST "@" before the path: an unescaped "@" in it must not leave its tail on show.
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^/\s]*)@")
-_QUERY_SECRET = re.compile(r"(?i)([?&](?:password|sslpassword|token|access_token)=)[^&\s]*")
+# Signed S3 URLs (Notion's file links) carry a credential, a session token and a signature in their query.
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&](?:password|sslpassword|token|access_token|x-amz-credential|x-amz-security-token|x-amz-signature)=)"
+    r"[^&\s\"']*"
+)
 
 
 def mask_url(url: str) -> str:

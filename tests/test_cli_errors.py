@@ -73,3 +73,27 @@ def test_an_infinite_or_nan_timing_setting_is_a_configuration_error(monkeypatch,
         err = capsys.readouterr().err
         assert status == 2, variable
         assert err.startswith(f"error: {variable}={value!r} is not a finite number"), err
+
+
+def test_verbose_logs_show_no_signed_file_url_and_no_token(notion_fake, module_tree: Path) -> None:
+    from tests.fakes import notion_blocks as b
+    from tests.notion.pages import PNG, module_body
+
+    # given a Ready page with a picture uploaded to Notion (served from a signed, expiring URL)
+    _, data_source = notion_fake.add_module_library()
+    picture = b.hosted_file("image", PNG, "pipette.png", "image/png")
+    add_module_page(notion_fake, data_source, "pipette-basics",
+                    blocks=module_body("pipetting", extra=[b.paragraph("See:"), picture]))
+    env = {**os.environ, "NOTION_TOKEN": notion_fake.token, "NOTION_DATA_SOURCE_ID": data_source,
+           "NOTION_BASE_URL": notion_fake.base_url, "NOTION_REQUESTS_PER_SECOND": "100",
+           "MODULES_DIR": str(module_tree)}
+
+    # when the export runs with progress logs
+    result = subprocess.run([sys.executable, "-m", "pipeline", "-v", "export"], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+
+    # then the download is logged with its signature masked, and no signature or token appears
+    assert result.returncode == 0, result.stderr
+    assert "X-Amz-Signature=***" in result.stderr
+    assert notion_fake.signed and not any(signature in result.stderr for signature in notion_fake.signed)
+    assert notion_fake.token not in result.stdout + result.stderr

@@ -80,7 +80,9 @@ def engine_for(url: str) -> Engine:
     if "@" in host:  # an unescaped "@" in the password: the rest of it would be taken for the host name
         raise ConfigError(f"DATABASE_URL {mask_url(url)!r} has an '@' in its user name or password; "
                           "write it as %40 (percent-encoded)")
-    options: dict[str, object] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 15}}
+    # 15 s unless the URL says otherwise (connect_args would override the URL's own ?connect_timeout=).
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 15}
+    options: dict[str, object] = {"pool_pre_ping": True, "connect_args": connect_args}
     if "-pooler" in host:
         # PgBouncer in transaction mode pools for us; a second pool here would hold server connections idle.
         options["poolclass"] = NullPool

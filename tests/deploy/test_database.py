@@ -182,3 +182,20 @@ def test_db_upgrade_on_a_database_migrated_by_a_newer_pipeline_says_so(migrated_
     assert status == 1
     assert err.startswith("error: migration failed on") and "'0099'" in err and "another version" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("query", "expected"), [({}, 15), ({"connect_timeout": "3"}, "3")])
+def test_the_connect_timeout_in_database_url_is_honoured(query: dict, expected: object, database_url: str) -> None:
+    from sqlalchemy import event
+
+    # given DATABASE_URL with or without its own connect_timeout (e.g. 3 s to fail fast on an unreachable host)
+    url = make_url(database_url).update_query_dict(query).render_as_string(hide_password=False)
+    engine = engine_for(url)
+    seen: list[dict] = []
+    event.listen(engine, "do_connect", lambda dialect, record, cargs, cparams: seen.append(dict(cparams)))
+
+    # when it connects, then psycopg2 is given that timeout (15 s when the URL names none)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    engine.dispose()
+    assert seen[0]["connect_timeout"] == expected

@@ -30,7 +30,7 @@ DEFAULT_PGDATA = Path(".pipeline/pgdata")
 CONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
 # Failures that waiting will not cure: say so at once.
 _PERMANENT = ("password authentication failed", "does not exist", "could not translate host name",
-              "invalid dsn", "invalid connection option", "no pg_hba.conf entry")
+              "invalid ", "no pg_hba.conf entry")  # invalid dsn / connection option / sslmode value / integer value
 
 
 class DatabaseError(PipelineError):

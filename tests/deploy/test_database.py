@@ -199,3 +199,16 @@ def test_the_connect_timeout_in_database_url_is_honoured(query: dict, expected: 
         conn.execute(text("SELECT 1"))
     engine.dispose()
     assert seen[0]["connect_timeout"] == expected
+
+
+def test_an_invalid_connection_option_is_reported_at_once_not_retried(database_url: str, caplog) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="pipeline.database")
+    url = make_url(database_url).update_query_dict({"sslmode": "sometimes"}).render_as_string(hide_password=False)
+
+    with pytest.raises(DatabaseError) as caught:
+        connect(Settings(database_url=url))
+
+    assert 'invalid sslmode value: "sometimes"' in str(caught.value) and "check DATABASE_URL" in str(caught.value)
+    assert "retrying" not in caplog.text  # waiting cannot cure a typo

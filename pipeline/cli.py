@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -279,3 +280,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted before the command finished; run it again to finish (every command is safe to repeat)",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`| head`): not worth a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # or the exit-time flush fails again
+        return 1

@@ -97,3 +97,24 @@ def test_verbose_logs_show_no_signed_file_url_and_no_token(notion_fake, module_t
     assert "X-Amz-Signature=***" in result.stderr
     assert notion_fake.signed and not any(signature in result.stderr for signature in notion_fake.signed)
     assert notion_fake.token not in result.stdout + result.stderr
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(tmp_path: Path) -> None:
+    import json
+
+    # given a module file with thousands of problems (more output than a pipe holds)
+    (tmp_path / "many-problems.json").write_text(json.dumps({"module_id": "many-problems", "sections": [1] * 3000}))
+
+    # when its report is piped into a reader that stops after one line (`| head -1`)
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "validate", str(tmp_path)], cwd=REPO_ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    process.wait(timeout=60)
+
+    # then it stops quietly
+    assert b"many-problems.json" in first
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+    assert process.returncode == 1

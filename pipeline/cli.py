@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
 import os
 import sys
@@ -261,6 +262,8 @@ class _RedactingFilter(logging.Filter):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):  # a non-UTF-8 console or file (cp1252): "→" must not crash a report
+        sys.stdout.reconfigure(errors="backslashreplace")
     root, redacting = logging.getLogger(), _RedactingFilter()
     before = set(root.handlers)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -118,3 +118,16 @@ def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(tmp_path: P
     assert b"many-problems.json" in first
     assert "Traceback" not in err and "BrokenPipeError" not in err
     assert process.returncode == 1
+
+
+def test_a_report_to_a_non_utf8_console_is_no_traceback(module_tree: Path, migrated_engine, database_url) -> None:
+    # given a console or file whose encoding has no "→" or "—" (cp1252 on Windows, ASCII in old containers)
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "MODULES_DIR": str(module_tree), "DATABASE_URL": database_url}
+
+    # when the deploy plan (added: "— → r1") is printed
+    result = subprocess.run([sys.executable, "-m", "pipeline", "deploy", "--dry-run"], cwd=REPO_ROOT, env=env,
+                            capture_output=True, timeout=60)
+
+    # then the characters are escaped, not a crash
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert b"\\u2192 r1" in result.stdout and b"Traceback" not in result.stderr

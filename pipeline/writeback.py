@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from github import GithubException
 from sqlalchemy import Engine
 
 from pipeline.database import connect, database_errors
@@ -104,7 +105,13 @@ def find_merged_pr_url(repo: Any, commit_sha: str | None, module_id: str) -> str
     """The URL of the pull request that brought `commit_sha` to main, preferring the module's own branch."""
     if repo is None or not commit_sha:
         return None
-    pulls = list(repo.get_commit(commit_sha).get_pulls())
+    try:
+        pulls = list(repo.get_commit(commit_sha).get_pulls())
+    except GithubException as exc:
+        if exc.status in (404, 422):  # a commit GitHub never saw (deployed from an unpushed checkout): no PR to link
+            log.warning("deployed commit %s is not on GitHub: %s goes live without a PR link", commit_sha, module_id)
+            return None
+        raise
     branch = f"notion/{module_id}"
     ranked = sorted(pulls, key=lambda pr: (pr.head.ref != branch, not pr.merged, -pr.number))
     if ranked:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import ConfigError
 
@@ -167,6 +167,17 @@ def redact(text: str, settings: Settings | None = None, extra_secrets: tuple[str
     secrets = list(extra_secrets)
     if settings is not None:
         secrets += [getattr(settings, n) for n in SECRET_FIELDS if hasattr(settings, n)]
+    # The password on its own too: the drivers show the URL rewritten (postgresql+psycopg2://, a space kept as is).
+    secrets += [pw for s in secrets if s and "://" in s for pw in _url_passwords(s)]
     for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
         text = text.replace(secret, mask_url(secret) if "://" in secret else "***")
     return mask_url(text)
+
+
+def _url_passwords(url: str) -> list[str]:
+    """The password of `url` as written and as decoded (empty when it has none or cannot be parsed)."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return []
+    return [password, unquote(password)] if password else []

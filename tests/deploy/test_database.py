@@ -212,3 +212,16 @@ def test_an_invalid_connection_option_is_reported_at_once_not_retried(database_u
 
     assert 'invalid sslmode value: "sometimes"' in str(caught.value) and "check DATABASE_URL" in str(caught.value)
     assert "retrying" not in caplog.text  # waiting cannot cure a typo
+
+
+def test_a_password_with_a_space_is_masked_too(database_url: str, capsys, monkeypatch) -> None:
+    # given a password typed with a space (not percent-encoded): the driver shows the URL with the space kept
+    bad = make_url(database_url).set(database="no_such_db").render_as_string(hide_password=False)
+    rest = bad.split("://", 1)[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:hunter2 secret@{rest.split('@', 1)[-1]}")
+
+    status = main(["status"])
+
+    err = capsys.readouterr().err
+    assert status == 1 and "no_such_db" in err
+    assert "hunter2" not in err and "secret@" not in err

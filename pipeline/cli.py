@@ -43,6 +43,8 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.validate import validate_paths
 
     report = validate_paths(args.paths or [settings.modules_dir], settings)
+    if args.paths and not report.files_checked:  # a mistyped folder must not pass as "ok"
+        raise ConfigError(f"no module files in {', '.join(map(str, args.paths))}; give *.json files or their folder")
     if args.format == "json":
         print(format_json(report.problems, report.files_checked))
     else:
@@ -56,6 +58,8 @@ def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.sync import propose_and_link
 
     report, links = propose_and_link(args.paths or None, settings, notion_web_url=args.notion_web_url)
+    if args.paths and not report.results:
+        raise ConfigError(f"no module files in {', '.join(map(str, args.paths))}; give *.json files or their folder")
     for result in report.results:
         print(result.line())
     for link in links:

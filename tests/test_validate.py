@@ -339,3 +339,12 @@ def test_cli_a_file_named_twice_is_one_module_not_a_duplicate_id(module_tree: Pa
 
     assert result.returncode == 0, result.stdout
     assert "ok: 3 module file(s) valid" in result.stdout
+
+
+def test_cli_a_folder_without_module_files_is_a_usage_error_not_ok(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a module")
+
+    result = run_cli("validate", str(tmp_path))
+
+    assert result.returncode == 2
+    assert f"no module files in {tmp_path}" in result.stderr and "ok:" not in result.stdout

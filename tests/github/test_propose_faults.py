@@ -149,3 +149,11 @@ def test_an_unreachable_github_names_github_api_url(github_fake, module_tree, mo
 
     assert code == 1
     assert "could not be reached" in output and "GITHUB_API_URL" in output and "Traceback" not in output
+
+
+def test_a_folder_without_module_files_is_a_usage_error(github_fake, tmp_path, monkeypatch, capsys):
+    code, output = _run_cli(monkeypatch, capsys, github_fake.env(), str(tmp_path))
+
+    assert code == 2
+    assert f"no module files in {tmp_path}" in output
+    assert github_fake.writes() == []

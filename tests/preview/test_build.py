@@ -101,3 +101,15 @@ def test_a_summary_path_that_is_a_folder_is_a_usage_error_not_a_traceback(module
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith(f"error: --summary {tmp_path}: cannot append") and "Traceback" not in err
+
+
+def test_an_out_folder_that_cannot_be_created_is_a_usage_error_not_a_traceback(module_tree: Path, tmp_path: Path,
+                                                                               capsys):
+    a_file = tmp_path / "site"
+    a_file.write_text("not a folder")
+
+    code = main(["preview", str(module_tree), "--out", str(a_file / "preview")])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: {a_file / 'preview'}: --out cannot be written") and "Traceback" not in err

@@ -291,7 +291,9 @@ class NotionGateway:
         code = getattr(error, "code", None)
         code = getattr(code, "value", code)
         if isinstance(error, RequestTimeoutError):
-            code, detail = "timeout", "Notion did not answer in time"
+            code = "timeout"
+            seconds = self._settings.notion_timeout_seconds
+            detail = f"Notion did not answer within {seconds:g} s (NOTION_TIMEOUT_SECONDS)"
         elif isinstance(error, httpx.TransportError):
             code = "connection_error"
             detail = f"the connection to Notion at {self._base_url} failed ({type(error).__name__})"

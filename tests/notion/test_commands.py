@@ -204,3 +204,14 @@ def test_two_ready_pages_with_one_module_id_both_fail_naming_each_other(notion_f
     assert code == 1
     assert f"also the Module ID of Notion page(s) {second}" in out and f"Module ID of Notion page(s) {first}" in out
     assert not (library.settings.modules_dir / "twin-module.json").exists()
+
+
+def test_a_notion_slower_than_the_timeout_names_notion_timeout_seconds(notion_fake, notion_env, capsys):
+    notion_fake.latency = 1.0
+    notion_env.setenv("NOTION_TIMEOUT_SECONDS", "0.2")
+
+    code = main(["notion", "check"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "did not answer within 0.2 s (NOTION_TIMEOUT_SECONDS)" in err

@@ -32,8 +32,8 @@ def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.notion.check import check_module_library
 
     report = check_module_library(settings)
-    for issue in report.issues:
-        print(issue)
+    for line in report.lines():
+        print(line)
     print(report.summary())
     return 0 if report.ok else 1
 

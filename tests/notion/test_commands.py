@@ -67,6 +67,7 @@ def test_notion_check_names_a_renamed_column(notion_fake, library, notion_env, c
     out = capsys.readouterr().out
     assert code == 1
     assert "'Module ID'" in out and "rename it" in out
+    assert out.startswith(f"data source {library.data_source_id}: ") and "Notion page" not in out
 
 
 def test_notion_check_passes_on_the_template_schema(notion_env, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 import warnings
 from collections.abc import Iterator
@@ -91,6 +92,12 @@ def engine_for(url: str) -> Engine:
 
 def connect(settings: Settings, delays: tuple[float, ...] = CONNECT_DELAYS) -> Engine:
     """An Engine on DATABASE_URL (or the embedded PostgreSQL), proven by a first connection."""
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    if not settings.database_url and in_actions and settings.pgdata_dir == DEFAULT_PGDATA:
+        # An empty secret expands to "": a deploy into a runner's throwaway database would report success.
+        raise ConfigError("DATABASE_URL is empty (a missing secret?): in GitHub Actions the embedded PostgreSQL "
+                          "dies with the runner and the real database would never change; set the DATABASE_URL "
+                          "secret (or PIPELINE_PGDATA to use an embedded one on purpose)")
     url = settings.database_url or embedded_url(settings.pgdata_dir)
     engine = engine_for(url)
     shown = mask_url(engine.url.render_as_string(hide_password=False))

@@ -225,3 +225,23 @@ def test_a_password_with_a_space_is_masked_too(database_url: str, capsys, monkey
     err = capsys.readouterr().err
     assert status == 1 and "no_such_db" in err
     assert "hunter2" not in err and "secret@" not in err
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["deploy"], ["status"]])
+def test_in_actions_an_empty_database_url_is_refused_not_deployed_to_a_throwaway_database(
+    command, module_tree, tmp_path, capsys, monkeypatch
+) -> None:
+    # given a workflow whose DATABASE_URL secret is missing (Actions expands it to "")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.delenv("PIPELINE_PGDATA", raising=False)
+    monkeypatch.setenv("MODULES_DIR", str(module_tree))
+
+    status = main(command)
+
+    # then it stops with a configuration error instead of starting an embedded PostgreSQL on the runner
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("error: DATABASE_URL is empty") and "secret" in err
+    assert not (tmp_path / ".pipeline").exists()

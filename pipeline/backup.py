@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.module import write_atomically
 from pipeline.notion.client import NotionGateway
 from pipeline.settings import Settings
 
@@ -36,10 +37,9 @@ def backup_library(settings: Settings, out_dir: Path) -> BackupResult:
     with NotionGateway(settings) as notion:
         for page in notion.query_pages(status=None):
             tree = notion.fetch_block_tree(page["id"])
-            out_dir.mkdir(parents=True, exist_ok=True)
             document = {"page": page, "blocks": tree}
             text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-            (out_dir / f"{page['id']}.json").write_text(text, encoding="utf-8")
+            write_atomically(out_dir / f"{page['id']}.json", text)  # ConfigError naming --out if it is no folder
             count = _count_blocks(tree)
             log.info("backed up page %s (%d blocks)", page["id"], count)
             pages, blocks = pages + 1, blocks + count

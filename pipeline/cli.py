@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import ConfigError, PipelineError
 from pipeline.settings import Settings, redact
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -29,8 +32,8 @@ def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.notion.check import check_module_library
 
     report = check_module_library(settings)
-    for issue in report.issues:
-        print(issue)
+    for line in report.lines():
+        print(line)
     print(report.summary())
     return 0 if report.ok else 1
 
@@ -40,6 +43,8 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.validate import validate_paths
 
     report = validate_paths(args.paths or [settings.modules_dir], settings)
+    if args.paths and not report.files_checked:  # a mistyped folder must not pass as "ok"
+        raise ConfigError(f"no module files in {', '.join(map(str, args.paths))}; give *.json files or their folder")
     if args.format == "json":
         print(format_json(report.problems, report.files_checked))
     else:
@@ -53,6 +58,8 @@ def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.sync import propose_and_link
 
     report, links = propose_and_link(args.paths or None, settings, notion_web_url=args.notion_web_url)
+    if args.paths and not report.results:
+        raise ConfigError(f"no module files in {', '.join(map(str, args.paths))}; give *.json files or their folder")
     for result in report.results:
         print(result.line())
     for link in links:
@@ -74,8 +81,12 @@ def _cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
 
     result = build_preview(args.paths, args.out, settings, base_ref=args.base)
     if args.summary is not None:
-        with args.summary.open("a", encoding="utf-8") as summary:
-            summary.write(summarise_preview(result))
+        try:
+            with args.summary.open("a", encoding="utf-8") as summary:
+                summary.write(summarise_preview(result))
+        except OSError as exc:
+            raise ConfigError(f"--summary {args.summary}: cannot append to it ({exc.strerror}); give a file, "
+                              "such as $GITHUB_STEP_SUMMARY") from None
     print(result.summary())
     return 0
 
@@ -148,6 +159,12 @@ def _cmd_webhook_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     serve(settings, host=args.host, port=args.port)
     return 0
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
 
 
 def _add_page_options(parser: argparse.ArgumentParser) -> None:
@@ -230,24 +247,46 @@ def build_parser() -> argparse.ArgumentParser:
     webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="COMMAND")
     serve = webhook_sub.add_parser("serve", help="receive Notion webhooks and dispatch the export workflow")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to listen on (default: 8080)")
     serve.set_defaults(handler=_cmd_webhook_serve)
     return parser
+
+
+class _RedactingFilter(logging.Filter):
+    """Log lines go through redact() too: the SDKs log URLs (signed file links) and their own messages."""
+
+    settings: Settings | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with contextlib.suppress(Exception):  # a malformed log call: let logging report it as it would have
+            record.msg, record.args = redact(record.getMessage(), self.settings), None
+        return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):  # a non-UTF-8 console or file (cp1252): "→" must not crash a report
+        sys.stdout.reconfigure(errors="backslashreplace")
+    root, redacting = logging.getLogger(), _RedactingFilter()
+    before = set(root.handlers)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in set(root.handlers) - before:  # ours only: never another program's (or pytest's) handlers
+        handler.addFilter(redacting)
     settings: Settings | None = None
     try:
         settings = Settings.from_env()
+        redacting.settings = settings
         handler: Handler = args.handler
         return handler(args, settings)
     except PipelineError as exc:
         print(f"error: {redact(str(exc), settings)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted before the command finished; run it again to finish (every command is safe to repeat)",
+              file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`| head`): not worth a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # or the exit-time flush fails again
+        return 1

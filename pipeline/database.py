@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +31,7 @@ DEFAULT_PGDATA = Path(".pipeline/pgdata")
 CONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
 # Failures that waiting will not cure: say so at once.
 _PERMANENT = ("password authentication failed", "does not exist", "could not translate host name",
-              "invalid dsn", "invalid connection option", "no pg_hba.conf entry")
+              "invalid ", "no pg_hba.conf entry")  # invalid dsn / connection option / sslmode value / integer value
 
 
 class DatabaseError(PipelineError):
@@ -48,7 +51,11 @@ def normalize_url(url: str) -> str:
 
 def embedded_url(pgdata: Path = DEFAULT_PGDATA) -> str:
     """Start (or reuse) the embedded PostgreSQL in `pgdata` and return its psycopg2 URL; it keeps running."""
-    pgdata.mkdir(parents=True, exist_ok=True)
+    try:
+        pgdata.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the embedded PostgreSQL's folder {pgdata}: {exc.strerror}; "
+                          "set PIPELINE_PGDATA to a folder you can write to, or set DATABASE_URL") from None
     try:
         with warnings.catch_warnings():
             # platformdirs warns on every start when XDG_RUNTIME_DIR is unset (CI, containers): noise, not news.
@@ -67,11 +74,16 @@ def engine_for(url: str) -> Engine:
     url = normalize_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(f"DATABASE_URL {mask_url(url)!r} cannot be parsed; "
-                          "write postgresql://user:password@host/db") from None
+                          "write postgresql://user:password@host:5432/db") from None
     host = parsed.host or ""
-    options: dict[str, object] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 15}}
+    if "@" in host:  # an unescaped "@" in the password: the rest of it would be taken for the host name
+        raise ConfigError(f"DATABASE_URL {mask_url(url)!r} has an '@' in its user name or password; "
+                          "write it as %40 (percent-encoded)")
+    # 15 s unless the URL says otherwise (connect_args would override the URL's own ?connect_timeout=).
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 15}
+    options: dict[str, object] = {"pool_pre_ping": True, "connect_args": connect_args}
     if "-pooler" in host:
         # PgBouncer in transaction mode pools for us; a second pool here would hold server connections idle.
         options["poolclass"] = NullPool
@@ -80,6 +92,12 @@ def engine_for(url: str) -> Engine:
 
 def connect(settings: Settings, delays: tuple[float, ...] = CONNECT_DELAYS) -> Engine:
     """An Engine on DATABASE_URL (or the embedded PostgreSQL), proven by a first connection."""
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    if not settings.database_url and in_actions and settings.pgdata_dir == DEFAULT_PGDATA:
+        # An empty secret expands to "": a deploy into a runner's throwaway database would report success.
+        raise ConfigError("DATABASE_URL is empty (a missing secret?): in GitHub Actions the embedded PostgreSQL "
+                          "dies with the runner and the real database would never change; set the DATABASE_URL "
+                          "secret (or PIPELINE_PGDATA to use an embedded one on purpose)")
     url = settings.database_url or embedded_url(settings.pgdata_dir)
     engine = engine_for(url)
     shown = mask_url(engine.url.render_as_string(hide_password=False))
@@ -97,6 +115,18 @@ def connect(settings: Settings, delays: tuple[float, ...] = CONNECT_DELAYS) -> E
             log.info("database not ready (%s); retrying in %.1f s", mask_url(reason), delays[attempt])
             time.sleep(delays[attempt])
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def database_errors(engine: Engine, what: str) -> Iterator[None]:
+    """Turn a statement that failed inside the block into DatabaseError naming `what`, the database and the fix."""
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = _first_line(exc)
+        advice = ("run `python -m pipeline db upgrade` first" if "does not exist" in reason
+                  else "check the database and run the command again")
+        raise DatabaseError(f"{what} on {describe(engine)} failed: {mask_url(reason)}; {advice}") from None
 
 
 def _first_line(exc: DBAPIError) -> str:
@@ -118,6 +148,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Apply the migrations up to `revision`; return the database's revision afterwards."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
+    from alembic.util.exc import CommandError
 
     try:
         with engine.begin() as conn:
@@ -127,6 +158,9 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     except DBAPIError as exc:
         raise DatabaseError(f"migration failed on {describe(engine)}: {mask_url(_first_line(exc))}") from None
+    except CommandError as exc:  # e.g. the database is at a migration this checkout does not have (a newer one)
+        raise DatabaseError(f"migration failed on {describe(engine)}: {exc}; the database was migrated by another "
+                            "version of the pipeline: run `db upgrade` from that version (or a newer one)") from None
 
 
 def describe(engine: Engine) -> str:

@@ -29,11 +29,15 @@ class ValidationFailed(PipelineError):
 
 
 class NotionError(PipelineError):
-    """Notion refused or failed a request; carries Notion's own code when there is one."""
+    """Notion refused or failed a request; carries Notion's own code when there is one.
 
-    def __init__(self, message: str, code: str | None = None, status: int | None = None) -> None:
+    `exit_code` 2 when the configuration is at fault (a token Notion does not accept), else 1.
+    """
+
+    def __init__(self, message: str, code: str | None = None, status: int | None = None, exit_code: int = 1) -> None:
         self.code = code
         self.status = status
+        self.exit_code = exit_code
         super().__init__(message)
 
 

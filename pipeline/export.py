@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import NotionError
+from pipeline.errors import ConfigError, NotionError
 from pipeline.module import ModuleDocument, ModuleLoadError, content_hash, dump_module, load_module, write_module
 from pipeline.notion.assets import PageAssets
 from pipeline.notion.client import NotionGateway, is_transient
 from pipeline.notion.feedback import tell_team_lead
+from pipeline.problems import display_path
 from pipeline.settings import Settings
 from pipeline.validate import validate_documents
 
@@ -79,8 +80,13 @@ def export_pages(
 ) -> ExportReport:
     """Export the Ready pages (or one page) into settings.modules_dir; unchanged content leaves files byte-identical."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
+    if settings.modules_dir.exists() and not settings.modules_dir.is_dir():
+        raise ConfigError(f"MODULES_DIR {settings.modules_dir} is a file; set it to the folder of module files "
+                          "(data/modules)")
     with NotionGateway(settings) as gateway:
         pages = [gateway.retrieve_page(page_id)] if page_id else list(gateway.query_pages(status="Ready"))
+        if page_id:
+            _require_in_library(pages[0], gateway.data_source_id)
         existing = _existing_modules(settings.modules_dir)
         results: dict[str, PageResult] = {}
         to_read = []
@@ -137,15 +143,28 @@ def _write_candidates(
     modules_dir, assets_dir = settings.modules_dir, settings.resolved_assets_dir
     documents: dict[int, ModuleDocument] = {}
     created_assets: dict[int, list[Path]] = {}
+    claims: dict[str, list[_Candidate]] = {}
+    for candidate in candidates:
+        if not candidate.problems and candidate.module is not None:
+            claims.setdefault(candidate.module_id or "", []).append(candidate)
     for index, candidate in enumerate(candidates):
         if candidate.problems or candidate.module is None:
             if not candidate.problems:
                 candidate.problems.append("the page could not be converted into a module")
             continue
+        others = [c.page["id"] for c in claims[candidate.module_id or ""] if c is not candidate]
+        if others:  # neither page wins: which one the module is, is the team lead's call
+            candidate.problems.append(f"Module ID {candidate.module_id!r} is also the Module ID of Notion page(s) "
+                                      f"{', '.join(others)}; give each page its own Module ID")
+            continue
         candidate.assets.module_id = candidate.module_id
         previous = existing.get(_plain_id(candidate.page["id"]))
         data = _with_metadata(candidate.module, previous, candidate.page, now)
         path = modules_dir / f"{candidate.module_id}.json"
+        taken = _taken_by_another(path, candidate.page["id"])
+        if taken:
+            candidate.problems.append(taken)
+            continue
         documents[index] = ModuleDocument(path, dump_module(data), data)
         created_assets[index] = candidate.assets.write(assets_dir)
     problems = validate_documents(list(documents.values()), modules_dir, assets_dir)
@@ -202,6 +221,19 @@ def _unchanged_since_export(page: dict[str, Any], current: ModuleDocument) -> bo
         return False
     edited = _parse(page["last_edited_time"])
     return _parse(recorded) == edited and _parse(exported_at) > edited + EDIT_TIME_RESOLUTION
+
+
+def _taken_by_another(path: Path, page_id: str) -> str | None:
+    """Why `path` must not be overwritten by this page: it holds a module of another page, or one written in Git."""
+    try:
+        owner = load_module(path).data.get("notion_page_id")
+    except (FileNotFoundError, ModuleLoadError):
+        return None  # a free id, or a file too broken to be anyone's module
+    if isinstance(owner, str) and _plain_id(owner) == _plain_id(page_id):
+        return None
+    source = f"Notion page {owner}" if isinstance(owner, str) and owner else "Git (not exported from Notion)"
+    return (f"Module ID {path.stem!r} is already used by {display_path(path)}, which comes from {source}; "
+            "give this page another Module ID (or delete that file first to hand the module over to this page)")
 
 
 def _existing_modules(modules_dir: Path) -> dict[str, ModuleDocument]:
@@ -268,6 +300,14 @@ def _module_id_property(page: dict[str, Any]) -> str | None:
     prop = (page.get("properties") or {}).get("Module ID") or {}
     text = "".join(run.get("plain_text", "") for run in prop.get("rich_text") or []).strip()
     return text or None
+
+
+def _require_in_library(page: dict[str, Any], data_source_id: str) -> None:
+    """--page must name a page of the Module Library: another database's page would become a module file."""
+    parent = page.get("parent") or {}
+    if _plain_id(str(parent.get("data_source_id") or "")) != _plain_id(data_source_id):
+        raise ConfigError(f"Notion page {page['id']} ({_title(page)!r}) is not in the Module Library "
+                          f"(data source {data_source_id}); check the --page id, or NOTION_DATA_SOURCE_ID")
 
 
 def _plain_id(object_id: str) -> str:

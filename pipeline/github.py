@@ -22,7 +22,8 @@ def github_client(settings: Settings) -> Github:
     settings.require("github_token")
     retry = GithubRetry(total=settings.github_retries, backoff_factor=settings.github_backoff_factor,
                         secondary_rate_wait=settings.github_rate_limit_wait)
-    return Github(auth=Auth.Token(settings.github_token or ""), base_url=settings.github_api_url.rstrip("/"),
+    base_url = settings.http_url("github_api_url", "https://api.github.com")
+    return Github(auth=Auth.Token(settings.github_token or ""), base_url=base_url,
                   retry=retry, seconds_between_requests=settings.github_seconds_between_requests,
                   seconds_between_writes=settings.github_seconds_between_writes)
 
@@ -46,8 +47,11 @@ def _advice(status: int | None, message: str, operation: str, subject: str) -> t
     if status == 403:
         return ("the token lacks a permission; give it contents, pull-requests and statuses: write "
                 "(and allow GitHub Actions to create pull requests)"), 1
-    if status is None or status >= 500:
-        return "GitHub failed or could not be reached; run the command again (it is safe to repeat)", 1
+    if status is None:  # no answer at all: an outage, or a GITHUB_API_URL that points nowhere
+        return ("GitHub could not be reached; check the network and GITHUB_API_URL (unset, it means "
+                "https://api.github.com), then run the command again (it is safe to repeat)"), 1
+    if status >= 500:
+        return "GitHub failed; run the command again (it is safe to repeat)", 1
     return f"GitHub refused to {operation} for {subject}; fix the cause above and run again", 1
 
 

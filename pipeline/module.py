@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import ConfigError
 from pipeline.json_locator import JsonLocations, locate, pointer_of
 from pipeline.problems import Problem, display_path
 
@@ -286,8 +287,13 @@ def write_atomically(path: Path, text: str | bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # a file where a folder should be, no permission, a read-only disk
+        raise _unwritable(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(payload)
@@ -298,6 +304,13 @@ def write_atomically(path: Path, text: str | bytes) -> bool:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return True
+
+
+def _unwritable(path: Path, exc: OSError) -> ConfigError:
+    """Name the file that stands where a folder should be (e.g. MODULES_DIR or --out), else the folder itself."""
+    blocker = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
+    fix = f"{blocker} is a file, not a folder" if blocker else f"check that {path.parent} is a folder you can write to"
+    return ConfigError(f"cannot write {path} ({exc.strerror}); {fix}")
 
 
 def write_module(path: Path, data: Mapping[str, Any]) -> bool:

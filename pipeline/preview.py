@@ -68,8 +68,12 @@ def _prepare_out_dir(out_dir: Path) -> None:
                 raise ConfigError(f"{out_dir}: folder is not empty and holds no earlier preview; "
                                   "give an empty or new folder for --out")
             shutil.rmtree(out_dir)
-    (out_dir / "modules").mkdir(parents=True, exist_ok=True)
-    (out_dir / MARKER).write_text("Written by `python -m pipeline preview`; rebuilt (deleted) on every run.\n")
+    try:
+        (out_dir / "modules").mkdir(parents=True, exist_ok=True)
+        (out_dir / MARKER).write_text("Written by `python -m pipeline preview`; rebuilt (deleted) on every run.\n")
+    except OSError as exc:  # under a file, a read-only disk, no permission
+        raise ConfigError(f"{out_dir}: --out cannot be written ({exc.strerror}); "
+                          "give a folder you can write to") from None
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

@@ -127,7 +127,7 @@ def _propose_safely(repo: Repository, path: Path, settings: Settings, main: Main
                                    notion_base_url=notion_base_url)
     except ModuleLoadError as exc:
         return ProposalResult(path.stem, None, f"notion/{path.stem}", None, None, "failed", (str(exc.problem),),
-                              "the file cannot be read as a module; fix it and run again")
+                              f"the file cannot be read as a module ({exc.problem}); fix it and run again")
     except GitHubError as exc:
         log.info("propose %s failed: %s", path, exc)
         page_id = load_module(path).data.get("notion_page_id")  # it loaded a moment ago

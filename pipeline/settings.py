@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import ConfigError
 
@@ -102,10 +104,30 @@ class Settings:
                 f"missing configuration: {', '.join(missing)} "
                 "(set the environment variable(s); see docs/operations.md)"
             )
+        for name in names:
+            _require_sendable(_ENV_NAMES.get(name, name), getattr(self, name))
+
+    def http_url(self, name: str, default_hint: str) -> str:
+        """The URL setting `name` without its trailing slash; ConfigError unless it is http(s)://host…"""
+        url = str(getattr(self, name)).strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{_ENV_NAMES[name]}={mask_url(url)!r} is not an http(s) URL; "
+                              f"unset it to use {default_hint}, or write it as https://host[:port]")
+        return url.rstrip("/")
 
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the non-None `overrides` applied."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _require_sendable(variable: str, value: object) -> None:
+    """Tokens travel in HTTP headers: a pasted invisible or typographic character would crash the SDK mid-request."""
+    if variable.endswith("_TOKEN") and isinstance(value, str):
+        bad = next(((i, c) for i, c in enumerate(value) if not ("!" <= c <= "~")), None)
+        if bad is not None:
+            raise ConfigError(f"{variable} holds a character that cannot be sent (U+{ord(bad[1]):04X} at position "
+                              f"{bad[0] + 1}); copy the token again, without spaces or invisible characters")
 
 
 def _number(name: str, raw: str, variable: str) -> object:
@@ -116,6 +138,8 @@ def _number(name: str, raw: str, variable: str) -> object:
         value = convert(raw)
     except ValueError:
         raise ConfigError(f"{variable}={raw!r} is not a {convert.__name__}; give a number such as 3") from None
+    if not math.isfinite(value):  # inf/nan parse as floats, then crash the SDKs that turn them into milliseconds
+        raise ConfigError(f"{variable}={raw!r} is not a finite number; give a number such as 3")
     if name in _POSITIVE_FIELDS and not value > 0:
         raise ConfigError(f"{variable}={raw!r} must be a positive number, such as 3")
     if value < 0:
@@ -123,8 +147,13 @@ def _number(name: str, raw: str, variable: str) -> object:
     return value
 
 
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")
-_QUERY_SECRET = re.compile(r"(?i)([?&](?:password|sslpassword|token|access_token)=)[^&\s]*")
+# The password runs to the LAST "@" before the path: an unescaped "@" in it must not leave its tail on show.
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^/\s]*)@")
+# Signed S3 URLs (Notion's file links) carry a credential, a session token and a signature in their query.
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&](?:password|sslpassword|token|access_token|x-amz-credential|x-amz-security-token|x-amz-signature)=)"
+    r"[^&\s\"']*"
+)
 
 
 def mask_url(url: str) -> str:
@@ -138,6 +167,17 @@ def redact(text: str, settings: Settings | None = None, extra_secrets: tuple[str
     secrets = list(extra_secrets)
     if settings is not None:
         secrets += [getattr(settings, n) for n in SECRET_FIELDS if hasattr(settings, n)]
+    # The password on its own too: the drivers show the URL rewritten (postgresql+psycopg2://, a space kept as is).
+    secrets += [pw for s in secrets if s and "://" in s for pw in _url_passwords(s)]
     for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
         text = text.replace(secret, mask_url(secret) if "://" in secret else "***")
     return mask_url(text)
+
+
+def _url_passwords(url: str) -> list[str]:
+    """The password of `url` as written and as decoded (empty when it has none or cannot be parsed)."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return []
+    return [password, unquote(password)] if password else []

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
+from pipeline.database import database_errors
 from pipeline.errors import ConfigError
 
 
@@ -32,7 +33,7 @@ class ModuleStatus:
 
 def module_statuses(engine: Engine, module_id: str | None = None) -> list[ModuleStatus]:
     """Every module (or one), ordered by id; ConfigError when `module_id` was never deployed."""
-    with engine.connect() as conn:
+    with database_errors(engine, "reading the live modules"), engine.connect() as conn:
         rows = conn.execute(text("""
             SELECT m.module_id, m.title, m.revision, m.content_hash, m.source_commit,
                    m.deployed_at AT TIME ZONE 'UTC', count(s.section_id), m.archived_at AT TIME ZONE 'UTC'

@@ -81,7 +81,10 @@ def collect_module_files(paths: Iterable[Path]) -> list[Path]:
             files.append(path)
         else:
             raise ConfigError(f"{path}: no such file or folder; give module files or a folder such as data/modules")
-    return files
+    unique: dict[Path, Path] = {}  # a file named twice (a folder and a file in it) is one module, not a duplicate id
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values())
 
 
 def validate_paths(paths: Sequence[Path], settings: Settings | None = None, trusted: Trusted | None = None

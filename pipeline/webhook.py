@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import re
+import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -155,6 +156,7 @@ def dispatch_export(settings: Settings, event: NotionEvent, client: httpx.Client
 def check_settings(settings: Settings) -> None:
     """Raise ConfigError naming what the receiver needs and lacks."""
     settings.require("github_token", "github_repository")
+    settings.http_url("github_api_url", "https://api.github.com")  # refused at start, not on Notion's first event
     if not (settings.notion_data_source_id or settings.notion_database_id):
         settings.require("notion_data_source_id")
 
@@ -262,9 +264,20 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080) -> None
 
     _log_dispatches()
     app = create_app(settings)
+    _check_can_listen(host, port)
     if not settings.notion_webhook_secret:
         log.warning("NOTION_WEBHOOK_SECRET is not set: waiting for Notion's verification request")
     run_simple(host, port, app, threaded=True)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """ConfigError naming --host/--port when they cannot be listened on (werkzeug would print a reason, exit 1)."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        socket.create_server(address[:2], family=family).close()
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                          "choose another --port, or a --host address of this machine") from None
 
 
 def wsgi_app() -> Flask:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from github import GithubException
 from sqlalchemy import Engine
 
-from pipeline.database import connect
+from pipeline.database import connect, database_errors
 from pipeline.errors import ConfigError, GitHubError, NotionError
 from pipeline.github import github_errors, open_repository
 from pipeline.notion.client import NotionGateway
@@ -104,7 +105,13 @@ def find_merged_pr_url(repo: Any, commit_sha: str | None, module_id: str) -> str
     """The URL of the pull request that brought `commit_sha` to main, preferring the module's own branch."""
     if repo is None or not commit_sha:
         return None
-    pulls = list(repo.get_commit(commit_sha).get_pulls())
+    try:
+        pulls = list(repo.get_commit(commit_sha).get_pulls())
+    except GithubException as exc:
+        if exc.status in (404, 422):  # a commit GitHub never saw (deployed from an unpushed checkout): no PR to link
+            log.warning("deployed commit %s is not on GitHub: %s goes live without a PR link", commit_sha, module_id)
+            return None
+        raise
     branch = f"notion/{module_id}"
     ranked = sorted(pulls, key=lambda pr: (pr.head.ref != branch, not pr.merged, -pr.number))
     if ranked:
@@ -121,13 +128,14 @@ def write_back(settings: Settings, *, engine: Engine | None = None, limit: int =
     owned = engine is None
     engine = engine or connect(settings)
     try:
-        tasks = pending_writebacks(engine, limit)
-        if not tasks:
-            return WritebackReport(())
-        repo = _repository(settings)
-        with NotionGateway(settings) as notion:
-            schema = notion.retrieve_data_source().get("properties", {})
-            return WritebackReport(tuple(_drain(tasks, engine, notion, repo, schema, settings)))
+        with database_errors(engine, "writeback"):
+            tasks = pending_writebacks(engine, limit)
+            if not tasks:
+                return WritebackReport(())
+            repo = _repository(settings)
+            with NotionGateway(settings) as notion:
+                schema = notion.retrieve_data_source().get("properties", {})
+                return WritebackReport(tuple(_drain(tasks, engine, notion, repo, schema, settings)))
     finally:
         if owned:
             engine.dispose()

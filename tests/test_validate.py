@@ -329,3 +329,22 @@ def test_cli_missing_path_is_a_usage_error_with_exit_2() -> None:
     result = run_cli("validate", "no/such/dir")
     assert result.returncode == 2 and "no such file or folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_a_file_named_twice_is_one_module_not_a_duplicate_id(module_tree: Path) -> None:
+    # given the folder and one of its files on the command line (as a shell glob plus a folder gives)
+    one = module_tree / "lab-safety-101.json"
+
+    result = run_cli("validate", str(module_tree), str(one), str(module_tree / "." / one.name))
+
+    assert result.returncode == 0, result.stdout
+    assert "ok: 3 module file(s) valid" in result.stdout
+
+
+def test_cli_a_folder_without_module_files_is_a_usage_error_not_ok(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a module")
+
+    result = run_cli("validate", str(tmp_path))
+
+    assert result.returncode == 2
+    assert f"no module files in {tmp_path}" in result.stderr and "ok:" not in result.stdout

@@ -20,6 +20,10 @@ class SchemaReport:
     def ok(self) -> bool:
         return not self.issues
 
+    def lines(self) -> list[str]:
+        """One line per issue, naming the data source (ConversionIssue's own str() would call it a page)."""
+        return [f"data source {self.data_source_id}: {issue.message}" for issue in self.issues]
+
     def summary(self) -> str:
         if self.ok:
             return (

@@ -76,6 +76,7 @@ class NotionGateway:
                 "— the Module Library data source to export from"
             )
         self._settings = settings
+        self._base_url = settings.http_url("notion_base_url", "https://api.notion.com")
         self._data_source_id = settings.notion_data_source_id
         backoff_seconds = settings.notion_retry_seconds if backoff_seconds is None else backoff_seconds
         self.attempts, self.backoff_seconds = attempts, backoff_seconds
@@ -85,7 +86,7 @@ class NotionGateway:
         self.sdk = Client(
             client=http,
             auth=settings.notion_token,
-            base_url=settings.notion_base_url.rstrip("/"),
+            base_url=self._base_url,
             timeout_ms=int(timeout * 1000),
             logger=logging.getLogger("pipeline.notion.sdk"),
             retry=RetryOptions(
@@ -290,9 +291,12 @@ class NotionGateway:
         code = getattr(error, "code", None)
         code = getattr(code, "value", code)
         if isinstance(error, RequestTimeoutError):
-            code, detail = "timeout", "Notion did not answer in time"
+            code = "timeout"
+            seconds = self._settings.notion_timeout_seconds
+            detail = f"Notion did not answer within {seconds:g} s (NOTION_TIMEOUT_SECONDS)"
         elif isinstance(error, httpx.TransportError):
-            code, detail = "connection_error", f"the connection to Notion failed ({type(error).__name__})"
+            code = "connection_error"
+            detail = f"the connection to Notion at {self._base_url} failed ({type(error).__name__})"
         else:
             detail = str(error) or f"HTTP {status}"
         advice = _ADVICE.get(
@@ -301,9 +305,17 @@ class NotionGateway:
             if status is None or status >= 500
             else "see Notion's message above",
         )
+        if code == "connection_error":  # a wrong NOTION_BASE_URL fails the same way as an outage: name both
+            advice = "check the network and NOTION_BASE_URL (unset, it means https://api.notion.com), then run again"
+        # An id in the request path is ours (NOTION_DATA_SOURCE_ID, --page), not a value a team lead can fix in Notion.
+        bad_id = code == "validation_error" and "path failed validation" in detail
+        if bad_id:
+            advice = ("that is not a Notion id (32 hexadecimal digits, dashes optional); "
+                      "check NOTION_DATA_SOURCE_ID, NOTION_DATABASE_ID or the --page argument")
         page = f" (Notion page {page_id})" if page_id and page_id not in what else ""
         message = f"Notion {what}{page} failed: {code or status}: {detail} — {advice}"
-        return NotionError(redact(message, self._settings), code=str(code) if code else None, status=status)
+        return NotionError(redact(message, self._settings), code=str(code) if code else None, status=status,
+                           exit_code=2 if code == "unauthorized" or bad_id else 1)
 
 
 def _retry_after(error: Exception) -> float | None:

@@ -78,8 +78,10 @@ def code_span(text: str) -> str:
 def math_source(expression: str) -> str:
     """A TeX expression made inert for CommonMark: no HTML (`<`), no link syntax, no line breaks."""
     expression = " ".join(expression.split())
-    expression = expression.replace("<", r"\lt ").replace(">", r"\gt ").replace("$", r"\$")
-    expression = expression.replace("`", r"\`")  # a backtick would pair with a later code span's fence
+    expression = expression.replace("<", r"\lt ").replace(">", r"\gt ")
+    # A `$` would end the math, a backtick pair with a later code span's fence. Backslashes before them are doubled
+    # so that `\`` does not become `\\`` (an escaped backslash, then a bare backtick); Markdown undoes the doubling.
+    expression = re.sub(r"(\\*)([`$])", lambda m: m[1] * 2 + "\\" + m[2], expression)
     expression = expression.replace("](", r"]\,(")  # `[x](javascript:…)` must not become a link
     if expression[:1] in set("#+=-*|~`_[") or re.match(r"\d", expression[:1]):
         expression = "{}" + expression  # an empty TeX group keeps the line from starting a block

@@ -103,3 +103,20 @@ def test_status_of_an_unknown_module_is_a_usage_error(settings: Settings, monkey
 
     assert main(["status", "nope"]) == 2
     assert "never been deployed" in capsys.readouterr().err
+
+
+def test_an_unwritable_step_summary_does_not_turn_a_committed_deploy_into_a_traceback(
+    settings: Settings, migrated_engine: Engine, tmp_path: Path, monkeypatch, capsys, caplog
+) -> None:
+    # given GITHUB_STEP_SUMMARY names a folder (no file can be appended to it)
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MODULES_DIR", str(settings.modules_dir))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path))
+
+    status = main(["deploy"])
+
+    captured = capsys.readouterr()
+    assert status == 0
+    assert "deploy plan: 3 added" in captured.out
+    assert "GITHUB_STEP_SUMMARY" in caplog.text and "the deploy itself succeeded" in caplog.text
+    assert scalar(migrated_engine, "SELECT count(*) FROM modules") == 3

@@ -180,3 +180,31 @@ def test_propose_by_hand_also_puts_the_pr_link_on_the_notion_page(loop: Loop):
         ("first-pull-request", "unchanged"), (MODULE_ID, "created")]
     assert [(link.page_id.replace("-", ""), link.error) for link in links] == [(page_id.replace("-", ""), None)]
     assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
+
+
+def test_a_deploy_of_a_commit_github_never_saw_still_goes_live_in_notion(loop: Loop, monkeypatch, capsys):
+    from pipeline.cli import main
+
+    # given the module was deployed from a local checkout whose commit was never pushed
+    page_id = loop.add_ready_page()
+    assert sync(loop.settings).ok
+    [pr] = loop.github.pulls("open")
+    sha = loop.github.merge(pr["number"])
+    checkout = loop.github.checkout(loop.root / "local", sha)
+    unpushed = "0123456789abcdef0123456789abcdef01234567"
+    deploy(None, loop.settings.with_overrides(modules_dir=checkout / "data" / "modules", source_commit=unpushed),
+           engine=loop.engine)
+    env = {"NOTION_TOKEN": loop.settings.notion_token, "NOTION_DATA_SOURCE_ID": loop.data_source_id,
+           "NOTION_BASE_URL": loop.notion.base_url, "NOTION_REQUESTS_PER_SECOND": "200",
+           "DATABASE_URL": loop.engine.url.render_as_string(hide_password=False), **loop.github.env()}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    # when writeback runs
+    status = main(["writeback"])
+
+    # then Notion shows Live (the content is live), nothing stays queued, and no run fails over the missing commit
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert loop.notion.property_of(page_id, "Status") == "Live"
+    assert _scalar(loop.engine, "SELECT count(*) FROM notion_writeback WHERE state = 'pending'") == 0

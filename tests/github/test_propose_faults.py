@@ -111,3 +111,49 @@ def test_missing_token_is_reported_before_any_request(github_fake, module_tree, 
 
     assert code == 2 and "GITHUB_TOKEN" in output
     assert github_fake.log == []
+
+
+@pytest.mark.parametrize("api_url", ["api.github.com", "ftp://github.example.org/api/v3"])
+def test_a_github_api_url_that_is_no_http_url_is_a_configuration_error(api_url, github_fake, module_tree,
+                                                                       monkeypatch, capsys):
+    env = {**github_fake.env(), "GITHUB_API_URL": api_url}
+
+    code, output = _run_cli(monkeypatch, capsys, env, str(module_tree))
+
+    assert code == 2
+    assert f"GITHUB_API_URL={api_url!r} is not an http(s) URL" in output and "Traceback" not in output
+    assert github_fake.log == []
+
+
+def test_a_file_that_is_no_json_is_reported_with_its_problem_and_nothing_is_pushed(github_fake, module_tree,
+                                                                                    monkeypatch, capsys):
+    broken = module_tree / "half-saved.json"
+    broken.write_text('{"module_id": "half-saved",\n')
+
+    code, output = _run_cli(monkeypatch, capsys, github_fake.env(), str(broken))
+
+    assert code == 1
+    assert "failed    half-saved" in output and "half-saved.json:2" in output and "not valid JSON" in output
+    assert github_fake.writes() == []
+
+
+def test_an_unreachable_github_names_github_api_url(github_fake, module_tree, monkeypatch, capsys):
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    env = {**github_fake.env(), "GITHUB_API_URL": url}
+
+    code, output = _run_cli(monkeypatch, capsys, env, str(module_tree))
+
+    assert code == 1
+    assert "could not be reached" in output and "GITHUB_API_URL" in output and "Traceback" not in output
+
+
+def test_a_folder_without_module_files_is_a_usage_error(github_fake, tmp_path, monkeypatch, capsys):
+    code, output = _run_cli(monkeypatch, capsys, github_fake.env(), str(tmp_path))
+
+    assert code == 2
+    assert f"no module files in {tmp_path}" in output
+    assert github_fake.writes() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from tests.preview.conftest import hostile_module
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-OUTPUT = REPO_ROOT / "test-output" / "preview"
+# One folder per xdist worker: each worker builds the module-scoped site, and one worker's rmtree must not pull
+# it from under another worker's browser.
+OUTPUT = REPO_ROOT / "test-output" / "preview" / os.environ.get("PYTEST_XDIST_WORKER", "")
 SAMPLES = sorted(p.stem for p in SAMPLE_MODULES.glob("*.json"))
 # No network, no first-run chores: the preview must work offline.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

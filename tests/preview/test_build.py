@@ -93,3 +93,23 @@ def test_missing_asset_is_named_on_the_page(module_tree: Path, tmp_path: Path):
     build_preview([module_tree / "equipment-tour.json"], tmp_path / "out", SETTINGS)
     page = scan((tmp_path / "out/modules/equipment-tour.html").read_text())
     assert "Missing file: /assets/equipment-tour/bench.png" in page.text
+
+
+def test_a_summary_path_that_is_a_folder_is_a_usage_error_not_a_traceback(module_tree: Path, tmp_path: Path, capsys):
+    code = main(["preview", str(module_tree), "--out", str(tmp_path / "out"), "--summary", str(tmp_path)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: --summary {tmp_path}: cannot append") and "Traceback" not in err
+
+
+def test_an_out_folder_that_cannot_be_created_is_a_usage_error_not_a_traceback(module_tree: Path, tmp_path: Path,
+                                                                               capsys):
+    a_file = tmp_path / "site"
+    a_file.write_text("not a folder")
+
+    code = main(["preview", str(module_tree), "--out", str(a_file / "preview")])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: {a_file / 'preview'}: --out cannot be written") and "Traceback" not in err

@@ -22,8 +22,10 @@ from pipeline.webhook import MAX_BODY_BYTES, SeenEvents, create_app, signature_f
 from tests.conftest import REPO_ROOT
 from tests.webhook.conftest import (
     DATA,
+    DATA_SOURCE_ID,
     DATABASE_ID,
     GITHUB_TOKEN,
+    REPOSITORY,
     SECRET,
     DispatchReceiver,
     deliver,
@@ -215,6 +217,9 @@ def test_missing_configuration_is_named() -> None:
         create_app(Settings(notion_data_source_id="x"))
     with pytest.raises(ConfigError, match="NOTION_DATA_SOURCE_ID"):
         create_app(Settings(github_token="t", github_repository="o/r"))
+    with pytest.raises(ConfigError, match=r"GITHUB_API_URL='api\.github\.com' is not an http"):
+        create_app(Settings(github_token="t", github_repository="o/r", notion_data_source_id="x",
+                            github_api_url="api.github.com"))
 
 
 def _free_port() -> int:
@@ -251,3 +256,34 @@ def test_webhook_serve_command_receives_and_dispatches(github: DispatchReceiver,
     output = (tmp_path / "serve.log").read_text()
     assert f"dispatched notion-ready for page {PAGE_ID}" in output
     assert GITHUB_TOKEN not in output
+
+
+def test_webhook_serve_on_a_port_in_use_is_a_configuration_error(github: DispatchReceiver, capsys,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.cli import main
+
+    for name, value in {"NOTION_WEBHOOK_SECRET": SECRET, "NOTION_DATA_SOURCE_ID": DATA_SOURCE_ID,
+                        "GITHUB_TOKEN": GITHUB_TOKEN, "GITHUB_REPOSITORY": REPOSITORY,
+                        "GITHUB_API_URL": github.url}.items():
+        monkeypatch.setenv(name, value)
+    with socket.socket() as taken:  # given another program listens on the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        status = main(["webhook", "serve", "--port", str(port)])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}") and "--port" in err
+
+
+@pytest.mark.parametrize("port", ["99999", "http"])
+def test_webhook_serve_refuses_a_port_that_is_no_port_number(port: str, capsys) -> None:
+    from pipeline.cli import main
+
+    with pytest.raises(SystemExit) as usage:
+        main(["webhook", "serve", "--port", port])
+
+    assert usage.value.code == 2
+    assert "is not a port number (1-65535)" in capsys.readouterr().err

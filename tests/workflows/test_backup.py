@@ -64,3 +64,23 @@ def test_a_refused_token_fails_with_notions_reason_and_no_token_in_the_message(n
     assert "unauthorized" in str(refused.value)
     assert "ntn_wrong_token" not in str(refused.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_backup_into_a_path_that_is_a_file_is_a_configuration_error(notion_fake, tmp_path: Path, capsys,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.cli import main
+
+    _, data_source = notion_fake.add_module_library()
+    notion_fake.add_page(data_source, {"Module Name": "Tour", "Status": "Live"}, [b.paragraph("hello")])
+    for name, value in {"NOTION_TOKEN": notion_fake.token, "NOTION_DATA_SOURCE_ID": data_source,
+                        "NOTION_BASE_URL": notion_fake.base_url}.items():
+        monkeypatch.setenv(name, value)
+    a_file = tmp_path / "backup.json"
+    a_file.write_text("keep me")
+
+    code = main(["backup", "--out", str(a_file)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: cannot write {a_file}/") and f"{a_file} is a file, not a folder" in err
+    assert a_file.read_text() == "keep me"

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, DatabaseError
 from pipeline.settings import Settings, mask_url
 
 if TYPE_CHECKING:
@@ -33,9 +33,6 @@ CONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
 _PERMANENT = ("password authentication failed", "does not exist", "could not translate host name",
               "invalid ", "no pg_hba.conf entry")  # invalid dsn / connection option / sslmode value / integer value
 
-
-class DatabaseError(PipelineError):
-    """The database could not be reached or refused a statement; the message shows the URL masked."""
 
 
 def normalize_url(url: str) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from pipeline.database import DatabaseError, connect, describe
+from pipeline.database import connect, describe
 from pipeline.deploy_plan import (
     JSON_MODULE_COLUMNS,
     MODULE_COLUMNS,
@@ -31,7 +31,7 @@ from pipeline.deploy_plan import (
     describe_drift,
     plan_deploy,
 )
-from pipeline.errors import ConfigError, DeployRefused, ValidationFailed
+from pipeline.errors import ConfigError, DatabaseError, DeployRefused, ValidationFailed
 from pipeline.settings import Settings, mask_url
 from pipeline.validate import ValidationReport, validate_paths
 from pipeline.validation_trust import Trusted, Validated

@@ -53,5 +53,9 @@ class GitHubError(PipelineError):
         super().__init__(message)
 
 
+class DatabaseError(PipelineError):
+    """The database could not be reached or refused a statement; the message shows the URL masked."""
+
+
 class DeployRefused(PipelineError):
     """Deploy will not run as asked (drift, mass archive, invalid files); nothing was changed."""

@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from pipeline.cli import main
-from pipeline.database import DatabaseError, connect, engine_for, normalize_url, upgrade
-from pipeline.errors import ConfigError
+from pipeline.database import connect, engine_for, normalize_url, upgrade
+from pipeline.errors import ConfigError, DatabaseError
 from pipeline.models import Base
 from pipeline.settings import Settings
 from tests.deploy.conftest import TABLES, execute

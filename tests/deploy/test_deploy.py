@@ -251,7 +251,7 @@ def test_the_drift_explanation_reads_rows_as_deploy_writes_them(settings: Settin
 def test_deploy_into_an_unmigrated_database_says_to_upgrade(
     empty_database: Engine, database_url: str, module_tree: Path
 ) -> None:
-    from pipeline.database import DatabaseError
+    from pipeline.errors import DatabaseError
 
     with pytest.raises(DatabaseError, match="db upgrade` first"):
         deploy(None, Settings(database_url=database_url, modules_dir=module_tree))

@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from pipeline.database import DatabaseError
 from pipeline.deploy import deploy
-from pipeline.errors import ValidationFailed
+from pipeline.errors import DatabaseError, ValidationFailed
 from pipeline.settings import Settings
 from pipeline.validation_trust import validation_key
 from tests.deploy.conftest import edit_module, execute, scalar, snapshot

@@ -9,6 +9,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,14 @@ MAX_DEPTH = 64
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "schemas" / "module-schema.json"
 # Keys outside the content: changing only these deploys nothing and opens no PR.
 BOOKKEEPING_KEY = "metadata"
+# module_id and section_id (DESIGN.md §3): they become file names, branch names and URLs.
+_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+MAX_ID_LENGTH = 64
+
+
+def is_valid_id(value: str) -> bool:
+    """True for lowercase words joined by single hyphens, at most 64 characters (e.g. lab-safety-101)."""
+    return len(value) <= MAX_ID_LENGTH and _ID.fullmatch(value) is not None
 
 
 class ModuleLoadError(Exception):

@@ -8,7 +8,6 @@ DIR/modules/<module_id>.html and the referenced files under DIR/assets/, so the 
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -18,7 +17,7 @@ from typing import Any
 
 from pipeline.assets import asset_path, image_size, referenced_assets
 from pipeline.errors import ConfigError
-from pipeline.module import ModuleDocument, ModuleLoadError, load_module, parse_module
+from pipeline.module import ModuleDocument, ModuleLoadError, is_valid_id, load_module, parse_module
 from pipeline.module_diff import diff_modules
 from pipeline.preview_html import (
     Comparison,
@@ -36,7 +35,6 @@ __all__ = ["PreviewResult", "build_preview", "render_index", "render_markdown", 
            "summarise_preview"]
 
 log = logging.getLogger(__name__)
-MODULE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # as in the schema; it becomes a file name here
 # Written into every preview folder, so a rebuild may clear it and nothing else.
 MARKER = ".module-preview"
 
@@ -158,7 +156,7 @@ def _load(path: Path) -> tuple[ModuleDocument | None, str | None]:
 def _module_error(doc: ModuleDocument | None, error: str | None, seen: Mapping[str, Path]) -> str | None:
     if doc is None:
         return error
-    if doc.module_id is None or not MODULE_ID.fullmatch(doc.module_id):
+    if doc.module_id is None or not is_valid_id(doc.module_id):  # it becomes a file name here
         return f"{doc.display_path}: module_id is missing or not lowercase-words-with-hyphens; validate says more"
     if doc.module_id in seen:
         return f"{doc.display_path}: module_id {doc.module_id!r} is also used by {display_path(seen[doc.module_id])}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -21,7 +20,7 @@ from github import GithubException, InputGitTreeElement
 from pipeline.assets import asset_path, referenced_assets
 from pipeline.errors import GitHubError
 from pipeline.github import git_blob_sha, git_tree_sha, github_errors, is_already_exists, open_repository
-from pipeline.module import ModuleLoadError, dump_module, load_module
+from pipeline.module import ModuleLoadError, dump_module, is_valid_id, load_module
 from pipeline.pr_body import STATUS_CONTEXT, notion_page_url, pr_title, render_pr_body, status_description
 from pipeline.problems import display_path
 from pipeline.settings import Settings
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 REPO_MODULES_DIR = "data/modules"  # the repository layout (DESIGN §3), whatever MODULES_DIR is locally
 REPO_ASSETS_DIR = "data/assets"
 LABELS = ("module", "from-notion")
-MODULE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 BLOB_MODE = "100644"
 
 
@@ -152,7 +150,7 @@ def propose_module_file(
     doc = load_module(path)
     data = doc.data
     module_id = doc.module_id or path.stem
-    if not MODULE_ID.fullmatch(module_id) or len(module_id) > 64:
+    if not is_valid_id(module_id):
         # it becomes a branch name and a path in the commit: never let an odd one through
         raise ModuleLoadError(doc.problem("/module_id", f"module_id {module_id!r} is not lowercase-words-with-hyphens "
                                           "(at most 64 characters); fix it in Notion and re-export"))

@@ -21,10 +21,10 @@ from jsonschema import Draft202012Validator
 
 from pipeline.errors import PipelineError
 from pipeline.markdown_policy import link_scheme
-from pipeline.module import load_schema
+from pipeline.module import is_valid_id, load_schema
 from pipeline.notion.blocks import LIST_TYPES, ResolveFile, blocks_to_markdown, media_source, notion_file_url
 from pipeline.notion.issues import ConversionIssue
-from pipeline.notion.properties import ID_PATTERN, module_fields, normalise_page_id
+from pipeline.notion.properties import module_fields, normalise_page_id
 from pipeline.notion.rich_text import rich_text_to_plain
 from pipeline.schema_messages import describe_error
 
@@ -86,7 +86,7 @@ class _Directives:
                 return f"'Type: {value}' is not a section type; use one of {', '.join(SECTION_TYPES)}"
             self.kind = value.lower()
         elif key == "id":
-            if not ID_PATTERN.match(value) or len(value) > 64:
+            if not is_valid_id(value):
                 return f"'ID: {value}' must be lowercase words joined by hyphens, e.g. ID: find-the-tools"
             self.section_id = value
         else:

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.module import is_valid_id
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.rich_text import rich_text_to_plain
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 AUTHORING_METHODS = {
     "ai-assisted": "ai-assisted",
     "ai assisted": "ai-assisted",
@@ -177,7 +177,7 @@ def module_fields(
     fields: dict[str, Any] = {}
 
     module_id = read.required("Module ID", "the module's id, e.g. lab-safety-101")
-    if module_id is not None and (not ID_PATTERN.match(module_id) or len(module_id) > 64):
+    if module_id is not None and not is_valid_id(module_id):
         read.problem("Module ID", f"{module_id!r} must be lowercase words joined by hyphens (e.g. lab-safety-101)")
     fields["module_id"] = module_id
     fields["title"] = read.required("Module Name", "the title students see")

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.assets import asset_path, image_size, referenced_assets
 from pipeline.errors import ConfigError
+from pipeline.git import run_git
 from pipeline.module import ModuleDocument, ModuleLoadError, is_valid_id, load_module, parse_module
 from pipeline.module_diff import diff_modules
 from pipeline.preview_html import (
@@ -75,10 +76,7 @@ def _prepare_out_dir(out_dir: Path) -> None:
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, timeout=60)
-    except FileNotFoundError as exc:
-        raise ConfigError("--base needs git, and git is not installed") from exc
+    return run_git(cwd, *args, needed_for="preview --base")
 
 
 def resolve_base(ref: str, cwd: Path) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
+from pipeline.git import run_git
 from pipeline.module import ModuleLoadError, parse_module, write_atomically
 from pipeline.settings import Settings
 
@@ -34,10 +35,7 @@ class RestoredFile:
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, timeout=30, check=False)
-    except OSError as exc:
-        raise ConfigError(f"cannot run git: {exc.strerror}; install Git to roll back") from None
+    return run_git(repo, *args, needed_for="rollback")
 
 
 def restore_module_file(module_id: str, ref: str, settings: Settings) -> RestoredFile:

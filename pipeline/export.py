@@ -14,6 +14,7 @@ from pipeline.module import ModuleDocument, ModuleLoadError, content_hash, dump_
 from pipeline.notion.assets import PageAssets
 from pipeline.notion.client import NotionGateway, is_transient
 from pipeline.notion.feedback import tell_team_lead
+from pipeline.notion.ids import normalise_page_id
 from pipeline.problems import display_path
 from pipeline.settings import Settings
 from pipeline.validate import validate_documents
@@ -91,13 +92,13 @@ def export_pages(
         results: dict[str, PageResult] = {}
         to_read = []
         for page in pages:
-            current = existing.get(_plain_id(page["id"]))
+            current = existing.get(normalise_page_id(page["id"]))
             if not (all_pages or page_id) and current is not None and _unchanged_since_export(page, current):
                 results[page["id"]] = PageResult(page["id"], _title(page), current.module_id, "skipped")
             else:
                 to_read.append(page)
         known_ids = {key: doc.module_id for key, doc in existing.items() if doc.module_id}
-        known_ids.update({_plain_id(p["id"]): _module_id_property(p) for p in pages if _module_id_property(p)})
+        known_ids.update({normalise_page_id(p["id"]): _module_id_property(p) for p in pages if _module_id_property(p)})
         with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
             candidates = list(pool.map(lambda p: _read_page(gateway, p, known_ids), to_read))
         for result in _write_candidates(candidates, existing, settings, now):
@@ -158,7 +159,7 @@ def _write_candidates(
                                       f"{', '.join(others)}; give each page its own Module ID")
             continue
         candidate.assets.module_id = candidate.module_id
-        previous = existing.get(_plain_id(candidate.page["id"]))
+        previous = existing.get(normalise_page_id(candidate.page["id"]))
         data = _with_metadata(candidate.module, previous, candidate.page, now)
         path = modules_dir / f"{candidate.module_id}.json"
         taken = _taken_by_another(path, candidate.page["id"])
@@ -229,7 +230,7 @@ def _taken_by_another(path: Path, page_id: str) -> str | None:
         owner = load_module(path).data.get("notion_page_id")
     except (FileNotFoundError, ModuleLoadError):
         return None  # a free id, or a file too broken to be anyone's module
-    if isinstance(owner, str) and _plain_id(owner) == _plain_id(page_id):
+    if isinstance(owner, str) and normalise_page_id(owner) == normalise_page_id(page_id):
         return None
     source = f"Notion page {owner}" if isinstance(owner, str) and owner else "Git (not exported from Notion)"
     return (f"Module ID {path.stem!r} is already used by {display_path(path)}, which comes from {source}; "
@@ -247,7 +248,7 @@ def _existing_modules(modules_dir: Path) -> dict[str, ModuleDocument]:
             continue
         notion_id = doc.data.get("notion_page_id")
         if isinstance(notion_id, str) and notion_id:
-            found[_plain_id(notion_id)] = doc
+            found[normalise_page_id(notion_id)] = doc
     return found
 
 
@@ -266,7 +267,7 @@ def _prerequisite_ids(gateway: NotionGateway, page: dict[str, Any], known: dict[
     prop = (page.get("properties") or {}).get("Prerequisites") or {}
     resolved: dict[str, str] = {}
     for ref in prop.get("relation") or []:
-        key = _plain_id(ref["id"])
+        key = normalise_page_id(ref["id"])
         module_id = known.get(key)
         if module_id is None:
             module_id = _module_id_property(gateway.retrieve_page(ref["id"]))
@@ -305,13 +306,11 @@ def _module_id_property(page: dict[str, Any]) -> str | None:
 def _require_in_library(page: dict[str, Any], data_source_id: str) -> None:
     """--page must name a page of the Module Library: another database's page would become a module file."""
     parent = page.get("parent") or {}
-    if _plain_id(str(parent.get("data_source_id") or "")) != _plain_id(data_source_id):
+    if normalise_page_id(str(parent.get("data_source_id") or "")) != normalise_page_id(data_source_id):
         raise ConfigError(f"Notion page {page['id']} ({_title(page)!r}) is not in the Module Library "
                           f"(data source {data_source_id}); check the --page id, or NOTION_DATA_SOURCE_ID")
 
 
-def _plain_id(object_id: str) -> str:
-    return object_id.replace("-", "").lower()
 
 
 def _parse(text: str) -> datetime:

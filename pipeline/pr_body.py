@@ -28,11 +28,6 @@ def marker(module_id: str) -> str:
     return f"<!-- frames-module: {module_id} -->"
 
 
-def notion_page_url(page_id: str | None, web_root: str = "https://www.notion.so") -> str | None:
-    """The Notion page link (the page id without dashes), or None without a page id."""
-    return f"{web_root.rstrip('/')}/{page_id.replace('-', '')}" if page_id else None
-
-
 def edited_after_export(main_data: Mapping[str, Any] | None) -> bool:
     """True when main's file no longer matches the content hash its exporter recorded (edited in GitHub)."""
     recorded = ((main_data or {}).get("metadata") or {}).get("content_hash")

@@ -21,7 +21,8 @@ from pipeline.assets import asset_path, referenced_assets
 from pipeline.errors import GitHubError
 from pipeline.github import git_blob_sha, git_tree_sha, github_errors, is_already_exists, open_repository
 from pipeline.module import ModuleLoadError, dump_module, is_valid_id, load_module
-from pipeline.pr_body import STATUS_CONTEXT, notion_page_url, pr_title, render_pr_body, status_description
+from pipeline.notion.ids import NOTION_WEB_ROOT, notion_page_url
+from pipeline.pr_body import STATUS_CONTEXT, pr_title, render_pr_body, status_description
 from pipeline.problems import display_path
 from pipeline.settings import Settings
 from pipeline.validate import collect_module_files, validate_paths
@@ -176,8 +177,8 @@ def propose_module_file(
     old = _read_main_module(repo, settings, main, module_path)
     head_sha, committed = _commit_to_branch(repo, settings, main, branch, files, changes, data, reason, subject)
     title = pr_title(data)
-    body = render_pr_body(old, data, problems, notion_url=notion_page_url(page_id, notion_base_url or
-                                                                          "https://www.notion.so"), reason=reason)
+    notion_url = notion_page_url(page_id, notion_base_url or NOTION_WEB_ROOT) if page_id else None
+    body = render_pr_body(old, data, problems, notion_url=notion_url, reason=reason)
     pr, opened, edited = _open_or_update_pr(repo, settings, branch, base, title, body, subject)
     with github_errors(settings, "label the pull request and set its status", f"{subject}, PR #{pr.number}"):
         wanted = LABELS if branch.startswith("notion/") else LABELS[:1]  # a rollback does not come from Notion

@@ -20,6 +20,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from pipeline.errors import ConfigError
+from pipeline.notion.ids import normalise_page_id
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -122,13 +123,9 @@ def parse_event(payload: Any) -> NotionEvent:
 
 def is_in_library(parent: dict[str, Any], data_source_id: str | None, database_id: str | None) -> bool:
     """True when the event's parent is the Module Library (2025-09-03 names its data source; older, the database)."""
-    wanted = {_plain_id(i) for i in (data_source_id, database_id) if i}
-    found = {_plain_id(str(parent[key])) for key in ("data_source_id", "id") if parent.get(key)}
+    wanted = {normalise_page_id(i) for i in (data_source_id, database_id) if i}
+    found = {normalise_page_id(str(parent[key])) for key in ("data_source_id", "id") if parent.get(key)}
     return bool(wanted & found)
-
-
-def _plain_id(notion_id: str) -> str:
-    return notion_id.replace("-", "").lower()
 
 
 def dispatch_export(settings: Settings, event: NotionEvent, client: httpx.Client) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import PipelineError
 from pipeline.markdown_policy import inspect_markdown, is_safe_link
+from pipeline.notion.ids import notion_page_url
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.rich_text import escape_text, math_source, render_rich_text, rich_text_to_plain, safe_url
 
@@ -55,11 +56,6 @@ def media_source(block: dict[str, Any], resolve_file: ResolveFile = notion_file_
     if data.get("type") == "external":
         return str((data.get("external") or {}).get("url", "")).strip()
     return resolve_file(block).strip()  # "file" (Notion-hosted) and "file_upload"
-
-
-def notion_page_url(page_id: str) -> str:
-    """The notion.so address of a page or database id."""
-    return f"https://www.notion.so/{page_id.replace('-', '')}"
 
 
 def _file_name(url: str) -> str:

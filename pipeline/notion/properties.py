@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.module import is_valid_id
+from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.rich_text import rich_text_to_plain
 
@@ -131,11 +132,6 @@ def person_id(value: Any) -> str | None:
         name = user.get("name") or ((user.get("person") or {}).get("email") or "").split("@")[0]
         return slug(name) or None
     return slug(str(value)) if value else None
-
-
-def normalise_page_id(page_id: str) -> str:
-    """A page id without dashes, lowercase: Notion writes ids both ways."""
-    return page_id.replace("-", "").lower()
 
 
 class _FieldReader:

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.notion.blocks import blocks_to_markdown  # noqa: E402
 from pipeline.notion.page_mapping import page_to_module  # noqa: E402
-from tests.notion_convert.builders import SAFETY_PAGE_ID, code, library_page, media, rich, text  # noqa: E402
+from tests.notion.builders import SAFETY_PAGE_ID, code, library_page, media, rich, text  # noqa: E402
 
 
 def _count(blocks: list[dict]) -> int:

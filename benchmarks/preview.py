@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.validate import write_generated_tree
-from pipeline.preview import build_preview
+from pipeline.preview.build import build_preview
 from pipeline.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.module import write_module
+from pipeline.module.document import write_module
 from pipeline.settings import Settings
-from pipeline.validate import validate_paths
+from pipeline.validate.rules import validate_paths
 from tests.module_builders import sample_module
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

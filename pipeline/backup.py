@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.module import write_atomically
+from pipeline.module.document import write_atomically
 from pipeline.notion.client import NotionGateway
 from pipeline.settings import Settings
 

@@ -39,8 +39,8 @@ def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.problems import format_github, format_json
-    from pipeline.validate import validate_paths
+    from pipeline.module.problems import format_github, format_json
+    from pipeline.validate.rules import validate_paths
 
     report = validate_paths(args.paths or [settings.modules_dir], settings)
     if args.paths and not report.files_checked:  # a mistyped folder must not pass as "ok"
@@ -77,7 +77,7 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.preview import build_preview, summarise_preview
+    from pipeline.preview.build import build_preview, summarise_preview
 
     result = build_preview(args.paths, args.out, settings, base_ref=args.base)
     if args.summary is not None:
@@ -92,7 +92,7 @@ def _cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.database import connect, describe, upgrade
+    from pipeline.db.engine import connect, describe, upgrade
 
     engine = connect(settings)
     revision = upgrade(engine)
@@ -101,7 +101,7 @@ def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.deploy import deploy
+    from pipeline.deploy.apply import deploy
     from pipeline.errors import ValidationFailed
 
     try:
@@ -127,7 +127,7 @@ def _cmd_writeback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.database import connect
+    from pipeline.db.engine import connect
     from pipeline.status import module_statuses, render_statuses
 
     print(render_statuses(module_statuses(connect(settings), args.module_id)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipeline.problems import Problem
+    from pipeline.module.problems import Problem
 
 
 class PipelineError(Exception):

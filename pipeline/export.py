@@ -10,14 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError, NotionError
-from pipeline.module import ModuleDocument, ModuleLoadError, content_hash, dump_module, load_module, write_module
+from pipeline.module.document import (
+    ModuleDocument,
+    ModuleLoadError,
+    content_hash,
+    dump_module,
+    load_module,
+    write_module,
+)
+from pipeline.module.problems import display_path
 from pipeline.notion.assets import PageAssets
 from pipeline.notion.client import NotionGateway, is_transient
 from pipeline.notion.feedback import tell_team_lead
 from pipeline.notion.ids import normalise_page_id
-from pipeline.problems import display_path
 from pipeline.settings import Settings
-from pipeline.validate import validate_documents
+from pipeline.validate.rules import validate_documents
 
 log = logging.getLogger(__name__)
 

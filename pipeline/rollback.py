@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
-from pipeline.git import run_git
-from pipeline.module import ModuleLoadError, parse_module, write_atomically
+from pipeline.github.git import run_git
+from pipeline.module.document import ModuleLoadError, parse_module, write_atomically
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
-    from pipeline.propose import ProposalResult
+    from pipeline.propose.proposal import ProposalResult
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,8 @@ def restore_module_file(module_id: str, ref: str, settings: Settings) -> Restore
 
 def propose_rollback(restored: RestoredFile, settings: Settings) -> ProposalResult:
     """Open (or update) the PR `rollback/<module_id>` that puts the restored file on main, for review."""
-    from pipeline.github import open_repository
-    from pipeline.propose import propose_module_file
+    from pipeline.github.client import open_repository
+    from pipeline.propose.proposal import propose_module_file
 
     reason = (f"Rolls `{restored.module_id}` back to its content at `{restored.ref}` ({restored.commit[:12]}). "
               "Merging deploys it as a new revision; students keep their progress.")

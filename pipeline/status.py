@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
-from pipeline.database import database_errors
+from pipeline.db.engine import database_errors
 from pipeline.errors import ConfigError
 
 

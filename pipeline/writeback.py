@@ -15,11 +15,11 @@ from typing import Any
 from github import GithubException
 from sqlalchemy import Engine
 
-from pipeline.database import connect, database_errors
+from pipeline.db.engine import connect, database_errors
+from pipeline.db.outbox import WritebackTask, mark_writeback_done, pending_writebacks, record_writeback_failure
 from pipeline.errors import ConfigError, GitHubError, NotionError
-from pipeline.github import github_errors, open_repository
+from pipeline.github.client import github_errors, open_repository
 from pipeline.notion.client import NotionGateway
-from pipeline.outbox import WritebackTask, mark_writeback_done, pending_writebacks, record_writeback_failure
 from pipeline.settings import Settings, redact
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_MODULES = REPO_ROOT / "data" / "modules"
+from tests.paths import REPO_ROOT, SAMPLE_MODULES  # noqa: F401  (fixtures below use them)
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def database_url():
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
-    from pipeline.database import normalize_url
+    from pipeline.db.engine import normalize_url
 
     server = None
     if os.environ.get("DATABASE_URL"):
@@ -68,7 +67,7 @@ def empty_database(database_url: str):
     """An Engine on the session database with an empty `public` schema (no tables, no migrations)."""
     from sqlalchemy import text
 
-    from pipeline.database import engine_for
+    from pipeline.db.engine import engine_for
 
     engine = engine_for(database_url)
     with engine.begin() as conn:
@@ -81,10 +80,19 @@ def empty_database(database_url: str):
 @pytest.fixture
 def migrated_engine(empty_database):
     """An Engine on a freshly migrated, empty runtime schema."""
-    from pipeline.database import upgrade
+    from pipeline.db.engine import upgrade
 
     upgrade(empty_database)
     return empty_database
+@pytest.fixture
+def settings(migrated_engine, database_url: str, module_tree: Path):
+    """Settings for a deploy of the copied data/modules into the freshly migrated test database (folders that
+    test other stages define their own `settings`)."""
+    from pipeline.settings import Settings
+
+    return Settings(database_url=database_url, modules_dir=module_tree, source_commit="c0ffee" * 6 + "abcd")
+
+
 # --- notion fake ---
 @pytest.fixture(scope="session")
 def _notion_fake_server():

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
 from tests.notion.pages import add_module_page
+from tests.paths import REPO_ROOT
 
 
 def test_ctrl_c_during_an_export_says_what_to_do_and_leaves_no_partial_file(notion_fake, module_tree: Path) -> None:

@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 
 from pipeline.settings import _ENV_NAMES
 from tests.cli_calls import PIPELINE_CALL, call_problems
-from tests.conftest import REPO_ROOT
+from tests.paths import REPO_ROOT
 
 DOCS = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.assets import ASSET_URL_PREFIX
 from pipeline.errors import NotionError
-from pipeline.module import write_atomically
+from pipeline.module.assets import ASSET_URL_PREFIX
+from pipeline.module.document import write_atomically
 from pipeline.notion.client import ExpiredFileURL, NotionGateway, is_transient
 
 # content type -> (extension, magic-byte test); anything else (HTML, SVG with scripts, executables) is refused

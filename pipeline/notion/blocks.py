@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import PipelineError
-from pipeline.markdown_policy import inspect_markdown, is_safe_link
+from pipeline.module.markdown_policy import inspect_markdown, is_safe_link
 from pipeline.notion.ids import notion_page_url
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.rich_text import escape_text, math_source, render_rich_text, rich_text_to_plain, safe_url

@@ -20,14 +20,14 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from pipeline.errors import PipelineError
-from pipeline.markdown_policy import link_scheme
-from pipeline.module import is_valid_id, load_schema
+from pipeline.module.document import is_valid_id, load_schema
+from pipeline.module.markdown_policy import link_scheme
 from pipeline.notion.blocks import LIST_TYPES, ResolveFile, blocks_to_markdown, media_source, notion_file_url
 from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.properties import module_fields
 from pipeline.notion.rich_text import rich_text_to_plain
-from pipeline.schema_messages import describe_error
+from pipeline.validate.schema_messages import describe_error
 
 SECTION_TYPES = ("text", "video", "image", "interactive", "quiz")
 HEADINGS = frozenset({"heading_1", "heading_2", "heading_3", "heading_4"})

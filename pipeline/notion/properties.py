@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.module import is_valid_id
+from pipeline.module.document import is_valid_id
 from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.rich_text import rich_text_to_plain

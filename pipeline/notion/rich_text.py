@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.markdown_policy import is_safe_link
+from pipeline.module.markdown_policy import is_safe_link
 
 # Punctuation that can start formatting, a link, HTML, an entity, a table cell or math anywhere in a line.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$])")

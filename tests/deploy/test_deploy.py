@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from pipeline.deploy import deploy
+from pipeline.deploy.apply import deploy
 from pipeline.errors import DeployRefused, ValidationFailed
 from pipeline.settings import Settings
-from tests.deploy.conftest import edit_module, execute, scalar, snapshot
-from tests.module_builders import sample_module, text_section, write_json
+from tests.module_builders import edit_module, sample_module, text_section, write_json
+from tests.sql import execute, scalar, snapshot
 
 SAMPLES = ("equipment-tour", "first-pull-request", "lab-safety-101")
 
@@ -238,7 +238,7 @@ def test_each_new_revision_keeps_the_document_and_an_outbox_row(settings: Settin
 
 def test_the_drift_explanation_reads_rows_as_deploy_writes_them(settings: Settings, migrated_engine: Engine) -> None:
     # Deploy derives rows in SQL, the explanation in Python: on untouched rows they must agree (no false alarm).
-    from pipeline.deploy import explain_drift
+    from pipeline.deploy.apply import explain_drift
 
     deploy(None, settings)
 

@@ -13,10 +13,11 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine, text
 
-from pipeline.deploy import DeployResult, deploy
+from pipeline.deploy.apply import DeployResult, deploy
 from pipeline.settings import Settings
-from tests.conftest import REPO_ROOT
-from tests.deploy.conftest import edit_module, scalar, snapshot
+from tests.module_builders import edit_module
+from tests.paths import REPO_ROOT
+from tests.sql import scalar, snapshot
 
 
 def test_two_deploys_started_at_once_end_as_one_after_the_other(settings: Settings, migrated_engine: Engine) -> None:

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from pipeline.deploy import deploy
+from pipeline.deploy.apply import deploy
 from pipeline.errors import DatabaseError, ValidationFailed
 from pipeline.settings import Settings
-from pipeline.validation_trust import validation_key
-from tests.deploy.conftest import edit_module, execute, scalar, snapshot
-from tests.module_builders import sample_module, text_section, write_json
+from pipeline.validate.trust import validation_key
+from tests.module_builders import edit_module, sample_module, text_section, write_json
+from tests.sql import execute, scalar, snapshot
 
 
 def keys(engine: Engine) -> dict[str, str | None]:

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import Engine
 
 from pipeline.cli import main
-from pipeline.deploy import deploy
+from pipeline.deploy.apply import deploy
 from pipeline.errors import ConfigError
 from pipeline.rollback import restore_module_file
 from pipeline.settings import Settings
-from tests.deploy.conftest import edit_module, scalar
+from tests.module_builders import edit_module
+from tests.sql import scalar
 
 
 def git(repo: Path, *args: str) -> str:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from pipeline.deploy import deploy
+from pipeline.deploy.apply import deploy
 from pipeline.settings import Settings
 from pipeline.sync import sync
 from pipeline.writeback import write_back
-from tests.conftest import REPO_ROOT
 from tests.fakes import notion_blocks as b
 from tests.notion.pages import PNG, add_module_page, module_body
+from tests.paths import REPO_ROOT
 
 MODULE_ID = "pipette-basics"
 MODULE_FILE = f"data/modules/{MODULE_ID}.json"

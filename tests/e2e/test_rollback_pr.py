@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from pipeline.cli import main
-from tests.conftest import REPO_ROOT
+from tests.paths import REPO_ROOT
 
 GIT = ["-c", "user.name=t", "-c", "user.email=t@example.org"]
 

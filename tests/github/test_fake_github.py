@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from github import Auth, Github, GithubException, InputGitTreeElement
 
-from pipeline.github import git_blob_sha, git_tree_sha
+from pipeline.github.client import git_blob_sha, git_tree_sha
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "github"
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline.settings import Settings
+from tests.notion.recordings import load_recording
 
 
 @dataclass
@@ -32,3 +34,9 @@ def library(notion_fake, module_tree: Path) -> Library:
         notion_retry_seconds=0.01,
     )
     return Library(database_id, data_source_id, settings)
+
+
+@pytest.fixture(scope="session")
+def converter_cases() -> list[dict[str, Any]]:
+    """The 79 notion-md-converter pairs {fixture_group, case, blocks, expected_markdown}."""
+    return load_recording("notion-md-converter-cases.json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from pipeline.export import export_pages
-from pipeline.validate import validate_paths
+from pipeline.validate.rules import validate_paths
 from tests.fakes import notion_blocks as b
 from tests.notion.pages import PNG, add_module_page, module_body
 

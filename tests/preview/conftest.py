@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import SAMPLE_MODULES
+from tests.paths import SAMPLE_MODULES
 
 # Each tries a different way out of the text it sits in: element, attribute, stylesheet, URL.
 HOSTILE_TEXT = ('<script>alert(1)</script><img src=x onerror=alert(2)>"\'><a href="javascript:alert(3)">j</a>'

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from pipeline.markdown_policy import link_scheme
-from pipeline.preview_style import CONTENT_SECURITY_POLICY, STYLESHEET
+from pipeline.module.markdown_policy import link_scheme
+from pipeline.preview.style import CONTENT_SECURITY_POLICY, STYLESHEET
 
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "data", "xlink:href", "srcset"})
 ACTIVE_TAGS = frozenset({"script", "iframe", "object", "embed", "form", "base", "link", "frame", "svg", "math"})

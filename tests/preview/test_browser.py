@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.preview import build_preview, render_module_page
+from pipeline.preview.build import build_preview, render_module_page
 from pipeline.settings import Settings
-from tests.conftest import REPO_ROOT, SAMPLE_MODULES
+from tests.paths import REPO_ROOT, SAMPLE_MODULES
 from tests.preview.conftest import hostile_module
 
 pytestmark = pytest.mark.browser

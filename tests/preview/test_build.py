@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from pipeline.cli import main
-from pipeline.preview import build_preview
+from pipeline.preview.build import build_preview
 from pipeline.settings import Settings
 from tests.preview.html_scan import assert_inert, scan
 

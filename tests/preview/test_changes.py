@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.module import dump_module
+from pipeline.module.document import dump_module
 from tests.preview.html_scan import assert_inert, scan
 
 

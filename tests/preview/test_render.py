@@ -7,9 +7,9 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.module_diff import diff_modules
-from pipeline.preview import render_index, render_markdown, render_module_page
-from pipeline.preview_html import Comparison, IndexEntry, PreviewAsset
+from pipeline.module.diff import diff_modules
+from pipeline.preview.build import render_index, render_markdown, render_module_page
+from pipeline.preview.html import Comparison, IndexEntry, PreviewAsset
 from tests.preview.conftest import HOSTILE_MARKDOWN, HOSTILE_TEXT, hostile_module, load_sample
 from tests.preview.html_scan import assert_inert, scan
 

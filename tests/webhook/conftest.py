@@ -5,62 +5,15 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from werkzeug.serving import make_server
 
 from pipeline.settings import Settings
-from pipeline.webhook import create_app, signature_for
-
-DATA = Path(__file__).resolve().parent.parent / "data" / "webhook"
-SECRET = "secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl"
-GITHUB_TOKEN = "ghs_dispatchTokenForTests0123456789"
-REPOSITORY = "frames/modules"
-DATA_SOURCE_ID = "248104cd-477e-80af-bc30-000bd28de8f9"
-DATABASE_ID = "0ef104cd-477e-80e1-8571-cfd10e92339a"
-_DOCS = "https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event"
-
-
-@dataclass
-class DispatchReceiver:
-    """`POST /repos/{owner}/{repo}/dispatches` as GitHub answers it: 204, or 401/404/422 with GitHub's error body."""
-
-    token: str
-    repository: str
-    url: str = ""
-    received: list[dict[str, Any]] = field(default_factory=list)
-    headers: list[dict[str, str]] = field(default_factory=list)
-    fail_with: int | None = None  # force an answer (e.g. 500) to test GitHub outages
-
-    def answer(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any] | None]:
-        if self.fail_with is not None:
-            return self.fail_with, {"message": "Server Error", "documentation_url": _DOCS,
-                                    "status": str(self.fail_with)}
-        if headers.get("authorization") != f"Bearer {self.token}":
-            return 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
-                         "status": "401"}
-        if path != f"/repos/{self.repository}/dispatches":
-            return 404, {"message": "Not Found", "documentation_url": _DOCS, "status": "404"}
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return 400, {"message": "Problems parsing JSON", "documentation_url": _DOCS, "status": "400"}
-        event_type, client_payload = payload.get("event_type"), payload.get("client_payload", {})
-        if not isinstance(event_type, str) or not 0 < len(event_type) <= 100:
-            return 422, {"message": "Invalid request.\n\n\"event_type\" wasn't supplied.",
-                         "documentation_url": _DOCS, "status": "422"}
-        if not isinstance(client_payload, dict) or len(client_payload) > 10:
-            return 422, {"message": "Invalid request.\n\nFor 'properties/client_payload', it must be an object "
-                         "with at most 10 properties.", "documentation_url": _DOCS, "status": "422"}
-        self.received.append(payload)
-        self.headers.append(headers)
-        return 204, None
+from pipeline.webhook import create_app
+from tests.webhook.delivery import DATA_SOURCE_ID, GITHUB_TOKEN, REPOSITORY, SECRET, DispatchReceiver
 
 
 @pytest.fixture
@@ -117,23 +70,3 @@ def start_receiver() -> Iterator[Callable[..., str]]:
 @pytest.fixture
 def receiver_url(start_receiver: Callable[..., str], settings: Settings) -> str:
     return start_receiver(settings)
-
-
-def recorded_event(name: str = "page_properties_updated", **changes: Any) -> dict[str, Any]:
-    """A recorded Notion event, dated now (the receiver refuses old ones) with `changes` applied."""
-    event = json.loads((DATA / f"{name}.json").read_text())
-    event["timestamp"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    event.update(changes)
-    return event
-
-
-def deliver(url: str, body: bytes | dict[str, Any], secret: str | None = SECRET,
-            signature: str | None = None) -> httpx.Response:
-    """POST `body` to the receiver as Notion does: raw JSON, signed with `secret` unless told otherwise."""
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    if signature is not None:
-        headers["X-Notion-Signature"] = signature
-    elif secret is not None:
-        headers["X-Notion-Signature"] = signature_for(secret, raw)
-    return httpx.post(f"{url}/notion/webhook", content=raw, headers=headers, timeout=10)

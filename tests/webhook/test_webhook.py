@@ -19,8 +19,8 @@ import pytest
 from pipeline.errors import ConfigError
 from pipeline.settings import Settings
 from pipeline.webhook import MAX_BODY_BYTES, SeenEvents, create_app, signature_for
-from tests.conftest import REPO_ROOT
-from tests.webhook.conftest import (
+from tests.paths import REPO_ROOT
+from tests.webhook.delivery import (
     DATA,
     DATA_SOURCE_ID,
     DATABASE_ID,

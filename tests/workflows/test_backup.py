@@ -13,8 +13,8 @@ import pytest
 from pipeline.backup import backup_library
 from pipeline.errors import NotionError
 from pipeline.settings import Settings
-from tests.conftest import REPO_ROOT
 from tests.fakes import notion_blocks as b
+from tests.paths import REPO_ROOT
 
 
 def _settings(notion_fake, data_source_id: str, **changes: object) -> Settings:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.cli_calls import FLAG, PIPELINE_CALL, call_problems
-from tests.conftest import REPO_ROOT
+from tests.paths import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 NAMES = ("export", "validate", "deploy", "backup", "ci")

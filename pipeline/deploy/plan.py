@@ -1,0 +1,211 @@
+"""Planning a deploy, purely: module documents + what the database holds -> DeployPlan (and its rendering)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.module.document import content_hash
+
+# Top-level document keys stored as columns of `modules` (sections and metadata go elsewhere).
+MODULE_COLUMNS = ("title", "description", "category", "estimated_minutes", "created_by_id", "owner_id",
+                  "university_id", "cohort", "status", "prerequisites", "tags", "target_audience",
+                  "notion_page_id", "content_source", "authoring_method", "learning_objectives")
+JSON_MODULE_COLUMNS = frozenset({"prerequisites", "tags", "learning_objectives"})
+SECTION_COLUMNS = ("section_number", "section_type", "title", "content", "media_url", "duration_seconds")
+LISTED_UNCHANGED = 20  # beyond this many, unchanged modules are counted, not listed
+
+
+@dataclass(frozen=True)
+class CurrentModule:
+    """What the database holds for one module, as deploy needs it."""
+
+    module_id: str
+    revision: int
+    content_hash: str
+    archived: bool
+    drift: tuple[str, ...] = ()  # what differs from the last deployed revision; empty = no drift
+
+
+@dataclass(frozen=True)
+class ModuleChange:
+    """One line of the plan: what happens to one module."""
+
+    module_id: str
+    action: str  # added | updated | unchanged | archived | refused
+    old_revision: int | None
+    new_revision: int | None
+    note: str = ""
+    archive: bool = False  # the module ends archived (gone or retired)
+
+
+@dataclass(frozen=True)
+class DeployPlan:
+    """Everything a deploy will do, decided before anything is written."""
+
+    changes: tuple[ModuleChange, ...]
+    live_before: int
+    refusal: str | None = None  # set when the whole deploy is refused (mass archive)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def of(self, *actions: str) -> list[ModuleChange]:
+        return [c for c in self.changes if c.action in actions]
+
+    @property
+    def writes(self) -> list[ModuleChange]:
+        """Modules whose content rows are written (a new revision each)."""
+        return self.of("added", "updated")
+
+    def summary(self) -> str:
+        parts = [f"{self.counts.get(a, 0)} {a}" for a in ("added", "updated", "unchanged", "archived")]
+        if self.counts.get("refused"):
+            parts.append(f"{self.counts['refused']} refused")
+        return ", ".join(parts)
+
+    def render_text(self, dry_run: bool = False) -> str:
+        """The plan for a terminal: one line per module that changes, unchanged ones counted."""
+        lines = [f"deploy plan{' (dry run: nothing written)' if dry_run else ''}: {self.summary()}"]
+        for change in self._listed():
+            note = f"  ({change.note})" if change.note else ""
+            lines.append(f"  {change.action:<9} {change.module_id:<40} {_revisions(change)}{note}")
+        hidden = self.counts.get("unchanged", 0) - len(self._listed_unchanged())
+        if hidden > 0:
+            lines.append(f"  … and {hidden} more unchanged")
+        if self.refusal:
+            lines.append(f"refused: {self.refusal}")
+        return "\n".join(lines)
+
+    def render_markdown(self, dry_run: bool = False, source_commit: str | None = None) -> str:
+        """The plan for $GITHUB_STEP_SUMMARY."""
+        title = "Deploy plan (dry run)" if dry_run else "Deploy"
+        commit = f" of `{source_commit[:12]}`" if source_commit else ""
+        lines = [f"### {title}{commit}", "", f"**{self.summary()}**", ""]
+        listed = self._listed()
+        if listed:
+            lines += ["| action | module | revision | note |", "| --- | --- | --- | --- |"]
+            lines += [f"| {c.action} | `{c.module_id}` | {_revisions(c)} | {_cell(c.note)} |" for c in listed]
+        hidden = self.counts.get("unchanged", 0) - len(self._listed_unchanged())
+        if hidden > 0:
+            lines += ["", f"… and {hidden} more unchanged."]
+        if self.refusal:
+            lines += ["", f"**Refused:** {_cell(self.refusal)}"]
+        return "\n".join(lines) + "\n"
+
+    def _listed_unchanged(self) -> list[ModuleChange]:
+        return self.of("unchanged")[:LISTED_UNCHANGED]
+
+    def _listed(self) -> list[ModuleChange]:
+        order = {"refused": 0, "added": 1, "updated": 2, "archived": 3}
+        changed = sorted((c for c in self.changes if c.action != "unchanged"),
+                         key=lambda c: (order[c.action], c.module_id))
+        return changed + self._listed_unchanged()
+
+
+def _revisions(change: ModuleChange) -> str:
+    old = f"r{change.old_revision}" if change.old_revision else "—"
+    if change.action in ("unchanged", "archived", "refused"):
+        return old
+    return f"{old} → r{change.new_revision}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def plan_deploy(
+    documents: Mapping[str, Mapping[str, Any]],
+    current: Mapping[str, CurrentModule],
+    *,
+    archive_missing: bool,
+    allow_mass_archive: bool = False,
+    force: bool = False,
+    hashes: Mapping[str, str] | None = None,
+) -> DeployPlan:
+    """Decide, for every module in the files and in the database, what deploy does to it."""
+    changes: list[ModuleChange] = []
+    for module_id in sorted(documents):
+        data = documents[module_id]
+        new_hash = hashes[module_id] if hashes is not None else content_hash(data)
+        retire = data.get("status") == "retired"
+        now = current.get(module_id)
+        if now is None:
+            changes.append(ModuleChange(module_id, "added", None, 1, "retired: archived" if retire else "", retire))
+        elif now.drift and not force:
+            changes.append(ModuleChange(module_id, "refused", now.revision, None, _drift_note(now), now.archived))
+        elif now.drift or now.content_hash != new_hash or now.archived != retire:
+            note = _update_note(now, new_hash, retire)
+            changes.append(ModuleChange(module_id, "updated", now.revision, now.revision + 1, note, retire))
+        else:
+            changes.append(ModuleChange(module_id, "unchanged", now.revision, now.revision, "", now.archived))
+    if archive_missing:
+        for module_id in sorted(set(current) - set(documents)):
+            now = current[module_id]
+            if not now.archived:
+                changes.append(ModuleChange(module_id, "archived", now.revision, now.revision,
+                                            "file gone: hidden from students, progress kept", True))
+    live_before = sum(1 for m in current.values() if not m.archived)
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.action] = counts.get(change.action, 0) + 1
+    archiving = [c for c in changes if c.archive and c.old_revision is not None and not current[c.module_id].archived]
+    refusal = None
+    if live_before and len(archiving) * 2 > live_before and not allow_mass_archive:
+        refusal = (f"this deploy would archive {len(archiving)} of the {live_before} live modules (more than half); "
+                   "if that is intended (e.g. a catalogue clean-up), run again with --allow-mass-archive, otherwise "
+                   "check that PATH points at the whole data/modules folder")
+    return DeployPlan(tuple(changes), live_before, refusal, counts)
+
+
+def _drift_note(now: CurrentModule) -> str:
+    return (f"changed outside the pipeline since r{now.revision}: {'; '.join(now.drift)}. "
+            "Nothing was written for this module. Put the change in its file and deploy, or run deploy "
+            "--force to overwrite the database with the file")
+
+
+def _update_note(now: CurrentModule, new_hash: str, retire: bool) -> str:
+    if now.drift:
+        return "forced over a database edited by hand"
+    if now.archived and not retire:
+        return "file back: unarchived"
+    if retire and not now.archived:
+        return "retired: archived, progress kept"
+    return ""
+
+
+def module_row(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The `modules` columns a document sets (absent optional keys become NULL)."""
+    return {column: data.get(column) for column in MODULE_COLUMNS}
+
+
+def section_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The `module_sections` rows of a document, keyed by section_id."""
+    return [{"section_id": s["section_id"], **{c: s.get(c) for c in SECTION_COLUMNS}} for s in data["sections"]]
+
+
+def describe_drift(
+    expected: Mapping[str, Any], module: Mapping[str, Any], sections: Sequence[Mapping[str, Any]]
+) -> tuple[str, ...]:
+    """What the database rows hold that the deployed document does not (column and section names)."""
+    found: list[str] = []
+    wanted = module_row(expected)
+    found += [f"modules.{c} is {_short(module.get(c))}, the deployed revision has {_short(wanted[c])}"
+              for c in MODULE_COLUMNS if module.get(c) != wanted[c]]
+    want_sections = {row["section_id"]: row for row in section_rows(expected)}
+    have_sections = {row["section_id"]: row for row in sections}
+    for section_id in sorted(set(want_sections) | set(have_sections)):
+        want, have = want_sections.get(section_id), have_sections.get(section_id)
+        if have is None:
+            found.append(f"section {section_id!r} was deleted")
+        elif want is None:
+            found.append(f"section {section_id!r} was added")
+        else:
+            columns = [c for c in SECTION_COLUMNS if want[c] != have.get(c)]
+            if columns:
+                found.append(f"section {section_id!r} {', '.join(columns)} changed")
+    return tuple(found) or ("the rows no longer match the deployed revision",)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,327 @@
+"""The module document: strict loading, canonical dumping, content hashing and atomic writing.
+
+The module file is the contract between Notion, GitHub and PostgreSQL (docs/module-format.md).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+from pipeline.module.json_locator import JsonLocations, locate, pointer_of
+from pipeline.module.problems import Problem, display_path
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "data" / "schemas" / "module-schema.json"
+# Keys outside the content: changing only these deploys nothing and opens no PR.
+BOOKKEEPING_KEY = "metadata"
+# module_id and section_id (DESIGN.md §3): they become file names, branch names and URLs.
+_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+MAX_ID_LENGTH = 64
+
+
+def is_valid_id(value: str) -> bool:
+    """True for lowercase words joined by single hyphens, at most 64 characters (e.g. lab-safety-101)."""
+    return len(value) <= MAX_ID_LENGTH and _ID.fullmatch(value) is not None
+
+
+class ModuleLoadError(Exception):
+    """A module file could not be read as a JSON object; `problem` says where and why."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+@dataclass(frozen=True)
+class ModuleDocument:
+    """One parsed module file. `data` is the JSON object; treat it as read-only."""
+
+    path: Path | None
+    text: str
+    data: dict[str, Any]
+
+    @property
+    def module_id(self) -> str | None:
+        value = self.data.get("module_id")
+        return value if isinstance(value, str) else None
+
+    @cached_property
+    def display_path(self) -> str:
+        return display_path(self.path) if self.path else "<module>"
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.data)
+
+    def locations(self) -> JsonLocations:
+        """Where each JSON pointer sits in the file (computed on demand)."""
+        return _cached_locations(self.text)
+
+    def line_of(self, pointer: str) -> int | None:
+        return self.locations().line_of(pointer)
+
+    def problem(self, pointer: str, message: str, severity: str = "error") -> Problem:
+        """A Problem at `pointer` in this file, with its line."""
+        return Problem(self.display_path, self.line_of(pointer), pointer, message, severity)
+
+
+@lru_cache(maxsize=64)
+def _cached_locations(text: str) -> JsonLocations:
+    return locate(text)
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+class _NonStandardNumber(ValueError):
+    pass
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> float:
+    raise _NonStandardNumber(name)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def parse_module(raw: bytes | str, path: Path | None = None) -> ModuleDocument:
+    """Parse module bytes strictly; raise ModuleLoadError naming the file, line and fix."""
+    shown = display_path(path) if path else "<module>"
+
+    def fail(message: str, line: int | None = None, pointer: str = "") -> ModuleLoadError:
+        return ModuleLoadError(Problem(shown, line, pointer, message))
+
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_FILE_BYTES:
+        raise fail(f"file is {len(raw):,} bytes; a module file may be at most {MAX_FILE_BYTES:,} bytes")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise fail("file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM", 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise fail(f"invalid UTF-8 at byte {exc.start} ({exc.reason}); save the file as UTF-8", line) from None
+    if not text.strip():
+        raise fail("file is empty; a module file holds one JSON object", 1)
+    try:
+        data, end = _DECODER.raw_decode(text, _leading_whitespace_end(text))
+        if text[end:].strip():
+            line, col = _line_col(text, end + (len(text[end:]) - len(text[end:].lstrip())))
+            raise fail(f"extra data after the JSON object (column {col}); a file holds exactly one object", line)
+    except _DuplicateKey as exc:
+        located = locate(text)
+        pointer, line = located.duplicate_keys[0] if located.duplicate_keys else ("", None)
+        raise fail(f"duplicate key {exc.key!r}: a key may appear once per object; remove one", line, pointer) from None
+    except _NonStandardNumber as exc:
+        located = locate(text)
+        pointer, line, _ = located.non_standard_numbers[0] if located.non_standard_numbers else ("", None, "")
+        raise fail(f"{exc} is not valid JSON; write a number or null", line, pointer) from None
+    except json.JSONDecodeError as exc:
+        raise fail(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    except RecursionError:
+        raise fail(f"JSON nested too deeply; a module is at most {MAX_DEPTH} levels deep", 1) from None
+    if not isinstance(data, dict):
+        raise fail(f"top level is a JSON {_json_type(data)}; a module file holds one JSON object", 1)
+    depth_pointer = _too_deep(data)
+    if depth_pointer is not None:
+        line = locate(text).line_of(depth_pointer)
+        raise fail(f"JSON nested deeper than {MAX_DEPTH} levels", line, depth_pointer)
+    return ModuleDocument(path, text, data)
+
+
+def _leading_whitespace_end(text: str) -> int:
+    return len(text) - len(text.lstrip(" \t\n\r"))
+
+
+def _json_type(value: object) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number"
+    )
+
+
+def _too_deep(data: object) -> str | None:
+    """Pointer of the first value nested deeper than MAX_DEPTH, or None (iterative: any depth is safe)."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return _pointer_at_depth(data, MAX_DEPTH + 1)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)) or depth >= MAX_DEPTH)
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)) or depth >= MAX_DEPTH)
+    return None
+
+
+def _pointer_at_depth(data: object, wanted: int) -> str:
+    """The pointer of some value at nesting depth `wanted` (only called once a file is known too deep)."""
+    stack: list[tuple[object, int, str]] = [(data, 1, "")]
+    while stack:
+        value, depth, pointer = stack.pop()
+        if depth == wanted:
+            return pointer
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, pointer + pointer_of(k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, f"{pointer}/{i}") for i, v in enumerate(value))
+    return ""
+
+
+def load_module(path: Path) -> ModuleDocument:
+    """Read and strictly parse one module file."""
+    return parse_module(read_module_bytes(path), path)
+
+
+def read_module_bytes(path: Path) -> bytes:
+    """The bytes of one module file; ModuleLoadError when it is too large or cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ModuleLoadError(
+                Problem(display_path(path), None, "", f"file is {size:,} bytes; a module file may be at most "
+                        f"{MAX_FILE_BYTES:,} bytes")
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ModuleLoadError(Problem(display_path(path), None, "", f"cannot read file: {exc.strerror}")) from None
+    return raw
+
+
+# ---- canonical form -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict[str, Any]:
+    """The module JSON Schema (data/schemas/module-schema.json)."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _key_orders() -> dict[str, tuple[str, ...]]:
+    schema = load_schema()
+    orders = {"module": tuple(schema["properties"])}
+    for name, definition in schema["$defs"].items():
+        if "properties" in definition:
+            orders[name] = tuple(definition["properties"])
+    return orders
+
+
+_CONTENT_DEF = {"interactive": "interactive_content", "quiz": "quiz_content"}
+_CHILD_DEFS = {
+    ("module", "metadata"): "metadata",
+    ("interactive_content", "completion_criteria"): "completion_criteria",
+}
+_LIST_DEFS = {
+    ("module", "sections"): "section",
+    ("interactive_content", "hotspots"): "hotspot",
+    ("quiz_content", "questions"): "question",
+}
+
+
+def _ordered(value: Any, kind: str | None) -> Any:
+    if not isinstance(value, dict) or kind is None:
+        return value
+    order = _key_orders().get(kind, ())
+    rank = {key: i for i, key in enumerate(order)}
+    # Known keys in schema order, then unknown ones (the schema will refuse them) as they came.
+    keys = sorted((k for k in value if k in rank), key=rank.__getitem__) + [k for k in value if k not in rank]
+    result: dict[str, Any] = {}
+    for key in keys:
+        child = value[key]
+        if (kind, key) in _LIST_DEFS and isinstance(child, list):
+            child = [_ordered(item, _LIST_DEFS[(kind, key)]) for item in child]
+        elif (kind, key) in _CHILD_DEFS:
+            child = _ordered(child, _CHILD_DEFS[(kind, key)])
+        elif kind == "section" and key == "content":
+            child = _ordered(child, _CONTENT_DEF.get(str(value.get("section_type"))))
+        result[key] = child
+    return result
+
+
+def canonical_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of `data` with keys in schema order."""
+    return _ordered(copy.deepcopy(dict(data)), "module")
+
+
+def dump_module(data: Mapping[str, Any]) -> str:
+    """Canonical text: UTF-8, 2-space indent, keys in schema order, one trailing newline."""
+    return json.dumps(canonical_data(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def content_hash(data: Mapping[str, Any]) -> str:
+    """SHA-256 of the content, ignoring the bookkeeping in `metadata` (revision, export times)."""
+    content = {k: v for k, v in data.items() if k != BOOKKEEPING_KEY}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_atomically(path: Path, text: str | bytes) -> bool:
+    """Write `text` to `path` via a temporary file and rename; return False when the bytes were already there.
+
+    A killed process leaves either the old file or the new one, never half of either.
+    """
+    payload = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        if path.read_bytes() == payload:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # a file where a folder should be, no permission, a read-only disk
+        raise _unwritable(path, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(payload)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _unwritable(path: Path, exc: OSError) -> ConfigError:
+    """Name the file that stands where a folder should be (e.g. MODULES_DIR or --out), else the folder itself."""
+    blocker = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
+    fix = f"{blocker} is a file, not a folder" if blocker else f"check that {path.parent} is a folder you can write to"
+    return ConfigError(f"cannot write {path} ({exc.strerror}); {fix}")
+
+
+def write_module(path: Path, data: Mapping[str, Any]) -> bool:
+    """Write `data` in canonical form, atomically; return whether the file changed."""
+    return write_atomically(path, dump_module(data))

@@ -1,0 +1,163 @@
+"""The title and Markdown body of a module pull request, for its reviewer (pure functions; see docs/review.md)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pipeline.module.diff import ModuleDiff, diff_modules, text_diff
+from pipeline.module.document import content_hash
+
+PREVIEW_ARTIFACT = "module-preview"
+STATUS_CONTEXT = "modules/validate"
+MAX_BODY_CHARS = 65_000  # GitHub refuses a PR body over 65,536 characters
+_DIFF_LIMITS = (6000, 1500, 300)
+_MAX_PROBLEMS = 50  # per diff; shorter ones when a big change would not fit otherwise
+
+
+def pr_title(data: Mapping[str, Any]) -> str:
+    """`Module: <title> (<module_id>) r<revision>`."""
+    revision = (data.get("metadata") or {}).get("revision", "?")
+    return f"Module: {data.get('title', '')} ({data.get('module_id', '')}) r{revision}"
+
+
+def marker(module_id: str) -> str:
+    """The hidden comment that ties a PR to its module."""
+    return f"<!-- frames-module: {module_id} -->"
+
+
+def edited_after_export(main_data: Mapping[str, Any] | None) -> bool:
+    """True when main's file no longer matches the content hash its exporter recorded (edited in GitHub)."""
+    recorded = ((main_data or {}).get("metadata") or {}).get("content_hash")
+    return bool(recorded) and recorded != content_hash(main_data or {})
+
+
+def _fence(diff: str, limit: int) -> str:
+    if len(diff) > limit:
+        diff = diff[:limit] + "\n… (diff shortened; see the Files tab)\n"
+    return f"```diff\n{diff.rstrip()}\n```"
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = text.replace("\n", " ").replace("|", "\\|")
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _divergence_block(change: ModuleDiff, limit: int) -> list[str]:
+    lines = ["> [!WARNING]",
+             "> **`main`'s copy of this module was edited in GitHub after the last export.** Merging this PR "
+             "replaces that edit with the Notion content below. If the edit (e.g. a typo fix) should stay, make it "
+             "in Notion too and re-export, or close this PR.", "",
+             "<details open><summary>What this export would overwrite (main's edited text → exported text)</summary>",
+             ""]
+    for field in change.field_changes:
+        lines += [f"`{field.field}`", "", _fence(text_diff(field.old, field.new, field.field), limit), ""]
+    for section in change.section_changes:
+        if section.text_diff:
+            lines += [f"Section `{section.section_id}` — {section.title}", "", _fence(section.text_diff, limit), ""]
+        elif section.kind in ("added", "removed"):
+            lines += [f"Section `{section.section_id}` — {section.title}: {section.kind}", ""]
+    return [*lines, "</details>", ""]
+
+
+def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any],
+                   limit: int) -> list[str]:
+    if change.is_new:
+        return ["**New module.**", ""]
+    lines: list[str] = []
+    old_minutes, new_minutes = (old or {}).get("estimated_minutes"), new.get("estimated_minutes")
+    if old_minutes != new_minutes:
+        lines += [f"**Estimated minutes:** {old_minutes} → {new_minutes}", ""]
+    fields = [f for f in change.field_changes if f.field != "estimated_minutes"]
+    if fields:
+        lines += ["| field | before | after |", "| --- | --- | --- |"]
+        lines += [f"| `{f.field}` | {_short(f.old)} | {_short(f.new)} |" for f in fields]
+        lines.append("")
+    labels = {"added": "Added", "changed": "Changed", "removed": "Removed", "moved": "Moved"}
+    for kind, label in labels.items():
+        sections = change.sections(kind)
+        if not sections:
+            continue
+        lines.append(f"**{label} sections:**")
+        for s in sections:
+            where = {"added": f"as #{s.new_number}", "removed": f"was #{s.old_number}",
+                     "moved": f"#{s.old_number} → #{s.new_number}",
+                     "changed": f"#{s.new_number}: {', '.join(s.changed_fields)}"}[kind]
+            lines.append(f"- `{s.section_id}` {s.title} ({where})")
+        lines.append("")
+    diffs = [s for s in change.sections("changed") if s.text_diff]
+    if diffs:
+        lines += ["<details><summary>Text changes</summary>", ""]
+        for s in diffs:
+            lines += [f"`{s.section_id}`", "", _fence(s.text_diff, limit), ""]
+        lines += ["</details>", ""]
+    return lines or ["Only export bookkeeping changed.", ""]
+
+
+def _preview_block(new: Mapping[str, Any]) -> list[str]:
+    sections = [s for s in new.get("sections") or [] if isinstance(s, Mapping)]
+    types = Counter(str(s.get("section_type")) for s in sections)
+    contents = [s.get("content") for s in sections if isinstance(s.get("content"), Mapping)]
+    hotspots = sum(len(c.get("hotspots") or []) for c in contents)
+    questions = sum(len(c.get("questions") or []) for c in contents)
+    by_type = ", ".join(f"{n} {t}" for t, n in sorted(types.items())) or "none"
+    return ["### Preview", "",
+            f"{len(sections)} sections ({by_type}); {hotspots} hotspots; {questions} quiz questions; "
+            f"about {new.get('estimated_minutes', '?')} minutes.", "",
+            f"The rendered preview is attached to the validate workflow run as the `{PREVIEW_ARTIFACT}` artifact.", ""]
+
+
+def render_pr_body(
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any],
+    problems: Sequence[str],
+    *,
+    notion_url: str | None,
+    reason: str | None = None,
+) -> str:
+    """The PR body: divergence warning, what changed, Notion link, validation, preview summary, marker."""
+    change = diff_modules(old, new)
+    for limit in _DIFF_LIMITS:
+        body = _render(change, old, new, problems, notion_url, reason, limit)
+        if len(body) <= MAX_BODY_CHARS:
+            return body
+    marker_line = marker(str(new.get("module_id", "")))
+    return body[: MAX_BODY_CHARS - 200] + "\n\n… (shortened to fit GitHub's limit; see the Files tab)\n" + marker_line
+
+
+def _render(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any], problems: Sequence[str],
+            notion_url: str | None, reason: str | None, limit: int) -> str:
+    module_id = str(new.get("module_id", ""))
+    lines: list[str] = []
+    if edited_after_export(old):
+        lines += _divergence_block(change, limit)
+    revision = (new.get("metadata") or {}).get("revision")
+    lines += [f"## {new.get('title', module_id)} (`{module_id}`), revision {revision}", ""]
+    if reason:
+        lines += [f"**Reason:** {reason}", ""]
+    lines += [f"**Notion page:** {notion_url}" if notion_url else "**Notion page:** none (not exported from Notion)",
+              "", "### What changed", "", *_changes_block(change, old, new, limit), "### Validation", ""]
+    if problems:
+        lines += [f"❌ **{len(problems)} problem(s)** — the `{STATUS_CONTEXT}` status is failing. "
+                  "Fix them in Notion and re-export:", ""]
+        lines += [f"- `{p.replace('`', chr(39))}`" for p in problems[:_MAX_PROBLEMS]]
+        if len(problems) > _MAX_PROBLEMS:
+            lines.append(f"- … and {len(problems) - _MAX_PROBLEMS} more: run `python -m pipeline validate`")
+        lines.append("")
+    else:
+        lines += [f"✅ Valid (schema and semantic rules); status `{STATUS_CONTEXT}`: success.", ""]
+    lines += _preview_block(new)
+    lines += ["---", "Review guide: `docs/review.md`. Request changes in Notion, not in this JSON.",
+              marker(module_id), ""]
+    return "\n".join(lines)
+
+
+def status_description(problems: Sequence[str]) -> str:
+    """A commit status description (GitHub keeps at most 140 characters)."""
+    if not problems:
+        return "Module file valid"
+    text = f"{len(problems)} problem(s): {problems[0]}"
+    return text if len(text) <= 140 else text[:139] + "…"

@@ -49,14 +49,19 @@ def ensure_chromium() -> None:
         return
     is_root = getattr(os, "geteuid", lambda: 1)() == 0
     if not (is_root and shutil.which("apt-get") and Path("/etc/debian_version").exists()):
-        print(f"dev.py: {CHROMIUM} is missing and only root on Debian can install it here; browser tests will skip",
-              flush=True)
+        print(
+            f"dev.py: {CHROMIUM} is missing and only root on Debian can install it here; browser tests will skip",
+            flush=True,
+        )
         return
-    print("dev.py: installing chromium for the browser tests: apt-get update -qq && apt-get install -y -qq chromium",
-          flush=True)
+    print(
+        "dev.py: installing chromium for the browser tests: apt-get update -qq && apt-get install -y -qq chromium",
+        flush=True,
+    )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if subprocess.call(["apt-get", "update", "-qq"], env=env) or \
-            subprocess.call(["apt-get", "install", "-y", "-qq", "chromium"], env=env, stdout=subprocess.DEVNULL):
+    if subprocess.call(["apt-get", "update", "-qq"], env=env) or subprocess.call(
+        ["apt-get", "install", "-y", "-qq", "chromium"], env=env, stdout=subprocess.DEVNULL
+    ):
         print("dev.py: installing chromium failed; the browser tests will skip and say why", flush=True)
 
 

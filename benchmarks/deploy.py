@@ -58,10 +58,19 @@ def timed(action: Callable[[], object]) -> float:
 def cli_deploy(url: str, modules: Path) -> None:
     """`python -m pipeline deploy` as an operator (or the workflow) runs it, in a new process."""
     env = {**os.environ, "DATABASE_URL": url, "GITHUB_SHA": "bench"}
-    done = subprocess.run([sys.executable, "-m", "pipeline", "deploy", str(modules)], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "deploy", str(modules)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0 and f"0 updated, {len(list(modules.glob('*.json')))} unchanged" in done.stdout, (
-        done.stdout[-2000:], done.stderr[-2000:])
+        done.stdout[-2000:],
+        done.stderr[-2000:],
+    )
 
 
 def deploy_the_spec_way(engine: Engine, modules: Path) -> None:
@@ -73,19 +82,41 @@ def deploy_the_spec_way(engine: Engine, modules: Path) -> None:
             if module is None:
                 module = Module(module_id=data["module_id"], revision=1)
             module.content_hash = content_hash(data)
-            for column in ("title", "description", "category", "estimated_minutes", "created_by_id", "owner_id",
-                           "university_id", "cohort", "status", "prerequisites", "tags", "target_audience",
-                           "notion_page_id", "content_source", "authoring_method", "learning_objectives"):
+            for column in (
+                "title",
+                "description",
+                "category",
+                "estimated_minutes",
+                "created_by_id",
+                "owner_id",
+                "university_id",
+                "cohort",
+                "status",
+                "prerequisites",
+                "tags",
+                "target_audience",
+                "notion_page_id",
+                "content_source",
+                "authoring_method",
+                "learning_objectives",
+            ):
                 setattr(module, column, data.get(column))
             session.add(module)
             session.commit()
             session.query(ModuleSection).filter_by(module_id=module.module_id).delete()
             for section in data["sections"]:
-                session.add(ModuleSection(module_id=module.module_id, section_id=section["section_id"],
-                                          section_number=section["section_number"],
-                                          section_type=section["section_type"], title=section["title"],
-                                          content=section["content"], media_url=section.get("media_url"),
-                                          duration_seconds=section.get("duration_seconds")))
+                session.add(
+                    ModuleSection(
+                        module_id=module.module_id,
+                        section_id=section["section_id"],
+                        section_number=section["section_number"],
+                        section_type=section["section_type"],
+                        title=section["title"],
+                        content=section["content"],
+                        media_url=section.get("media_url"),
+                        duration_seconds=section.get("duration_seconds"),
+                    )
+                )
             session.commit()
 
 
@@ -96,9 +127,22 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline-runs", type=int, default=3)
     args = parser.parse_args()
-    figures: dict[str, list[float]] = {k: [] for k in ("full", "noop", "one", "baseline", "full_db", "noop_db",
-                                                       "one_db", "full_validate", "noop_validate", "one_validate",
-                                                       "cli_noop")}
+    figures: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "full",
+            "noop",
+            "one",
+            "baseline",
+            "full_db",
+            "noop_db",
+            "one_db",
+            "full_validate",
+            "noop_validate",
+            "one_validate",
+            "cli_noop",
+        )
+    }
     trusted: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -138,21 +182,29 @@ def main() -> int:
         engine.dispose()
         server.cleanup()
     med = {k: statistics.median(v) for k, v in figures.items()}
-    print(f"deploy: {args.modules} modules x {args.sections} sections, medians of {args.runs} runs "
-          f"(baseline: {args.baseline_runs})")
+    print(
+        f"deploy: {args.modules} modules x {args.sections} sections, medians of {args.runs} runs "
+        f"(baseline: {args.baseline_runs})"
+    )
     print("  deploy() in-process           end to end   validation   database part   files trusted")
     for name, label in (("full", "first full deploy"), ("noop", "no-op redeploy"), ("one", "one-module change")):
-        print(f"  {label:<28} {med[name]:8.2f} s   {med[name + '_validate']:8.2f} s   {med[name + '_db']:8.2f} s"
-              f"   {trusted[name]:>8} of {args.modules}")
+        print(
+            f"  {label:<28} {med[name]:8.2f} s   {med[name + '_validate']:8.2f} s   {med[name + '_db']:8.2f} s"
+            f"   {trusted[name]:>8} of {args.modules}"
+        )
     print(f"  no-op redeploy via `python -m pipeline deploy` (new process): {med['cli_noop']:.2f} s")
     print(f"  baseline, the spec's way (ORM, row by row, commit per module): {med['baseline']:.2f} s")
-    print(f"  full deploy vs baseline: {med['baseline'] / med['full_db']:.1f}x faster on the database part "
-          f"(target >= 10x); {med['baseline'] / med['full']:.1f}x end to end including full validation, "
-          "which the baseline skips")
+    print(
+        f"  full deploy vs baseline: {med['baseline'] / med['full_db']:.1f}x faster on the database part "
+        f"(target >= 10x); {med['baseline'] / med['full']:.1f}x end to end including full validation, "
+        "which the baseline skips"
+    )
     met = "met" if med["cli_noop"] < 1 else "NOT met"
-    print(f"  no-op redeploy < 1 s end to end: {met}: {med['cli_noop']:.2f} s as a command; deploy() itself, warm "
-          f"in-process: {med['noop']:.2f} s (validation {med['noop_validate']:.2f} s with unchanged files trusted, "
-          f"database {med['noop_db']:.2f} s); the difference is starting Python, imports and connecting")
+    print(
+        f"  no-op redeploy < 1 s end to end: {met}: {med['cli_noop']:.2f} s as a command; deploy() itself, warm "
+        f"in-process: {med['noop']:.2f} s (validation {med['noop_validate']:.2f} s with unchanged files trusted, "
+        f"database {med['noop_db']:.2f} s); the difference is starting Python, imports and connecting"
+    )
     return 0
 
 

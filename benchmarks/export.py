@@ -48,8 +48,11 @@ def page_body(index: int) -> list[dict]:
 
 def minimum_requests(fake: NotionFake, pages: int) -> int:
     """One query page per 100 pages, plus one children page per 100 children of every block that has any."""
-    lists = sum(max(1, math.ceil(len(kids) / 100)) for parent, kids in fake.children.items()
-                if kids and (parent in fake.pages or fake.blocks[parent]["has_children"]))
+    lists = sum(
+        max(1, math.ceil(len(kids) / 100))
+        for parent, kids in fake.children.items()
+        if kids and (parent in fake.pages or fake.blocks[parent]["has_children"])
+    )
     return math.ceil(pages / 100) + lists
 
 
@@ -69,9 +72,13 @@ def main() -> int:
     fake.latency = args.latency
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(REPO_ROOT / "data", Path(tmp) / "data", ignore=shutil.ignore_patterns("backups"))
-        settings = Settings(notion_token=fake.token, notion_data_source_id=data_source_id,
-                            notion_base_url=fake.base_url, modules_dir=Path(tmp) / "data" / "modules",
-                            notion_requests_per_second=args.rate)
+        settings = Settings(
+            notion_token=fake.token,
+            notion_data_source_id=data_source_id,
+            notion_base_url=fake.base_url,
+            modules_dir=Path(tmp) / "data" / "modules",
+            notion_requests_per_second=args.rate,
+        )
         started = time.monotonic()
         report = export_pages(settings)
         wall = time.monotonic() - started
@@ -89,8 +96,7 @@ def main() -> int:
     print(f"requests: {requests} (minimum for these trees: {needed}, ratio {requests / needed:.2f})")
     print(f"429s received: {limited}")
     print(f"wall time: {wall:.1f} s, floor {floor:.1f} s (requests / {args.rate:g} per s), ratio {wall / floor:.3f}")
-    print(f"no-change rerun: {rerun.summary()}; {len(fake.log)} request(s) {dict(fake.counters())}, "
-          f"{rerun_wall:.2f} s")
+    print(f"no-change rerun: {rerun.summary()}; {len(fake.log)} request(s) {dict(fake.counters())}, {rerun_wall:.2f} s")
     ok = report.ok and limited == 0 and wall <= floor * 1.15 and len(fake.log) <= math.ceil(args.pages / 100)
     print("aims met" if ok else "AIMS NOT MET")
     return 0 if ok else 1

@@ -1,6 +1,6 @@
 """Benchmark: preview 200 modules of 12 sections each, with and without --base (a PR rarely has more than a few).
 
-    python benchmarks/preview.py [--modules N] [--sections S] [--runs R]
+python benchmarks/preview.py [--modules N] [--sections S] [--runs R]
 """
 
 from __future__ import annotations
@@ -54,8 +54,10 @@ def main() -> int:
     print(f"preview: {args.modules} modules x {args.sections} sections, {args.runs} runs; ~{size:.0f} KiB per page")
     for name, timings in (("pages only", plain), ("--base HEAD", based)):
         median = statistics.median(timings)
-        print(f"  {name:<11} median {median:.2f} s (min {min(timings):.2f}, max {max(timings):.2f}) "
-              f"= {median / args.modules * 1000:.1f} ms per module")
+        print(
+            f"  {name:<11} median {median:.2f} s (min {min(timings):.2f}, max {max(timings):.2f}) "
+            f"= {median / args.modules * 1000:.1f} ms per module"
+        )
     print(f"  --base costs {statistics.median(based) / statistics.median(plain):.2f}x (one `git show` per module)")
     return 0
 

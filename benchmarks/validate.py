@@ -1,6 +1,6 @@
 """Benchmark: validate 2,000 modules of 12 sections each (target: under 2 s on 2 cores).
 
-    python benchmarks/validate.py [--modules N] [--runs R]
+python benchmarks/validate.py [--modules N] [--runs R]
 """
 
 from __future__ import annotations
@@ -36,8 +36,11 @@ def generated_module(index: int, sections: int) -> dict:
         if section["section_type"] == "text":
             # Realistic prose: a colon, and now and then an image under /assets/ (both take the full parse).
             picture = "\n\n![Floor plan](/assets/lab-safety-101/floor-plan.png)" if (index + number) % 4 == 0 else ""
-            section["content"] = (f"## Part {number} of module {index}\n\nNote: read this part carefully.\n\n"
-                                  + section["content"] + picture)
+            section["content"] = (
+                f"## Part {number} of module {index}\n\nNote: read this part carefully.\n\n"
+                + section["content"]
+                + picture
+            )
         out.append(section)
     base["sections"] = out
     return base
@@ -72,8 +75,10 @@ def main() -> int:
     median = statistics.median(timings)
     per_module_ms = median / args.modules * 1000
     print(f"validate: {args.modules} modules x {args.sections} sections, {args.runs} runs")
-    print(f"  median {median:.2f} s  (min {min(timings):.2f} s, max {max(timings):.2f} s)  "
-          f"= {per_module_ms:.2f} ms per module")
+    print(
+        f"  median {median:.2f} s  (min {min(timings):.2f} s, max {max(timings):.2f} s)  "
+        f"= {per_module_ms:.2f} ms per module"
+    )
     print(f"  target  < 2.00 s: {'met' if median < 2 else 'NOT met'} (ratio {median / 2:.2f} of budget)")
     return 0
 

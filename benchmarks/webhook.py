@@ -74,9 +74,13 @@ def main() -> None:
 
     github = ThreadingHTTPServer(("127.0.0.1", 0), _GitHub)
     _serve(github)
-    settings = Settings(notion_webhook_secret=SECRET, notion_data_source_id="248104cd-477e-80af-bc30-000bd28de8f9",
-                        github_token="ghs_bench", github_repository="o/r",
-                        github_api_url=f"http://127.0.0.1:{github.server_address[1]}")
+    settings = Settings(
+        notion_webhook_secret=SECRET,
+        notion_data_source_id="248104cd-477e-80af-bc30-000bd28de8f9",
+        github_token="ghs_bench",
+        github_repository="o/r",
+        github_api_url=f"http://127.0.0.1:{github.server_address[1]}",
+    )
     receiver = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
     _serve(receiver)
     url = f"http://127.0.0.1:{receiver.server_port}/notion/webhook"
@@ -85,11 +89,16 @@ def main() -> None:
     with httpx.Client() as client:
         for _ in range(args.runs):
             results["dispatched (202)"].append(
-                _time_requests(client, url, [_event() for _ in range(args.events)], True, 202))
-            results["ignored (200)"].append(_time_requests(
-                client, url, [_event({"id": "x", "type": "page"}) for _ in range(args.events)], True, 200))
+                _time_requests(client, url, [_event() for _ in range(args.events)], True, 202)
+            )
+            results["ignored (200)"].append(
+                _time_requests(
+                    client, url, [_event({"id": "x", "type": "page"}) for _ in range(args.events)], True, 200
+                )
+            )
             results["bad signature (401)"].append(
-                _time_requests(client, url, [_event() for _ in range(args.events)], False, 401))
+                _time_requests(client, url, [_event() for _ in range(args.events)], False, 401)
+            )
     print(f"webhook receiver, {args.events} sequential requests x {args.runs} runs (median ms per request):")
     for name, runs in results.items():
         print(f"  {name:22s} {statistics.median(runs):6.2f} ms")

@@ -85,8 +85,10 @@ def _cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
             with args.summary.open("a", encoding="utf-8") as summary:
                 summary.write(summarise_preview(result))
         except OSError as exc:
-            raise ConfigError(f"--summary {args.summary}: cannot append to it ({exc.strerror}); give a file, "
-                              "such as $GITHUB_STEP_SUMMARY") from None
+            raise ConfigError(
+                f"--summary {args.summary}: cannot append to it ({exc.strerror}); give a file, "
+                "such as $GITHUB_STEP_SUMMARY"
+            ) from None
     print(result.summary())
     return 0
 
@@ -105,8 +107,9 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.errors import ValidationFailed
 
     try:
-        result = deploy(args.paths, settings, dry_run=args.dry_run, allow_mass_archive=args.allow_mass_archive,
-                        force=args.force)
+        result = deploy(
+            args.paths, settings, dry_run=args.dry_run, allow_mass_archive=args.allow_mass_archive, force=args.force
+        )
     except ValidationFailed as exc:
         for problem in exc.problems:
             print(str(problem))
@@ -192,26 +195,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check module files against the schema and the semantic rules")
     _add_paths(validate, "files or folders (default: data/modules)")
-    validate.add_argument("--format", choices=("text", "github", "json"), default="text",
-                          help="text (path:line: /pointer: message), github (PR annotations) or json")
+    validate.add_argument(
+        "--format",
+        choices=("text", "github", "json"),
+        default="text",
+        help="text (path:line: /pointer: message), github (PR annotations) or json",
+    )
     validate.set_defaults(handler=_cmd_validate)
 
     # files -> pull requests
     propose = sub.add_parser("propose", help="open or update one branch and pull request per changed module file")
     _add_paths(propose, "module files or folders (default: data/modules)")
-    propose.add_argument("--notion-web-url", default=None, metavar="URL",
-                         help="root of the Notion page links in PR bodies (default: https://www.notion.so)")
+    propose.add_argument(
+        "--notion-web-url",
+        default=None,
+        metavar="URL",
+        help="root of the Notion page links in PR bodies (default: https://www.notion.so)",
+    )
     propose.set_defaults(handler=_cmd_propose)
     sync = sub.add_parser("sync", help="export + validate + propose: what the scheduled export workflow runs")
     _add_page_options(sync)
     sync.set_defaults(handler=_cmd_sync)
     preview = sub.add_parser("preview", help="write static HTML pages of module files for reviewers")
     _add_paths(preview, "module files or folders", nargs="+")
-    preview.add_argument("--out", type=Path, required=True, metavar="DIR",
-                         help="folder for index.html, modules/ and assets/ (emptied if it holds an earlier preview)")
+    preview.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder for index.html, modules/ and assets/ (emptied if it holds an earlier preview)",
+    )
     preview.add_argument("--base", metavar="REF", help="show what changed since this Git ref (e.g. origin/main)")
-    preview.add_argument("--summary", type=Path, metavar="FILE",
-                         help="append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    preview.add_argument(
+        "--summary", type=Path, metavar="FILE", help="append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)"
+    )
     preview.set_defaults(handler=_cmd_preview)
 
     # files -> PostgreSQL -> Notion
@@ -221,10 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     deploy = sub.add_parser("deploy", help="make module files live in PostgreSQL, in one transaction")
     _add_paths(deploy, "files or folders (default: data/modules; only a whole folder archives missing modules)")
     deploy.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
-    deploy.add_argument("--allow-mass-archive", action="store_true",
-                        help="allow archiving more than half of the live modules at once")
-    deploy.add_argument("--force", action="store_true",
-                        help="overwrite modules whose rows were edited outside the pipeline")
+    deploy.add_argument(
+        "--allow-mass-archive", action="store_true", help="allow archiving more than half of the live modules at once"
+    )
+    deploy.add_argument(
+        "--force", action="store_true", help="overwrite modules whose rows were edited outside the pipeline"
+    )
     deploy.set_defaults(handler=_cmd_deploy)
     writeback = sub.add_parser("writeback", help="tell Notion what deploy made live: Status, PR link, Last Updated")
     writeback.set_defaults(handler=_cmd_writeback)
@@ -234,14 +253,21 @@ def build_parser() -> argparse.ArgumentParser:
     rollback = sub.add_parser("rollback", help="restore a module file as it was at a Git ref (then deploy it)")
     rollback.add_argument("module_id")
     rollback.add_argument("--to", required=True, metavar="GIT_REF", help="commit, tag or branch to restore from")
-    rollback.add_argument("--no-pr", action="store_true",
-                          help="only restore the file, even when GITHUB_TOKEN and GITHUB_REPOSITORY are set")
+    rollback.add_argument(
+        "--no-pr",
+        action="store_true",
+        help="only restore the file, even when GITHUB_TOKEN and GITHUB_REPOSITORY are set",
+    )
     rollback.set_defaults(handler=_cmd_rollback)
 
     # operations
     backup = sub.add_parser("backup", help="save the raw Notion JSON of every Module Library page and its blocks")
-    backup.add_argument("--out", type=Path, metavar="DIR",
-                        help="folder for <page_id>.json files (default: data/backups/notion/<UTC date>)")
+    backup.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="folder for <page_id>.json files (default: data/backups/notion/<UTC date>)",
+    )
     backup.set_defaults(handler=_cmd_backup)
     webhook = sub.add_parser("webhook", help="the Notion webhook receiver (Strategy 3, docs/webhook.md)")
     webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="COMMAND")
@@ -270,8 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(errors="backslashreplace")
     root, redacting = logging.getLogger(), _RedactingFilter()
     before = set(root.handlers)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     for handler in set(root.handlers) - before:  # ours only: never another program's (or pytest's) handlers
         handler.addFilter(redacting)
     settings: Settings | None = None
@@ -284,8 +313,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {redact(str(exc), settings)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted before the command finished; run it again to finish (every command is safe to repeat)",
-              file=sys.stderr)
+        print(
+            "interrupted before the command finished; run it again to finish (every command is safe to repeat)",
+            file=sys.stderr,
+        )
         return 130
     except BrokenPipeError:  # the reader stopped reading (`| head`): not worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # or the exit-time flush fails again

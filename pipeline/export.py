@@ -89,8 +89,9 @@ def export_pages(
     """Export the Ready pages (or one page) into settings.modules_dir; unchanged content leaves files byte-identical."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     if settings.modules_dir.exists() and not settings.modules_dir.is_dir():
-        raise ConfigError(f"MODULES_DIR {settings.modules_dir} is a file; set it to the folder of module files "
-                          "(data/modules)")
+        raise ConfigError(
+            f"MODULES_DIR {settings.modules_dir} is a file; set it to the folder of module files (data/modules)"
+        )
     with NotionGateway(settings) as gateway:
         pages = [gateway.retrieve_page(page_id)] if page_id else list(gateway.query_pages(status="Ready"))
         if page_id:
@@ -162,8 +163,10 @@ def _write_candidates(
             continue
         others = [c.page["id"] for c in claims[candidate.module_id or ""] if c is not candidate]
         if others:  # neither page wins: which one the module is, is the team lead's call
-            candidate.problems.append(f"Module ID {candidate.module_id!r} is also the Module ID of Notion page(s) "
-                                      f"{', '.join(others)}; give each page its own Module ID")
+            candidate.problems.append(
+                f"Module ID {candidate.module_id!r} is also the Module ID of Notion page(s) "
+                f"{', '.join(others)}; give each page its own Module ID"
+            )
             continue
         candidate.assets.module_id = candidate.module_id
         previous = existing.get(normalise_page_id(candidate.page["id"]))
@@ -240,8 +243,10 @@ def _taken_by_another(path: Path, page_id: str) -> str | None:
     if isinstance(owner, str) and normalise_page_id(owner) == normalise_page_id(page_id):
         return None
     source = f"Notion page {owner}" if isinstance(owner, str) and owner else "Git (not exported from Notion)"
-    return (f"Module ID {path.stem!r} is already used by {display_path(path)}, which comes from {source}; "
-            "give this page another Module ID (or delete that file first to hand the module over to this page)")
+    return (
+        f"Module ID {path.stem!r} is already used by {display_path(path)}, which comes from {source}; "
+        "give this page another Module ID (or delete that file first to hand the module over to this page)"
+    )
 
 
 def _existing_modules(modules_dir: Path) -> dict[str, ModuleDocument]:
@@ -314,10 +319,10 @@ def _require_in_library(page: dict[str, Any], data_source_id: str) -> None:
     """--page must name a page of the Module Library: another database's page would become a module file."""
     parent = page.get("parent") or {}
     if normalise_page_id(str(parent.get("data_source_id") or "")) != normalise_page_id(data_source_id):
-        raise ConfigError(f"Notion page {page['id']} ({_title(page)!r}) is not in the Module Library "
-                          f"(data source {data_source_id}); check the --page id, or NOTION_DATA_SOURCE_ID")
-
-
+        raise ConfigError(
+            f"Notion page {page['id']} ({_title(page)!r}) is not in the Module Library "
+            f"(data source {data_source_id}); check the --page id, or NOTION_DATA_SOURCE_ID"
+        )
 
 
 def _parse(text: str) -> datetime:

@@ -30,8 +30,10 @@ class RestoredFile:
     def render(self) -> str:
         if not self.changed:
             return f"{self.path}: already as at {self.ref} ({self.commit[:12]}); nothing to restore"
-        return (f"restored {self.path} from {self.ref} ({self.commit[:12]}); review it, commit it and deploy "
-                "(deploy records a new revision with this content)")
+        return (
+            f"restored {self.path} from {self.ref} ({self.commit[:12]}); review it, commit it and deploy "
+            "(deploy records a new revision with this content)"
+        )
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -53,8 +55,10 @@ def restore_module_file(module_id: str, ref: str, settings: Settings) -> Restore
     commit = resolved.stdout.decode().strip()
     shown = _git(root, "show", f"{commit}:{relative}")
     if shown.returncode:
-        raise ConfigError(f"{relative} does not exist at {ref} ({commit[:12]}); "
-                          f"`git log --oneline -- {relative}` lists the commits that have it")
+        raise ConfigError(
+            f"{relative} does not exist at {ref} ({commit[:12]}); "
+            f"`git log --oneline -- {relative}` lists the commits that have it"
+        )
     try:
         document = parse_module(shown.stdout, path)
     except ModuleLoadError as exc:
@@ -71,7 +75,14 @@ def propose_rollback(restored: RestoredFile, settings: Settings) -> ProposalResu
     from pipeline.github.client import open_repository
     from pipeline.propose.proposal import propose_module_file
 
-    reason = (f"Rolls `{restored.module_id}` back to its content at `{restored.ref}` ({restored.commit[:12]}). "
-              "Merging deploys it as a new revision; students keep their progress.")
-    return propose_module_file(open_repository(settings), restored.path, settings=settings,
-                               branch=f"rollback/{restored.module_id}", reason=reason)
+    reason = (
+        f"Rolls `{restored.module_id}` back to its content at `{restored.ref}` ({restored.commit[:12]}). "
+        "Merging deploys it as a new revision; students keep their progress."
+    )
+    return propose_module_file(
+        open_repository(settings),
+        restored.path,
+        settings=settings,
+        branch=f"rollback/{restored.module_id}",
+        reason=reason,
+    )

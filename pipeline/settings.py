@@ -39,9 +39,14 @@ _ENV_NAMES = {
     "github_seconds_between_writes": "PIPELINE_GITHUB_SECONDS_BETWEEN_WRITES",
 }
 _NUMBER_FIELDS = {
-    "notion_requests_per_second": float, "notion_timeout_seconds": float, "notion_retry_seconds": float,
-    "github_retries": int, "github_backoff_factor": float, "github_rate_limit_wait": float,
-    "github_seconds_between_requests": float, "github_seconds_between_writes": float,
+    "notion_requests_per_second": float,
+    "notion_timeout_seconds": float,
+    "notion_retry_seconds": float,
+    "github_retries": int,
+    "github_backoff_factor": float,
+    "github_rate_limit_wait": float,
+    "github_seconds_between_requests": float,
+    "github_seconds_between_writes": float,
 }
 # Zero would mean "never send a request" or "time out at once": these must be above zero.
 _POSITIVE_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds"})
@@ -83,8 +88,9 @@ class Settings:
         for name, variable in _ENV_NAMES.items():
             raw = env.get(variable, "").strip()
             if raw:
-                values[name] = (Path(raw) if name in ("modules_dir", "assets_dir", "pgdata_dir")
-                                else _number(name, raw, variable))
+                values[name] = (
+                    Path(raw) if name in ("modules_dir", "assets_dir", "pgdata_dir") else _number(name, raw, variable)
+                )
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
@@ -101,8 +107,7 @@ class Settings:
         missing = [_ENV_NAMES.get(n, n) for n in names if not getattr(self, n)]
         if missing:
             raise ConfigError(
-                f"missing configuration: {', '.join(missing)} "
-                "(set the environment variable(s); see docs/operations.md)"
+                f"missing configuration: {', '.join(missing)} (set the environment variable(s); see docs/operations.md)"
             )
         for name in names:
             _require_sendable(_ENV_NAMES.get(name, name), getattr(self, name))
@@ -112,8 +117,10 @@ class Settings:
         url = str(getattr(self, name)).strip()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"{_ENV_NAMES[name]}={mask_url(url)!r} is not an http(s) URL; "
-                              f"unset it to use {default_hint}, or write it as https://host[:port]")
+            raise ConfigError(
+                f"{_ENV_NAMES[name]}={mask_url(url)!r} is not an http(s) URL; "
+                f"unset it to use {default_hint}, or write it as https://host[:port]"
+            )
         return url.rstrip("/")
 
     def with_overrides(self, **overrides: object) -> Settings:
@@ -126,8 +133,10 @@ def _require_sendable(variable: str, value: object) -> None:
     if variable.endswith("_TOKEN") and isinstance(value, str):
         bad = next(((i, c) for i, c in enumerate(value) if not ("!" <= c <= "~")), None)
         if bad is not None:
-            raise ConfigError(f"{variable} holds a character that cannot be sent (U+{ord(bad[1]):04X} at position "
-                              f"{bad[0] + 1}); copy the token again, without spaces or invisible characters")
+            raise ConfigError(
+                f"{variable} holds a character that cannot be sent (U+{ord(bad[1]):04X} at position "
+                f"{bad[0] + 1}); copy the token again, without spaces or invisible characters"
+            )
 
 
 def _number(name: str, raw: str, variable: str) -> object:

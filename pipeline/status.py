@@ -27,20 +27,25 @@ class ModuleStatus:
     def render(self) -> str:
         state = f"archived {self.archived_at:%Y-%m-%d %H:%M}Z" if self.archived_at else "live"
         commit = (self.source_commit or "no commit")[:12]
-        return (f"{self.module_id:<40} r{self.revision:<4} {state:<24} {self.section_count:>3} sections  "
-                f"{self.content_hash[:19]}  {commit}  {self.deployed_at:%Y-%m-%d %H:%M:%S}Z")
+        return (
+            f"{self.module_id:<40} r{self.revision:<4} {state:<24} {self.section_count:>3} sections  "
+            f"{self.content_hash[:19]}  {commit}  {self.deployed_at:%Y-%m-%d %H:%M:%S}Z"
+        )
 
 
 def module_statuses(engine: Engine, module_id: str | None = None) -> list[ModuleStatus]:
     """Every module (or one), ordered by id; ConfigError when `module_id` was never deployed."""
     with database_errors(engine, "reading the live modules"), engine.connect() as conn:
-        rows = conn.execute(text("""
+        rows = conn.execute(
+            text("""
             SELECT m.module_id, m.title, m.revision, m.content_hash, m.source_commit,
                    m.deployed_at AT TIME ZONE 'UTC', count(s.section_id), m.archived_at AT TIME ZONE 'UTC'
             FROM modules m LEFT JOIN module_sections s ON s.module_id = m.module_id
             WHERE CAST(:id AS text) IS NULL OR m.module_id = :id
             GROUP BY m.module_id ORDER BY m.module_id
-        """), {"id": module_id}).all()
+        """),
+            {"id": module_id},
+        ).all()
     if module_id is not None and not rows:
         raise ConfigError(f"module {module_id!r} has never been deployed; `python -m pipeline status` lists them")
     return [ModuleStatus(*row) for row in rows]

@@ -66,11 +66,13 @@ def sync(settings: Settings, *, page_id: str | None = None, all_pages: bool = Fa
     """Export (one page or the Ready ones), then propose the exported modules and put each PR link on its page."""
     settings.require("notion_token", "github_token", "github_repository")
     exported = export_pages(settings, page_id=page_id, all_pages=all_pages)
-    paths = sorted({
-        settings.modules_dir / f"{page.module_id}.json"
-        for page in exported.pages
-        if page.module_id and page.outcome in _PROPOSABLE
-    })
+    paths = sorted(
+        {
+            settings.modules_dir / f"{page.module_id}.json"
+            for page in exported.pages
+            if page.module_id and page.outcome in _PROPOSABLE
+        }
+    )
     paths = [path for path in paths if path.is_file()]
     if not paths:
         return SyncReport(exported, None, ())
@@ -104,15 +106,22 @@ def link_pull_requests(results: tuple[ProposalResult, ...], settings: Settings) 
             assert result.pr_url is not None and result.notion_page_id is not None
             value = pr_link_value(link_type, result.pr_url)
             if value is None:
-                links.append(PageLink(result.module_id, result.notion_page_id, result.pr_url,
-                                      f"the Module Library has no URL or text column named {LINK_PROPERTY!r}; "
-                                      "run `python -m pipeline notion check`"))
+                links.append(
+                    PageLink(
+                        result.module_id,
+                        result.notion_page_id,
+                        result.pr_url,
+                        f"the Module Library has no URL or text column named {LINK_PROPERTY!r}; "
+                        "run `python -m pipeline notion check`",
+                    )
+                )
                 continue
             try:
                 notion.update_page_properties(result.notion_page_id, {LINK_PROPERTY: value})
             except NotionError as exc:
-                links.append(PageLink(result.module_id, result.notion_page_id, result.pr_url,
-                                      redact(str(exc), settings)))
+                links.append(
+                    PageLink(result.module_id, result.notion_page_id, result.pr_url, redact(str(exc), settings))
+                )
             else:
                 links.append(PageLink(result.module_id, result.notion_page_id, result.pr_url))
     return tuple(links)

@@ -35,8 +35,9 @@ DISPATCH_EVENT_TYPE = "notion-ready"
 # Events that can mean "this page may now be Ready". Events only signal a change: the dispatched workflow runs a
 # plain `sync`, which reads the pages edited since the last run and exports only Ready ones, so the receiver needs
 # no Notion token and can never get a draft proposed.
-PAGE_EVENTS = frozenset({"page.created", "page.properties_updated", "page.content_updated",
-                         "page.moved", "page.undeleted"})
+PAGE_EVENTS = frozenset(
+    {"page.created", "page.properties_updated", "page.content_updated", "page.moved", "page.undeleted"}
+)
 _SIGNATURE = re.compile(r"sha256=([0-9a-f]{64})")
 
 
@@ -131,10 +132,12 @@ def is_in_library(parent: dict[str, Any], data_source_id: str | None, database_i
 def dispatch_export(settings: Settings, event: NotionEvent, client: httpx.Client) -> None:
     """POST a `notion-ready` repository_dispatch for the event's page; Refused(502) when GitHub says no."""
     url = f"{settings.github_api_url.rstrip('/')}/repos/{settings.github_repository}/dispatches"
-    body = {"event_type": DISPATCH_EVENT_TYPE,
-            "client_payload": {"page_id": event.page_id, "event_id": event.event_id}}
-    headers = {"Authorization": f"Bearer {settings.github_token}", "Accept": "application/vnd.github+json",
-               "X-GitHub-Api-Version": "2022-11-28"}
+    body = {"event_type": DISPATCH_EVENT_TYPE, "client_payload": {"page_id": event.page_id, "event_id": event.event_id}}
+    headers = {
+        "Authorization": f"Bearer {settings.github_token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
     try:
         response = client.post(url, json=body, headers=headers)
     except httpx.HTTPError as exc:
@@ -145,8 +148,13 @@ def dispatch_export(settings: Settings, event: NotionEvent, client: httpx.Client
             reason = response.json().get("message", "")
         except ValueError:
             reason = response.text[:200]
-        log.error("repository_dispatch to %s refused: HTTP %d %s (check GITHUB_TOKEN: it needs "
-                  "contents: write on the repository)", settings.github_repository, response.status_code, reason)
+        log.error(
+            "repository_dispatch to %s refused: HTTP %d %s (check GITHUB_TOKEN: it needs "
+            "contents: write on the repository)",
+            settings.github_repository,
+            response.status_code,
+            reason,
+        )
         raise Refused(502, "dispatch_failed", f"GitHub refused the dispatch (HTTP {response.status_code})")
 
 
@@ -158,8 +166,13 @@ def check_settings(settings: Settings) -> None:
         settings.require("notion_data_source_id")
 
 
-def create_app(settings: Settings, *, replay_window: timedelta = REPLAY_WINDOW,
-               seen: SeenEvents | None = None, now: Callable[[], datetime] | None = None) -> Flask:
+def create_app(
+    settings: Settings,
+    *,
+    replay_window: timedelta = REPLAY_WINDOW,
+    seen: SeenEvents | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> Flask:
     """The WSGI app: POST /notion/webhook receives Notion's events, GET /healthz answers 200."""
     check_settings(settings)
     seen = seen if seen is not None else SeenEvents()
@@ -206,8 +219,12 @@ def create_app(settings: Settings, *, replay_window: timedelta = REPLAY_WINDOW,
         event = parse_event(_decode(body))
         age = clock() - event.timestamp
         if age > replay_window or age < -CLOCK_SKEW:
-            raise Refused(400, "stale_event", f"event {event.event_id} is dated {event.timestamp.isoformat()}, "
-                          f"outside the {int(replay_window.total_seconds() // 60)}-minute window")
+            raise Refused(
+                400,
+                "stale_event",
+                f"event {event.event_id} is dated {event.timestamp.isoformat()}, "
+                f"outside the {int(replay_window.total_seconds() // 60)}-minute window",
+            )
         if not seen.reserve(event.event_id):
             raise Refused(409, "duplicate_event", f"event {event.event_id} was already received")
         if event.event_type not in PAGE_EVENTS or event.page_id is None:
@@ -219,8 +236,13 @@ def create_app(settings: Settings, *, replay_window: timedelta = REPLAY_WINDOW,
         except Exception:
             seen.release(event.event_id)  # not dispatched: Notion's retry must get through
             raise
-        log.info("dispatched %s for page %s (event %s, %s)", DISPATCH_EVENT_TYPE, event.page_id,
-                 event.event_id, event.event_type)
+        log.info(
+            "dispatched %s for page %s (event %s, %s)",
+            DISPATCH_EVENT_TYPE,
+            event.page_id,
+            event.event_id,
+            event.event_type,
+        )
         return answer(202, status="dispatched", page_id=event.page_id, event_id=event.event_id)
 
     def _verification(token: Any) -> Response:
@@ -229,12 +251,18 @@ def create_app(settings: Settings, *, replay_window: timedelta = REPLAY_WINDOW,
         if settings.notion_webhook_secret:
             # Already set up: do not print a token someone else may have sent; show only its fingerprint.
             fingerprint = hashlib.sha256(token.encode()).hexdigest()[:12]
-            log.warning("Notion sent a new verification_token (sha256 %s…). To re-verify, unset "
-                        "NOTION_WEBHOOK_SECRET, restart, and send the verification again.", fingerprint)
+            log.warning(
+                "Notion sent a new verification_token (sha256 %s…). To re-verify, unset "
+                "NOTION_WEBHOOK_SECRET, restart, and send the verification again.",
+                fingerprint,
+            )
         else:
             # Set-up mode: the operator needs this value once, to paste into Notion and into the secret.
-            log.warning("Notion verification_token received: %s — paste it into Notion's 'Verify' dialog and "
-                        "set it as NOTION_WEBHOOK_SECRET, then restart the receiver.", token)
+            log.warning(
+                "Notion verification_token received: %s — paste it into Notion's 'Verify' dialog and "
+                "set it as NOTION_WEBHOOK_SECRET, then restart the receiver.",
+                token,
+            )
         return answer(200, status="verification_received")
 
     return app
@@ -273,8 +301,10 @@ def _check_can_listen(host: str, port: int) -> None:
         family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         socket.create_server(address[:2], family=family).close()
     except OSError as exc:
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-                          "choose another --port, or a --host address of this machine") from None
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "choose another --port, or a --host address of this machine"
+        ) from None
 
 
 def wsgi_app() -> Flask:

@@ -148,8 +148,9 @@ def _repository(settings: Settings) -> Any:
     return open_repository(settings)
 
 
-def _drain(tasks: list[WritebackTask], engine: Engine, notion: Any, repo: Any, schema: Mapping[str, Any],
-           settings: Settings) -> list[WritebackOutcome]:
+def _drain(
+    tasks: list[WritebackTask], engine: Engine, notion: Any, repo: Any, schema: Mapping[str, Any], settings: Settings
+) -> list[WritebackOutcome]:
     latest = {t.notion_page_id: t for t in sorted(tasks, key=lambda t: (t.revision, t.id)) if t.notion_page_id}
     outcomes = []
     for task in tasks:
@@ -165,8 +166,9 @@ def _drain(tasks: list[WritebackTask], engine: Engine, notion: Any, repo: Any, s
     return outcomes
 
 
-def _write_one(task: WritebackTask, engine: Engine, notion: Any, repo: Any, schema: Mapping[str, Any],
-               settings: Settings) -> WritebackOutcome:
+def _write_one(
+    task: WritebackTask, engine: Engine, notion: Any, repo: Any, schema: Mapping[str, Any], settings: Settings
+) -> WritebackOutcome:
     pr_url = None
     try:
         with github_errors(settings, "find the merged pull request", task.source_commit or task.module_id):

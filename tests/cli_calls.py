@@ -50,6 +50,9 @@ def call_problems(line: str, extra_flags: Iterable[str] = ()) -> list[str]:
             continue
         end = calls[index + 1].start() if index + 1 < len(calls) else len(line)
         known = {option for action in parser._actions for option in action.option_strings}
-        problems += [f"`python -m pipeline {command}` has no option {flag}"
-                     for flag in [*FLAG.findall(line[call.end():end]), *extra_flags] if flag not in known]
+        problems += [
+            f"`python -m pipeline {command}` has no option {flag}"
+            for flag in [*FLAG.findall(line[call.end() : end]), *extra_flags]
+            if flag not in known
+        ]
     return problems

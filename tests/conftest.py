@@ -84,6 +84,8 @@ def migrated_engine(empty_database):
 
     upgrade(empty_database)
     return empty_database
+
+
 @pytest.fixture
 def settings(migrated_engine, database_url: str, module_tree: Path):
     """Settings for a deploy of the copied data/modules into the freshly migrated test database (folders that
@@ -109,6 +111,8 @@ def notion_fake(_notion_fake_server):
     edit_block, set_status…), fault injection (rate_limit, inject, expire_files) and the request .log."""
     _notion_fake_server.reset()
     return _notion_fake_server
+
+
 # --- github fake ---
 @pytest.fixture(scope="session")
 def _github_server():

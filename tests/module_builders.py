@@ -24,9 +24,15 @@ def sample_module(module_id: str = "lab-safety-101", **overrides: Any) -> dict[s
 
 def text_section(section_id: str, number: int, content: str = "Some **Markdown**.") -> dict[str, Any]:
     """A valid text section."""
-    return {"section_id": section_id, "section_number": number, "section_type": "text",
-            "title": section_id.replace("-", " ").title(), "content": content, "media_url": None,
-            "duration_seconds": 60}
+    return {
+        "section_id": section_id,
+        "section_number": number,
+        "section_type": "text",
+        "title": section_id.replace("-", " ").title(),
+        "content": content,
+        "media_url": None,
+        "duration_seconds": 60,
+    }
 
 
 def write_json(path: Path, data: Any) -> Path:

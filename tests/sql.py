@@ -7,16 +7,27 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-TABLES = ("modules", "module_sections", "module_revisions", "module_assignments", "module_progress",
-          "module_analytics_events", "notion_writeback")
+TABLES = (
+    "modules",
+    "module_sections",
+    "module_revisions",
+    "module_assignments",
+    "module_progress",
+    "module_analytics_events",
+    "notion_writeback",
+)
 
 
 def snapshot(engine: Engine) -> dict[str, list[Any]]:
     """Every row of every runtime table, as comparable JSON text (for "nothing changed" assertions)."""
     with engine.connect() as conn:
-        return {table: sorted(json.dumps(dict(row), default=str, sort_keys=True)
-                              for row in conn.execute(text(f"SELECT * FROM {table}")).mappings())
-                for table in TABLES}
+        return {
+            table: sorted(
+                json.dumps(dict(row), default=str, sort_keys=True)
+                for row in conn.execute(text(f"SELECT * FROM {table}")).mappings()
+            )
+            for table in TABLES
+        }
 
 
 def scalar(engine: Engine, sql: str, **params: Any) -> Any:

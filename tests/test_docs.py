@@ -18,11 +18,23 @@ DOCS = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 OUR_VARIABLE = re.compile(r"\b(?:(?:NOTION|GITHUB|DATABASE|PIPELINE)_[A-Z0-9_]*[A-Z0-9]|MODULES_DIR|ASSETS_DIR)\b")
 # Set by GitHub Actions in every job (docs.github.com: "Default environment variables").
-ACTIONS_VARIABLES = frozenset({
-    "GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_SHA", "GITHUB_REF", "GITHUB_STEP_SUMMARY",
-    "GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_RUN_ID", "GITHUB_SERVER_URL", "GITHUB_WORKSPACE", "GITHUB_EVENT_NAME",
-    "GITHUB_ACTIONS",
-})
+ACTIONS_VARIABLES = frozenset(
+    {
+        "GITHUB_TOKEN",
+        "GITHUB_REPOSITORY",
+        "GITHUB_API_URL",
+        "GITHUB_SHA",
+        "GITHUB_REF",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_OUTPUT",
+        "GITHUB_ENV",
+        "GITHUB_RUN_ID",
+        "GITHUB_SERVER_URL",
+        "GITHUB_WORKSPACE",
+        "GITHUB_EVENT_NAME",
+        "GITHUB_ACTIONS",
+    }
+)
 EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # https:, mailto:…
 
 
@@ -67,8 +79,12 @@ def read_markdown(text: str) -> Markdown:
 
 def command_problems(markdown: Markdown) -> list[str]:
     """Every `python -m pipeline …` in code that the CLI does not have (a `# comment` in a code line is skipped)."""
-    return [problem for line in markdown.code if PIPELINE_CALL.search(line)
-            for problem in call_problems(re.split(r"\s#\s", line)[0])]
+    return [
+        problem
+        for line in markdown.code
+        if PIPELINE_CALL.search(line)
+        for problem in call_problems(re.split(r"\s#\s", line)[0])
+    ]
 
 
 def link_problems(markdown: Markdown, document: Path) -> list[str]:
@@ -80,8 +96,9 @@ def link_problems(markdown: Markdown, document: Path) -> list[str]:
         target, _, anchor = link.partition("#")
         path = (document.parent / target).resolve() if target else document
         if not path.exists():
-            problems.append(f"{link}: {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path} "
-                            "does not exist")
+            problems.append(
+                f"{link}: {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path} does not exist"
+            )
         elif anchor and path.suffix == ".md" and slug(anchor) not in read_markdown(path.read_text()).anchors:
             problems.append(f"{link}: no heading #{anchor} in {path.name}")
     return problems
@@ -90,8 +107,11 @@ def link_problems(markdown: Markdown, document: Path) -> list[str]:
 def known_variables() -> frozenset[str]:
     """Variables the pipeline reads, the workflows set or use, or Actions sets itself."""
     in_workflows = {name for file in WORKFLOWS.glob("*.yml") for name in OUR_VARIABLE.findall(file.read_text())}
-    in_code = {name for file in (REPO_ROOT / "pipeline").rglob("*.py")
-               for name in re.findall(r"environ\.get\(\"([A-Z_]+)\"", file.read_text())}
+    in_code = {
+        name
+        for file in (REPO_ROOT / "pipeline").rglob("*.py")
+        for name in re.findall(r"environ\.get\(\"([A-Z_]+)\"", file.read_text())
+    }
     return frozenset({*_ENV_NAMES.values(), *in_workflows, *in_code, *ACTIONS_VARIABLES})
 
 
@@ -116,8 +136,11 @@ def test_every_environment_variable_in_the_docs_is_read_or_set_somewhere(documen
 
 
 def test_the_operations_guide_lists_every_variable_the_settings_read() -> None:
-    shown = {name for line in read_markdown((REPO_ROOT / "docs" / "operations.md").read_text()).code
-             for name in OUR_VARIABLE.findall(line)}
+    shown = {
+        name
+        for line in read_markdown((REPO_ROOT / "docs" / "operations.md").read_text()).code
+        for name in OUR_VARIABLE.findall(line)
+    }
     missing = sorted(set(_ENV_NAMES.values()) - shown)
     assert not missing, f"docs/operations.md does not list {missing}"
 
@@ -133,7 +156,9 @@ def test_the_checks_catch_a_wrong_command_flag_link_and_variable(tmp_path: Path)
     )
     markdown = read_markdown(document.read_text())
     # then each check names exactly the mistake
-    assert command_problems(markdown) == ["`python -m pipeline deploy` has no option --dryrun",
-                                          "`python -m pipeline notion chek`: no such command"]
+    assert command_problems(markdown) == [
+        "`python -m pipeline deploy` has no option --dryrun",
+        "`python -m pipeline notion chek`: no such command",
+    ]
     assert [p.split(":")[0] for p in link_problems(markdown, document)] == ["missing.md", "#nowhere"]
     assert variable_problems(markdown, known_variables()) == ["NOTION_TOKEN_FILE"]

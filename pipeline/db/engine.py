@@ -30,20 +30,26 @@ DEFAULT_PGDATA = Path(".pipeline/pgdata")
 # A suspended Neon compute takes a few seconds to wake: retry the first connection with backoff.
 CONNECT_DELAYS = (0.5, 1.0, 2.0, 4.0)
 # Failures that waiting will not cure: say so at once.
-_PERMANENT = ("password authentication failed", "does not exist", "could not translate host name",
-              "invalid ", "no pg_hba.conf entry")  # invalid dsn / connection option / sslmode value / integer value
-
+_PERMANENT = (
+    "password authentication failed",
+    "does not exist",
+    "could not translate host name",
+    "invalid ",
+    "no pg_hba.conf entry",
+)  # invalid dsn / connection option / sslmode value / integer value
 
 
 def normalize_url(url: str) -> str:
     """`postgres://` and `postgresql://` -> `postgresql+psycopg2://`; query parameters (sslmode=require) kept."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix):]
+            return "postgresql+psycopg2://" + url[len(prefix) :]
     if url.startswith("postgresql+psycopg2://"):
         return url
-    raise ConfigError(f"DATABASE_URL {mask_url(url)!r} is not a PostgreSQL URL; "
-                      "write postgresql://user:password@host/db?sslmode=require")
+    raise ConfigError(
+        f"DATABASE_URL {mask_url(url)!r} is not a PostgreSQL URL; "
+        "write postgresql://user:password@host/db?sslmode=require"
+    )
 
 
 def embedded_url(pgdata: Path = DEFAULT_PGDATA) -> str:
@@ -51,8 +57,10 @@ def embedded_url(pgdata: Path = DEFAULT_PGDATA) -> str:
     try:
         pgdata.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot create the embedded PostgreSQL's folder {pgdata}: {exc.strerror}; "
-                          "set PIPELINE_PGDATA to a folder you can write to, or set DATABASE_URL") from None
+        raise ConfigError(
+            f"cannot create the embedded PostgreSQL's folder {pgdata}: {exc.strerror}; "
+            "set PIPELINE_PGDATA to a folder you can write to, or set DATABASE_URL"
+        ) from None
     try:
         with warnings.catch_warnings():
             # platformdirs warns on every start when XDG_RUNTIME_DIR is unset (CI, containers): noise, not news.
@@ -61,8 +69,10 @@ def embedded_url(pgdata: Path = DEFAULT_PGDATA) -> str:
 
             server = pgserver.get_server(pgdata.resolve(), cleanup_mode=None)
     except Exception as exc:  # pgserver raises plain exceptions from initdb/pg_ctl
-        raise DatabaseError(f"could not start the embedded PostgreSQL in {pgdata}: {exc}; "
-                            "delete that folder to start afresh, or set DATABASE_URL") from None
+        raise DatabaseError(
+            f"could not start the embedded PostgreSQL in {pgdata}: {exc}; "
+            "delete that folder to start afresh, or set DATABASE_URL"
+        ) from None
     return normalize_url(server.get_uri())
 
 
@@ -72,12 +82,14 @@ def engine_for(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise ConfigError(f"DATABASE_URL {mask_url(url)!r} cannot be parsed; "
-                          "write postgresql://user:password@host:5432/db") from None
+        raise ConfigError(
+            f"DATABASE_URL {mask_url(url)!r} cannot be parsed; write postgresql://user:password@host:5432/db"
+        ) from None
     host = parsed.host or ""
     if "@" in host:  # an unescaped "@" in the password: the rest of it would be taken for the host name
-        raise ConfigError(f"DATABASE_URL {mask_url(url)!r} has an '@' in its user name or password; "
-                          "write it as %40 (percent-encoded)")
+        raise ConfigError(
+            f"DATABASE_URL {mask_url(url)!r} has an '@' in its user name or password; write it as %40 (percent-encoded)"
+        )
     # 15 s unless the URL says otherwise (connect_args would override the URL's own ?connect_timeout=).
     connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 15}
     options: dict[str, object] = {"pool_pre_ping": True, "connect_args": connect_args}
@@ -92,9 +104,11 @@ def connect(settings: Settings, delays: tuple[float, ...] = CONNECT_DELAYS) -> E
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     if not settings.database_url and in_actions and settings.pgdata_dir == DEFAULT_PGDATA:
         # An empty secret expands to "": a deploy into a runner's throwaway database would report success.
-        raise ConfigError("DATABASE_URL is empty (a missing secret?): in GitHub Actions the embedded PostgreSQL "
-                          "dies with the runner and the real database would never change; set the DATABASE_URL "
-                          "secret (or PIPELINE_PGDATA to use an embedded one on purpose)")
+        raise ConfigError(
+            "DATABASE_URL is empty (a missing secret?): in GitHub Actions the embedded PostgreSQL "
+            "dies with the runner and the real database would never change; set the DATABASE_URL "
+            "secret (or PIPELINE_PGDATA to use an embedded one on purpose)"
+        )
     url = settings.database_url or embedded_url(settings.pgdata_dir)
     engine = engine_for(url)
     shown = mask_url(engine.url.render_as_string(hide_password=False))
@@ -107,8 +121,10 @@ def connect(settings: Settings, delays: tuple[float, ...] = CONNECT_DELAYS) -> E
             reason = _first_line(exc)
             if attempt == len(delays) or any(p in reason.lower() for p in _PERMANENT):
                 engine.dispose()
-                raise DatabaseError(f"cannot connect to {shown}: {mask_url(reason)}; check DATABASE_URL "
-                                    "(unset it to use the embedded PostgreSQL)") from None
+                raise DatabaseError(
+                    f"cannot connect to {shown}: {mask_url(reason)}; check DATABASE_URL "
+                    "(unset it to use the embedded PostgreSQL)"
+                ) from None
             log.info("database not ready (%s); retrying in %.1f s", mask_url(reason), delays[attempt])
             time.sleep(delays[attempt])
     raise AssertionError("unreachable")
@@ -121,8 +137,11 @@ def database_errors(engine: Engine, what: str) -> Iterator[None]:
         yield
     except DBAPIError as exc:
         reason = _first_line(exc)
-        advice = ("run `python -m pipeline db upgrade` first" if "does not exist" in reason
-                  else "check the database and run the command again")
+        advice = (
+            "run `python -m pipeline db upgrade` first"
+            if "does not exist" in reason
+            else "check the database and run the command again"
+        )
         raise DatabaseError(f"{what} on {describe(engine)} failed: {mask_url(reason)}; {advice}") from None
 
 
@@ -156,12 +175,12 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     except DBAPIError as exc:
         raise DatabaseError(f"migration failed on {describe(engine)}: {mask_url(_first_line(exc))}") from None
     except CommandError as exc:  # e.g. the database is at a migration this checkout does not have (a newer one)
-        raise DatabaseError(f"migration failed on {describe(engine)}: {exc}; the database was migrated by another "
-                            "version of the pipeline: run `db upgrade` from that version (or a newer one)") from None
+        raise DatabaseError(
+            f"migration failed on {describe(engine)}: {exc}; the database was migrated by another "
+            "version of the pipeline: run `db upgrade` from that version (or a newer one)"
+        ) from None
 
 
 def describe(engine: Engine) -> str:
     """The engine's URL with the password masked, for messages."""
     return mask_url(engine.url.render_as_string(hide_password=False))
-
-

@@ -26,21 +26,28 @@ class WritebackTask:
 def pending_writebacks(engine: Engine, limit: int = 100) -> list[WritebackTask]:
     """The oldest pending tasks first (at most `limit`)."""
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT id, module_id, revision, notion_page_id, source_commit, deployed_at, attempts "
-            "FROM notion_writeback WHERE state = 'pending' ORDER BY id LIMIT :limit"), {"limit": limit}).all()
+        rows = conn.execute(
+            text(
+                "SELECT id, module_id, revision, notion_page_id, source_commit, deployed_at, attempts "
+                "FROM notion_writeback WHERE state = 'pending' ORDER BY id LIMIT :limit"
+            ),
+            {"limit": limit},
+        ).all()
     return [WritebackTask(*row) for row in rows]
 
 
 def mark_writeback_done(engine: Engine, task_id: int) -> None:
     """Record that Notion now shows the task's revision as live."""
     with engine.begin() as conn:
-        conn.execute(text("UPDATE notion_writeback SET state = 'done', done_at = now() WHERE id = :id"),
-                     {"id": task_id})
+        conn.execute(
+            text("UPDATE notion_writeback SET state = 'done', done_at = now() WHERE id = :id"), {"id": task_id}
+        )
 
 
 def record_writeback_failure(engine: Engine, task_id: int, error: str) -> None:
     """Count a failed attempt and keep its (already redacted) error; the task stays pending."""
     with engine.begin() as conn:
-        conn.execute(text("UPDATE notion_writeback SET attempts = attempts + 1, last_error = :error WHERE id = :id"),
-                     {"id": task_id, "error": error[:ERROR_LIMIT]})
+        conn.execute(
+            text("UPDATE notion_writeback SET attempts = attempts + 1, last_error = :error WHERE id = :id"),
+            {"id": task_id, "error": error[:ERROR_LIMIT]},
+        )

@@ -44,16 +44,14 @@ DEPLOY_LOCK_ID = 0x46524D45_4450  # "FRME" "DP"
 # md5 of a module's rows as PostgreSQL sees them; stored with each revision, recomputed to detect hand edits.
 _FINGERPRINT = f"""
 SELECT m.module_id,
-       md5(ROW({', '.join('m.' + c for c in MODULE_COLUMNS)})::text || coalesce(s.fingerprint, '')) AS fingerprint
+       md5(ROW({", ".join("m." + c for c in MODULE_COLUMNS)})::text || coalesce(s.fingerprint, '')) AS fingerprint
 FROM modules m
 LEFT JOIN (
-    SELECT module_id, md5(string_agg(ROW(section_id, {', '.join(SECTION_COLUMNS)})::text, ',' ORDER BY section_id))
+    SELECT module_id, md5(string_agg(ROW(section_id, {", ".join(SECTION_COLUMNS)})::text, ',' ORDER BY section_id))
            AS fingerprint
     FROM module_sections {{section_filter}} GROUP BY module_id
 ) s ON s.module_id = m.module_id
 """
-
-
 
 
 @dataclass(frozen=True)
@@ -73,9 +71,11 @@ class DeployResult:
         return [c.module_id for c in self.plan.of("refused")]
 
     def render_text(self) -> str:
-        return (f"{self.plan.render_text(self.dry_run)}\n"
-                f"(validated in {self.validate_seconds:.2f} s, {self.files_trusted} file(s) unchanged since their "
-                f"last validation; database {self.database_seconds:.2f} s)")
+        return (
+            f"{self.plan.render_text(self.dry_run)}\n"
+            f"(validated in {self.validate_seconds:.2f} s, {self.files_trusted} file(s) unchanged since their "
+            f"last validation; database {self.database_seconds:.2f} s)"
+        )
 
 
 def deploy(
@@ -110,8 +110,14 @@ def deploy(
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": DEPLOY_LOCK_ID})
             current = load_current(conn)
-            plan = plan_deploy(documents, current, archive_missing=archive_missing,
-                               allow_mass_archive=allow_mass_archive, force=force, hashes=hashes)
+            plan = plan_deploy(
+                documents,
+                current,
+                archive_missing=archive_missing,
+                allow_mass_archive=allow_mass_archive,
+                force=force,
+                hashes=hashes,
+            )
             if plan.refusal:
                 _write_step_summary(plan.render_markdown(dry_run, commit))
                 raise DeployRefused(f"{plan.render_text(dry_run)}\nnothing was deployed")
@@ -123,10 +129,14 @@ def deploy(
         in_database = time.perf_counter() - started
     except DBAPIError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
-        advice = ("run `python -m pipeline db upgrade` first" if "does not exist" in reason
-                  else "fix the cause and run it again")
-        raise DatabaseError(f"deploy to {describe(engine)} failed and was rolled back (nothing changed): "
-                            f"{mask_url(reason)}; {advice}") from None
+        advice = (
+            "run `python -m pipeline db upgrade` first"
+            if "does not exist" in reason
+            else "fix the cause and run it again"
+        )
+        raise DatabaseError(
+            f"deploy to {describe(engine)} failed and was rolled back (nothing changed): {mask_url(reason)}; {advice}"
+        ) from None
     finally:
         if owned:
             engine.dispose()
@@ -150,49 +160,67 @@ def load_validation_keys(engine: Engine) -> tuple[dict[str, str], Trusted]:
     """
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(
-                "SELECT m.module_id, r.validation_key, r.markdown_images FROM modules m JOIN module_revisions r "
-                "ON r.module_id = m.module_id AND r.revision = m.revision "
-                "WHERE r.validation_key IS NOT NULL AND jsonb_typeof(r.markdown_images) = 'object'")).all()
+            rows = conn.execute(
+                text(
+                    "SELECT m.module_id, r.validation_key, r.markdown_images FROM modules m JOIN module_revisions r "
+                    "ON r.module_id = m.module_id AND r.revision = m.revision "
+                    "WHERE r.validation_key IS NOT NULL AND jsonb_typeof(r.markdown_images) = 'object'"
+                )
+            ).all()
     except DBAPIError as exc:
         log.info("no validation keys (%s): validating every file in full", str(exc.orig or exc).strip()[:200])
         return {}, {}
-    return ({row.module_id: row.validation_key for row in rows},
-            {row.validation_key: row.markdown_images for row in rows})
+    return (
+        {row.module_id: row.validation_key for row in rows},
+        {row.validation_key: row.markdown_images for row in rows},
+    )
 
 
-def refresh_validation_keys(conn: Connection, plan: DeployPlan, report: ValidationReport,
-                            live_keys: dict[str, str]) -> None:
+def refresh_validation_keys(
+    conn: Connection, plan: DeployPlan, report: ValidationReport, live_keys: dict[str, str]
+) -> None:
     """Give unchanged modules' live revisions this run's key when it differs (new validator, or metadata edits).
 
     Without this, a validator change would make every later deploy validate unchanged files in full.
     """
-    stale = [c.module_id for c in plan.of("unchanged")
-             if c.module_id in report.validated and live_keys.get(c.module_id) != report.validated[c.module_id].key]
+    stale = [
+        c.module_id
+        for c in plan.of("unchanged")
+        if c.module_id in report.validated and live_keys.get(c.module_id) != report.validated[c.module_id].key
+    ]
     if not stale:
         return
-    conn.execute(text("""
+    conn.execute(
+        text("""
         UPDATE module_revisions r SET validation_key = v.key, markdown_images = CAST(v.images AS jsonb)
         FROM unnest(CAST(:ids AS text[]), CAST(:keys AS text[]), CAST(:images AS text[])) AS v(module_id, key, images),
              modules m
         WHERE m.module_id = v.module_id AND r.module_id = m.module_id AND r.revision = m.revision
-    """), {"ids": stale, "keys": [report.validated[m].key for m in stale],
-           "images": [json.dumps(report.validated[m].markdown_images) for m in stale]})
+    """),
+        {
+            "ids": stale,
+            "keys": [report.validated[m].key for m in stale],
+            "images": [json.dumps(report.validated[m].markdown_images) for m in stale],
+        },
+    )
     log.info("deploy refreshed the validation key of %d unchanged module(s)", len(stale))
 
 
 def load_current(conn: Connection) -> dict[str, CurrentModule]:
     """Every module's revision, hash and archive state, and whether its rows drifted — in one SELECT."""
-    rows = conn.execute(text(f"""
-        WITH live AS ({_FINGERPRINT.format(section_filter='')})
+    rows = conn.execute(
+        text(f"""
+        WITH live AS ({_FINGERPRINT.format(section_filter="")})
         SELECT m.module_id, m.revision, m.content_hash, m.archived_at IS NOT NULL AS archived,
                r.id IS NULL OR r.content_hash <> m.content_hash OR r.row_fingerprint <> live.fingerprint AS drifted
         FROM modules m
         JOIN live ON live.module_id = m.module_id
         LEFT JOIN module_revisions r ON r.module_id = m.module_id AND r.revision = m.revision
-    """)).all()
-    current = {row.module_id: CurrentModule(row.module_id, row.revision, row.content_hash, row.archived)
-               for row in rows}
+    """)
+    ).all()
+    current = {
+        row.module_id: CurrentModule(row.module_id, row.revision, row.content_hash, row.archived) for row in rows
+    }
     drifted = [row.module_id for row in rows if row.drifted]
     for module_id, drift in explain_drift(conn, drifted).items():
         now = current[module_id]
@@ -205,14 +233,26 @@ def explain_drift(conn: Connection, module_ids: Iterable[str]) -> dict[str, tupl
     module_ids = list(module_ids)
     if not module_ids:
         return {}
-    modules = {row["module_id"]: row for row in conn.execute(text(
-        f"SELECT m.module_id, m.revision, m.content_hash AS module_hash, r.document, r.content_hash AS revision_hash, "
-        f"{', '.join('m.' + c for c in MODULE_COLUMNS)} FROM modules m LEFT JOIN module_revisions r "
-        "ON r.module_id = m.module_id AND r.revision = m.revision WHERE m.module_id = ANY(:ids)"),
-        {"ids": module_ids}).mappings()}
+    modules = {
+        row["module_id"]: row
+        for row in conn.execute(
+            text(
+                "SELECT m.module_id, m.revision, m.content_hash AS module_hash, r.document, "
+                "r.content_hash AS revision_hash, "
+                f"{', '.join('m.' + c for c in MODULE_COLUMNS)} FROM modules m LEFT JOIN module_revisions r "
+                "ON r.module_id = m.module_id AND r.revision = m.revision WHERE m.module_id = ANY(:ids)"
+            ),
+            {"ids": module_ids},
+        ).mappings()
+    }
     sections: dict[str, list[dict[str, Any]]] = {}
-    for row in conn.execute(text(f"SELECT module_id, section_id, {', '.join(SECTION_COLUMNS)} FROM module_sections "
-                                 "WHERE module_id = ANY(:ids)"), {"ids": module_ids}).mappings():
+    for row in conn.execute(
+        text(
+            f"SELECT module_id, section_id, {', '.join(SECTION_COLUMNS)} FROM module_sections "
+            "WHERE module_id = ANY(:ids)"
+        ),
+        {"ids": module_ids},
+    ).mappings():
         sections.setdefault(row["module_id"], []).append(dict(row))
     found: dict[str, tuple[str, ...]] = {}
     for module_id, row in modules.items():
@@ -225,8 +265,14 @@ def explain_drift(conn: Connection, module_ids: Iterable[str]) -> dict[str, tupl
     return found
 
 
-def apply_plan(conn: Connection, plan: DeployPlan, hashes: dict[str, str], texts: dict[str, str],
-               commit: str | None, validated: Mapping[str, Validated] | None = None) -> None:
+def apply_plan(
+    conn: Connection,
+    plan: DeployPlan,
+    hashes: dict[str, str],
+    texts: dict[str, str],
+    commit: str | None,
+    validated: Mapping[str, Validated] | None = None,
+) -> None:
     """Write the plan: upsert modules and sections, delete removed sections, revisions, outbox, archive.
 
     The documents travel once, by COPY, into a transaction-local table (dropped at commit, so fine behind a
@@ -241,12 +287,16 @@ def apply_plan(conn: Connection, plan: DeployPlan, hashes: dict[str, str], texts
         for change in writes:
             check = validated.get(change.module_id)
             key, images = (check.key, _copy_escaped(json.dumps(check.markdown_images))) if check else ("\\N", "\\N")
-            buffer.write(f"{change.module_id}\t{change.new_revision}\t{hashes[change.module_id]}\t"
-                         f"{'t' if change.archive else 'f'}\t{_copy_escaped(texts[change.module_id])}\t"
-                         f"{key}\t{images}\n")
+            buffer.write(
+                f"{change.module_id}\t{change.new_revision}\t{hashes[change.module_id]}\t"
+                f"{'t' if change.archive else 'f'}\t{_copy_escaped(texts[change.module_id])}\t"
+                f"{key}\t{images}\n"
+            )
         buffer.seek(0)
-        cursor.execute("CREATE TEMPORARY TABLE incoming (module_id text, revision int, content_hash text, "
-                       "archive boolean, document jsonb, validation_key text, markdown_images jsonb) ON COMMIT DROP")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE incoming (module_id text, revision int, content_hash text, "
+            "archive boolean, document jsonb, validation_key text, markdown_images jsonb) ON COMMIT DROP"
+        )
         # Read a few times and dropped at commit: not worth compressing.
         cursor.execute("ALTER TABLE incoming ALTER COLUMN document SET STORAGE EXTERNAL")
         cursor.copy_expert("COPY incoming FROM STDIN", buffer)
@@ -261,8 +311,9 @@ def apply_plan(conn: Connection, plan: DeployPlan, hashes: dict[str, str], texts
         cursor.execute("DROP TABLE incoming")
     gone = [c.module_id for c in plan.of("archived")]
     if gone:
-        cursor.execute("UPDATE modules SET archived_at = now() WHERE module_id = ANY(%s) AND archived_at IS NULL",
-                       (gone,))
+        cursor.execute(
+            "UPDATE modules SET archived_at = now() WHERE module_id = ANY(%s) AND archived_at IS NULL", (gone,)
+        )
     log.info("deploy wrote %d module(s), archived %d", len(writes), len(gone))
 
 
@@ -283,11 +334,11 @@ def _extract(source: str, column: str) -> str:
 _INTEGER_COLUMNS = frozenset({"estimated_minutes", "section_number", "duration_seconds"})
 _MODULE_WRITE_COLUMNS = ("revision", "content_hash", *MODULE_COLUMNS, "source_commit", "deployed_at", "archived_at")
 _UPSERT_MODULES = f"""
-    INSERT INTO modules (module_id, {', '.join(_MODULE_WRITE_COLUMNS)})
-    SELECT module_id, revision, content_hash, {', '.join(_extract('document', c) for c in MODULE_COLUMNS)},
+    INSERT INTO modules (module_id, {", ".join(_MODULE_WRITE_COLUMNS)})
+    SELECT module_id, revision, content_hash, {", ".join(_extract("document", c) for c in MODULE_COLUMNS)},
            %(commit)s, now(), CASE WHEN archive THEN now() END
     FROM incoming
-    ON CONFLICT (module_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in _MODULE_WRITE_COLUMNS)}
+    ON CONFLICT (module_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in _MODULE_WRITE_COLUMNS)}
 """
 _DELETE_REMOVED_SECTIONS = """
     DELETE FROM module_sections s USING incoming i
@@ -296,17 +347,17 @@ _DELETE_REMOVED_SECTIONS = """
                       WHERE e ->> 'section_id' = s.section_id)
 """
 _UPSERT_SECTIONS = f"""
-    INSERT INTO module_sections (module_id, section_id, {', '.join(SECTION_COLUMNS)})
-    SELECT i.module_id, e ->> 'section_id', {', '.join(_extract('e', c) for c in SECTION_COLUMNS)}
+    INSERT INTO module_sections (module_id, section_id, {", ".join(SECTION_COLUMNS)})
+    SELECT i.module_id, e ->> 'section_id', {", ".join(_extract("e", c) for c in SECTION_COLUMNS)}
     FROM incoming i CROSS JOIN LATERAL jsonb_array_elements(i.document -> 'sections') e
     WHERE i.{{revisions}}
     {{conflict}}
 """
 _SECTION_CONFLICT = f"""
     ON CONFLICT (module_id, section_id) DO UPDATE SET
-        {', '.join(f'{c} = EXCLUDED.{c}' for c in SECTION_COLUMNS)}, updated_at = now()
-    WHERE ({', '.join(f'module_sections.{c}' for c in SECTION_COLUMNS)})
-          IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in SECTION_COLUMNS)})
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in SECTION_COLUMNS)}, updated_at = now()
+    WHERE ({", ".join(f"module_sections.{c}" for c in SECTION_COLUMNS)})
+          IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in SECTION_COLUMNS)})
 """
 _INSERT_REVISIONS = f"""
     INSERT INTO module_revisions (module_id, revision, content_hash, document, row_fingerprint, source_commit,
@@ -326,8 +377,13 @@ _INSERT_WRITEBACKS = """
 def _git_head(folder: Path) -> str | None:
     """The commit checked out where the module files are, or None outside a Git work tree."""
     try:
-        done = subprocess.run(["git", "-C", str(folder if folder.is_dir() else folder.parent), "rev-parse", "HEAD"],
-                              capture_output=True, text=True, timeout=10, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(folder if folder.is_dir() else folder.parent), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
@@ -341,5 +397,8 @@ def _write_step_summary(markdown: str) -> None:
             with open(target, "a", encoding="utf-8") as summary:
                 summary.write(markdown)
         except OSError as exc:  # the deploy is committed by now: a missing summary must not look like a failure
-            log.warning("could not append the plan to GITHUB_STEP_SUMMARY=%s (%s); the deploy itself succeeded",
-                        target, exc.strerror)
+            log.warning(
+                "could not append the plan to GITHUB_STEP_SUMMARY=%s (%s); the deploy itself succeeded",
+                target,
+                exc.strerror,
+            )

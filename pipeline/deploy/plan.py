@@ -9,9 +9,24 @@ from typing import Any
 from pipeline.module.document import content_hash
 
 # Top-level document keys stored as columns of `modules` (sections and metadata go elsewhere).
-MODULE_COLUMNS = ("title", "description", "category", "estimated_minutes", "created_by_id", "owner_id",
-                  "university_id", "cohort", "status", "prerequisites", "tags", "target_audience",
-                  "notion_page_id", "content_source", "authoring_method", "learning_objectives")
+MODULE_COLUMNS = (
+    "title",
+    "description",
+    "category",
+    "estimated_minutes",
+    "created_by_id",
+    "owner_id",
+    "university_id",
+    "cohort",
+    "status",
+    "prerequisites",
+    "tags",
+    "target_audience",
+    "notion_page_id",
+    "content_source",
+    "authoring_method",
+    "learning_objectives",
+)
 JSON_MODULE_COLUMNS = frozenset({"prerequisites", "tags", "learning_objectives"})
 SECTION_COLUMNS = ("section_number", "section_type", "title", "content", "media_url", "duration_seconds")
 LISTED_UNCHANGED = 20  # beyond this many, unchanged modules are counted, not listed
@@ -97,8 +112,9 @@ class DeployPlan:
 
     def _listed(self) -> list[ModuleChange]:
         order = {"refused": 0, "added": 1, "updated": 2, "archived": 3}
-        changed = sorted((c for c in self.changes if c.action != "unchanged"),
-                         key=lambda c: (order[c.action], c.module_id))
+        changed = sorted(
+            (c for c in self.changes if c.action != "unchanged"), key=lambda c: (order[c.action], c.module_id)
+        )
         return changed + self._listed_unchanged()
 
 
@@ -142,8 +158,16 @@ def plan_deploy(
         for module_id in sorted(set(current) - set(documents)):
             now = current[module_id]
             if not now.archived:
-                changes.append(ModuleChange(module_id, "archived", now.revision, now.revision,
-                                            "file gone: hidden from students, progress kept", True))
+                changes.append(
+                    ModuleChange(
+                        module_id,
+                        "archived",
+                        now.revision,
+                        now.revision,
+                        "file gone: hidden from students, progress kept",
+                        True,
+                    )
+                )
     live_before = sum(1 for m in current.values() if not m.archived)
     counts: dict[str, int] = {}
     for change in changes:
@@ -151,16 +175,20 @@ def plan_deploy(
     archiving = [c for c in changes if c.archive and c.old_revision is not None and not current[c.module_id].archived]
     refusal = None
     if live_before and len(archiving) * 2 > live_before and not allow_mass_archive:
-        refusal = (f"this deploy would archive {len(archiving)} of the {live_before} live modules (more than half); "
-                   "if that is intended (e.g. a catalogue clean-up), run again with --allow-mass-archive, otherwise "
-                   "check that PATH points at the whole data/modules folder")
+        refusal = (
+            f"this deploy would archive {len(archiving)} of the {live_before} live modules (more than half); "
+            "if that is intended (e.g. a catalogue clean-up), run again with --allow-mass-archive, otherwise "
+            "check that PATH points at the whole data/modules folder"
+        )
     return DeployPlan(tuple(changes), live_before, refusal, counts)
 
 
 def _drift_note(now: CurrentModule) -> str:
-    return (f"changed outside the pipeline since r{now.revision}: {'; '.join(now.drift)}. "
-            "Nothing was written for this module. Put the change in its file and deploy, or run deploy "
-            "--force to overwrite the database with the file")
+    return (
+        f"changed outside the pipeline since r{now.revision}: {'; '.join(now.drift)}. "
+        "Nothing was written for this module. Put the change in its file and deploy, or run deploy "
+        "--force to overwrite the database with the file"
+    )
 
 
 def _update_note(now: CurrentModule, new_hash: str, retire: bool) -> str:
@@ -189,8 +217,11 @@ def describe_drift(
     """What the database rows hold that the deployed document does not (column and section names)."""
     found: list[str] = []
     wanted = module_row(expected)
-    found += [f"modules.{c} is {_short(module.get(c))}, the deployed revision has {_short(wanted[c])}"
-              for c in MODULE_COLUMNS if module.get(c) != wanted[c]]
+    found += [
+        f"modules.{c} is {_short(module.get(c))}, the deployed revision has {_short(wanted[c])}"
+        for c in MODULE_COLUMNS
+        if module.get(c) != wanted[c]
+    ]
     want_sections = {row["section_id"]: row for row in section_rows(expected)}
     have_sections = {row["section_id"]: row for row in sections}
     for section_id in sorted(set(want_sections) | set(have_sections)):

@@ -20,12 +20,19 @@ if TYPE_CHECKING:
 def github_client(settings: Settings) -> Github:
     """A PyGithub client for GITHUB_API_URL with GithubRetry and the configured pacing."""
     settings.require("github_token")
-    retry = GithubRetry(total=settings.github_retries, backoff_factor=settings.github_backoff_factor,
-                        secondary_rate_wait=settings.github_rate_limit_wait)
+    retry = GithubRetry(
+        total=settings.github_retries,
+        backoff_factor=settings.github_backoff_factor,
+        secondary_rate_wait=settings.github_rate_limit_wait,
+    )
     base_url = settings.http_url("github_api_url", "https://api.github.com")
-    return Github(auth=Auth.Token(settings.github_token or ""), base_url=base_url,
-                  retry=retry, seconds_between_requests=settings.github_seconds_between_requests,
-                  seconds_between_writes=settings.github_seconds_between_writes)
+    return Github(
+        auth=Auth.Token(settings.github_token or ""),
+        base_url=base_url,
+        retry=retry,
+        seconds_between_requests=settings.github_seconds_between_requests,
+        seconds_between_writes=settings.github_seconds_between_writes,
+    )
 
 
 def open_repository(settings: Settings) -> Repository:
@@ -40,16 +47,22 @@ def _advice(status: int | None, message: str, operation: str, subject: str) -> t
     if status == 401:
         return "GITHUB_TOKEN is invalid or expired; set a valid token", 2
     if status == 404 and operation == "open the repository":
-        return ("no such repository, or the token cannot see it; check GITHUB_REPOSITORY (owner/name) "
-                "and the token's repository access"), 2
+        return (
+            "no such repository, or the token cannot see it; check GITHUB_REPOSITORY (owner/name) "
+            "and the token's repository access"
+        ), 2
     if status in (403, 429) and "rate limit" in lowered:
         return "GitHub rate-limited this token; run the command again later (it is safe to repeat)", 1
     if status == 403:
-        return ("the token lacks a permission; give it contents, pull-requests and statuses: write "
-                "(and allow GitHub Actions to create pull requests)"), 1
+        return (
+            "the token lacks a permission; give it contents, pull-requests and statuses: write "
+            "(and allow GitHub Actions to create pull requests)"
+        ), 1
     if status is None:  # no answer at all: an outage, or a GITHUB_API_URL that points nowhere
-        return ("GitHub could not be reached; check the network and GITHUB_API_URL (unset, it means "
-                "https://api.github.com), then run the command again (it is safe to repeat)"), 1
+        return (
+            "GitHub could not be reached; check the network and GITHUB_API_URL (unset, it means "
+            "https://api.github.com), then run the command again (it is safe to repeat)"
+        ), 1
     if status >= 500:
         return "GitHub failed; run the command again (it is safe to repeat)", 1
     return f"GitHub refused to {operation} for {subject}; fix the cause above and run again", 1
@@ -58,8 +71,9 @@ def _advice(status: int | None, message: str, operation: str, subject: str) -> t
 def _describe(exc: GithubException) -> str:
     data = exc.data if isinstance(exc.data, dict) else {}
     message = str(data.get("message") or exc.message or "")
-    details = [e.get("message") or f"{e.get('field')} {e.get('code')}" for e in data.get("errors") or []
-               if isinstance(e, dict)]
+    details = [
+        e.get("message") or f"{e.get('field')} {e.get('code')}" for e in data.get("errors") or [] if isinstance(e, dict)
+    ]
     return "; ".join([message, *details]) if details else message
 
 

@@ -63,8 +63,11 @@ def _as_text(value: Any) -> str:
 def text_diff(old: Any, new: Any, label: str) -> str:
     """A unified diff of two values (Markdown as lines, anything else as indented JSON)."""
     lines = difflib.unified_diff(
-        _as_text(old).splitlines(keepends=True), _as_text(new).splitlines(keepends=True),
-        fromfile=f"a/{label}", tofile=f"b/{label}", n=2,
+        _as_text(old).splitlines(keepends=True),
+        _as_text(new).splitlines(keepends=True),
+        fromfile=f"a/{label}",
+        tofile=f"b/{label}",
+        n=2,
     )
     return "".join(lines)
 
@@ -77,8 +80,9 @@ def _compare_section(old: Mapping[str, Any], new: Mapping[str, Any]) -> SectionC
     old_number, new_number = old.get("section_number"), new.get("section_number")
     if changed:
         diffs = [text_diff(old.get(key), new.get(key), f"{section_id}/{key}") for key in changed]
-        return SectionChange(section_id, str(new.get("title", "")), "changed", old_number, new_number,
-                             changed, "".join(diffs))
+        return SectionChange(
+            section_id, str(new.get("title", "")), "changed", old_number, new_number, changed, "".join(diffs)
+        )
     if old_number != new_number:
         return SectionChange(section_id, str(new.get("title", "")), "moved", old_number, new_number)
     return None
@@ -99,12 +103,18 @@ def diff_modules(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> Modul
     for section_id, section in new_sections.items():
         previous = old_sections.get(section_id)
         if previous is None:
-            changes.append(SectionChange(str(section_id), str(section.get("title", "")), "added",
-                                         None, section.get("section_number")))
+            changes.append(
+                SectionChange(
+                    str(section_id), str(section.get("title", "")), "added", None, section.get("section_number")
+                )
+            )
         elif (change := _compare_section(previous, section)) is not None:
             changes.append(change)
     for section_id, section in old_sections.items():
         if section_id not in new_sections:
-            changes.append(SectionChange(str(section_id), str(section.get("title", "")), "removed",
-                                         section.get("section_number"), None))
+            changes.append(
+                SectionChange(
+                    str(section_id), str(section.get("title", "")), "removed", section.get("section_number"), None
+                )
+            )
     return ModuleDiff(module_id, old is None, tuple(fields), tuple(changes))

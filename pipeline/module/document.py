@@ -208,8 +208,12 @@ def read_module_bytes(path: Path) -> bytes:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ModuleLoadError(
-                Problem(display_path(path), None, "", f"file is {size:,} bytes; a module file may be at most "
-                        f"{MAX_FILE_BYTES:,} bytes")
+                Problem(
+                    display_path(path),
+                    None,
+                    "",
+                    f"file is {size:,} bytes; a module file may be at most {MAX_FILE_BYTES:,} bytes",
+                )
             )
         raw = path.read_bytes()
     except OSError as exc:

@@ -310,12 +310,18 @@ class NotionGateway:
         # An id in the request path is ours (NOTION_DATA_SOURCE_ID, --page), not a value a team lead can fix in Notion.
         bad_id = code == "validation_error" and "path failed validation" in detail
         if bad_id:
-            advice = ("that is not a Notion id (32 hexadecimal digits, dashes optional); "
-                      "check NOTION_DATA_SOURCE_ID, NOTION_DATABASE_ID or the --page argument")
+            advice = (
+                "that is not a Notion id (32 hexadecimal digits, dashes optional); "
+                "check NOTION_DATA_SOURCE_ID, NOTION_DATABASE_ID or the --page argument"
+            )
         page = f" (Notion page {page_id})" if page_id and page_id not in what else ""
         message = f"Notion {what}{page} failed: {code or status}: {detail} — {advice}"
-        return NotionError(redact(message, self._settings), code=str(code) if code else None, status=status,
-                           exit_code=2 if code == "unauthorized" or bad_id else 1)
+        return NotionError(
+            redact(message, self._settings),
+            code=str(code) if code else None,
+            status=status,
+            exit_code=2 if code == "unauthorized" or bad_id else 1,
+        )
 
 
 def _retry_after(error: Exception) -> float | None:

@@ -56,4 +56,3 @@ def tell_team_lead(gateway: NotionGateway, result: PageResult) -> PageResult:
             notice = f"could not comment on the page: {error}"
         return dataclasses.replace(result, notice=notice)
     return dataclasses.replace(result, notice=f"commented on the page ({fingerprint})")
-

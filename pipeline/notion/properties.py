@@ -216,9 +216,12 @@ def _person(read: _FieldReader, name: str, *, required: bool) -> str | None:
         read.problem(name, "has several people; the first one is used", "warning")
     found = person_id(value)
     if not found:
-        read.problem(name, "the person has no name the exporter can read: ask your Notion workspace admin to give the "
-                           "integration the 'Read user information' capability (docs/operations.md), or put the "
-                           "person's id in a text column instead")
+        read.problem(
+            name,
+            "the person has no name the exporter can read: ask your Notion workspace admin to give the "
+            "integration the 'Read user information' capability (docs/operations.md), or put the "
+            "person's id in a text column instead",
+        )
     return found
 
 

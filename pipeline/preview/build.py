@@ -32,8 +32,14 @@ from pipeline.preview.html import (
 from pipeline.settings import Settings
 from pipeline.validate.rules import collect_module_files
 
-__all__ = ["PreviewResult", "build_preview", "render_index", "render_markdown", "render_module_page",
-           "summarise_preview"]
+__all__ = [
+    "PreviewResult",
+    "build_preview",
+    "render_index",
+    "render_markdown",
+    "render_module_page",
+    "summarise_preview",
+]
 
 log = logging.getLogger(__name__)
 # Written into every preview folder, so a rebuild may clear it and nothing else.
@@ -64,15 +70,18 @@ def _prepare_out_dir(out_dir: Path) -> None:
             raise ConfigError(f"{out_dir}: --out must be a folder, and this is a file")
         if any(out_dir.iterdir()):
             if not (out_dir / MARKER).is_file():
-                raise ConfigError(f"{out_dir}: folder is not empty and holds no earlier preview; "
-                                  "give an empty or new folder for --out")
+                raise ConfigError(
+                    f"{out_dir}: folder is not empty and holds no earlier preview; "
+                    "give an empty or new folder for --out"
+                )
             shutil.rmtree(out_dir)
     try:
         (out_dir / "modules").mkdir(parents=True, exist_ok=True)
         (out_dir / MARKER).write_text("Written by `python -m pipeline preview`; rebuilt (deleted) on every run.\n")
     except OSError as exc:  # under a file, a read-only disk, no permission
-        raise ConfigError(f"{out_dir}: --out cannot be written ({exc.strerror}); "
-                          "give a folder you can write to") from None
+        raise ConfigError(
+            f"{out_dir}: --out cannot be written ({exc.strerror}); give a folder you can write to"
+        ) from None
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -85,8 +94,10 @@ def resolve_base(ref: str, cwd: Path) -> str:
         raise ConfigError(f"--base {ref!r}: give a branch, tag or commit such as origin/main")
     found = _git(cwd, "rev-parse", "--verify", "--quiet", "--short", f"{ref}^{{commit}}")
     if found.returncode != 0:
-        raise ConfigError(f"--base {ref}: no such commit in the Git repository at {cwd.resolve()} "
-                          "(in Actions, check out with fetch-depth: 0 or fetch the base branch)")
+        raise ConfigError(
+            f"--base {ref}: no such commit in the Git repository at {cwd.resolve()} "
+            "(in Actions, check out with fetch-depth: 0 or fetch the base branch)"
+        )
     return f"{ref} ({found.stdout.decode().strip()})"
 
 
@@ -127,9 +138,15 @@ def _removed_entry(path: Path, ref: str, label: str) -> IndexEntry:
     if base is None:
         raise ConfigError(f"{path}: no such file or folder, here or at {ref}; give module files or their folder")
     sections = [s for s in base.get("sections") or [] if isinstance(s, Mapping)]
-    return IndexEntry(str(base.get("module_id", path.stem)), str(base.get("title", path.stem)), display_path(path),
-                      None, tuple(str(s.get("section_type")) for s in sections), removed=True,
-                      description=f"Removed since {label}: deploy will archive it (students keep their progress).")
+    return IndexEntry(
+        str(base.get("module_id", path.stem)),
+        str(base.get("title", path.stem)),
+        display_path(path),
+        None,
+        tuple(str(s.get("section_type")) for s in sections),
+        removed=True,
+        description=f"Removed since {label}: deploy will archive it (students keep their progress).",
+    )
 
 
 def _copy_asset(url: str, assets_dir: Path, out_dir: Path) -> PreviewAsset:
@@ -161,8 +178,9 @@ def _module_error(doc: ModuleDocument | None, error: str | None, seen: Mapping[s
     return None
 
 
-def build_preview(paths: Sequence[Path], out_dir: Path, settings: Settings | None = None,
-                  base_ref: str | None = None) -> PreviewResult:
+def build_preview(
+    paths: Sequence[Path], out_dir: Path, settings: Settings | None = None, base_ref: str | None = None
+) -> PreviewResult:
     """Write the preview of the module files in `paths` (files or folders) to `out_dir`, compared with `base_ref`."""
     settings = settings or Settings.from_env()
     base_label = resolve_base(base_ref, _existing_anchor(paths[0])[0]) if base_ref and paths else None
@@ -200,11 +218,17 @@ def build_preview(paths: Sequence[Path], out_dir: Path, settings: Settings | Non
         page = render_module_page(data, assets, comparison=comparison, module_hrefs=module_hrefs, source=source)
         (out_dir / "modules" / f"{module_id}.html").write_text(page, encoding="utf-8")
         sections = [s for s in data.get("sections") or [] if isinstance(s, Mapping)]
-        entries.append(IndexEntry(
-            module_id, str(data.get("title", module_id)), source, f"modules/{module_id}.html",
-            tuple(str(s.get("section_type")) for s in sections), comparison,
-            description=str(data.get("description", "")),
-        ))
+        entries.append(
+            IndexEntry(
+                module_id,
+                str(data.get("title", module_id)),
+                source,
+                f"modules/{module_id}.html",
+                tuple(str(s.get("section_type")) for s in sections),
+                comparison,
+                description=str(data.get("description", "")),
+            )
+        )
     entries.extend(removed)
     index = out_dir / "index.html"
     index.write_text(render_index(entries, base_label), encoding="utf-8")
@@ -229,15 +253,16 @@ def summarise_preview(result: PreviewResult, artifact: str = "module-preview") -
     pages = [e for e in result.entries if e.href]
     types = [t for e in pages for t in e.section_types]
     by_type = ", ".join(f"{types.count(t)} {_md(t)}" for t in sorted(set(types), key=lambda t: (-types.count(t), t)))
-    lines = ["### Module preview", "",
-             f"{len(pages)} module(s), {len(types)} section(s): {by_type or 'none'}."]
+    lines = ["### Module preview", "", f"{len(pages)} module(s), {len(types)} section(s): {by_type or 'none'}."]
     if result.base_ref:
         diffs = [e.comparison.diff for e in pages if e.comparison]
         new = sum(d.is_new for d in diffs)
         unchanged = sum(d.is_empty and not d.is_new for d in diffs)
         removed = sum(e.removed for e in result.entries)
-        lines[-1] += (f" Against {_code(result.base_ref)}: {new} new, {len(diffs) - new - unchanged} changed, "
-                      f"{unchanged} unchanged" + (f", {removed} removed." if removed else "."))
+        lines[-1] += (
+            f" Against {_code(result.base_ref)}: {new} new, {len(diffs) - new - unchanged} changed, "
+            f"{unchanged} unchanged" + (f", {removed} removed." if removed else ".")
+        )
     lines += ["", "| module | sections | changes |", "| --- | --- | --- |"]
     for entry in result.entries:
         if entry.error:
@@ -246,8 +271,12 @@ def summarise_preview(result: PreviewResult, artifact: str = "module-preview") -
         counts = {t: entry.section_types.count(t) for t in dict.fromkeys(entry.section_types)}
         sections = f"{len(entry.section_types)} (" + ", ".join(f"{n} {_md(t)}" for t, n in counts.items()) + ")"
         lines.append(f"| {_md(entry.title)} {_code(entry.module_id)} | {sections} | {_changes_cell(entry)} |")
-    lines += ["", f"Open `index.html` in the {_code(artifact)} artifact to see every module as students will, "
-                  "with quiz answers and hotspot positions marked.", ""]
+    lines += [
+        "",
+        f"Open `index.html` in the {_code(artifact)} artifact to see every module as students will, "
+        "with quiz answers and hotspot positions marked.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -261,8 +290,11 @@ def _changes_cell(entry: IndexEntry) -> str:
         return "new module"
     if diff.is_empty:
         return "unchanged"
-    parts = [f"{len(diff.sections(kind))} {kind}: " + ", ".join(_md(c.title, 40) for c in diff.sections(kind))
-             for kind in ("added", "changed", "moved", "removed") if diff.sections(kind)]
+    parts = [
+        f"{len(diff.sections(kind))} {kind}: " + ", ".join(_md(c.title, 40) for c in diff.sections(kind))
+        for kind in ("added", "changed", "moved", "removed")
+        if diff.sections(kind)
+    ]
     if diff.field_changes:
         parts.append("fields: " + ", ".join(_md(c.field) for c in diff.field_changes))
     return "; ".join(parts)

@@ -72,8 +72,11 @@ def _media(url: Any, kind: str, assets: Mapping[str, PreviewAsset]) -> str:
         if kind == "video":
             return f'<video controls preload="metadata" src="{esc(asset.href)}"></video>'
         return f'<img src="{esc(asset.href)}" alt="">'
-    link = f'<a href="{esc(url)}" rel="noopener noreferrer nofollow">{esc(url)}</a>' if link_scheme(url) == "https" \
+    link = (
+        f'<a href="{esc(url)}" rel="noopener noreferrer nofollow">{esc(url)}</a>'
+        if link_scheme(url) == "https"
         else f"<code>{esc(url)}</code>"
+    )
     return f'<p class="external">External {esc(kind)}, not loaded in the preview: {link}</p>'
 
 
@@ -95,8 +98,10 @@ def _hotspot_figure(url: Any, hotspots: list[Any], assets: Mapping[str, PreviewA
             f' title="{esc(spot.get("label", ""))}">{number}'
             f'<span class="hotspot-label">{esc(spot.get("label", ""))}</span></span>'
         )
-    return (f'<figure><div class="hotspot-image" data-width="{width}" data-height="{height}">'
-            f'<img src="{esc(asset.href)}" alt="">{"".join(markers)}</div></figure>')
+    return (
+        f'<figure><div class="hotspot-image" data-width="{width}" data-height="{height}">'
+        f'<img src="{esc(asset.href)}" alt="">{"".join(markers)}</div></figure>'
+    )
 
 
 def _render_interactive(section: Mapping[str, Any], assets: Mapping[str, PreviewAsset]) -> str:
@@ -105,19 +110,25 @@ def _render_interactive(section: Mapping[str, Any], assets: Mapping[str, Preview
         return _unexpected("content should be {instruction, hotspots, completion_criteria}", content)
     hotspots = content["hotspots"]
     criteria = content.get("completion_criteria") if isinstance(content.get("completion_criteria"), Mapping) else {}
-    required = set(criteria.get("required_hotspots") or []) if isinstance(criteria.get("required_hotspots"), list) \
-        else set()
-    parts = [f'<p><strong>{esc(content.get("instruction", ""))}</strong></p>',
-             _hotspot_figure(section.get("media_url"), hotspots, assets), '<ol class="hotspots">']
+    required = (
+        set(criteria.get("required_hotspots") or []) if isinstance(criteria.get("required_hotspots"), list) else set()
+    )
+    parts = [
+        f"<p><strong>{esc(content.get('instruction', ''))}</strong></p>",
+        _hotspot_figure(section.get("media_url"), hotspots, assets),
+        '<ol class="hotspots">',
+    ]
     for spot in hotspots:
         if not isinstance(spot, Mapping):
             parts.append(f"<li>{_unexpected('a hotspot should be an object', spot)}</li>")
             continue
         must = ' <span class="change change-added">required</span>' if spot.get("id") in required else ""
         description = f" — {esc(spot['description'])}" if spot.get("description") else ""
-        parts.append(f'<li><strong>{esc(spot.get("label", ""))}</strong>{must}{description} '
-                     f'<span class="meta">(<code>{esc(spot.get("id", ""))}</code> at x {esc(spot.get("x"))}, '
-                     f'y {esc(spot.get("y"))})</span></li>')
+        parts.append(
+            f"<li><strong>{esc(spot.get('label', ''))}</strong>{must}{description} "
+            f'<span class="meta">(<code>{esc(spot.get("id", ""))}</code> at x {esc(spot.get("x"))}, '
+            f"y {esc(spot.get('y'))})</span></li>"
+        )
     parts.append("</ol>")
     done = []
     if "hotspots_clicked" in criteria:
@@ -132,9 +143,12 @@ def _render_quiz(section: Mapping[str, Any]) -> str:
     content = section.get("content")
     if not isinstance(content, Mapping) or not isinstance(content.get("questions"), list):
         return _unexpected("content should be {questions: [...]}", content)
-    parts = [f"<p>{esc(content['instruction'])}</p>" if content.get("instruction") else "",
-             f'<p class="meta">Pass mark: {esc(content.get("pass_percent", 70))}% correct. '
-             "The correct answers are marked for the reviewer; students do not see them.</p>", '<ol class="questions">']
+    parts = [
+        f"<p>{esc(content['instruction'])}</p>" if content.get("instruction") else "",
+        f'<p class="meta">Pass mark: {esc(content.get("pass_percent", 70))}% correct. '
+        "The correct answers are marked for the reviewer; students do not see them.</p>",
+        '<ol class="questions">',
+    ]
     for question in content["questions"]:
         if not isinstance(question, Mapping) or not isinstance(question.get("choices"), list):
             parts.append(f"<li>{_unexpected('a question should have prompt, choices, correct_choice', question)}</li>")
@@ -142,16 +156,22 @@ def _render_quiz(section: Mapping[str, Any]) -> str:
         correct = question.get("correct_choice")
         choices = "".join(
             f'<li class="correct">{esc(choice)}<span class="correct-mark">✓ correct answer</span></li>'
-            if index == correct else f"<li>{esc(choice)}</li>"
+            if index == correct
+            else f"<li>{esc(choice)}</li>"
             for index, choice in enumerate(question["choices"])
         )
         if not isinstance(correct, int) or not 0 <= correct < len(question["choices"]):
             choices += f'<li class="error">correct_choice {esc(correct)} names no choice</li>'
-        explanation = f'<p class="explanation">Explanation: {esc(question["explanation"])}</p>' \
-            if question.get("explanation") else ""
-        parts.append(f'<li><p><strong>{esc(question.get("prompt", ""))}</strong> <span class="meta">'
-                     f'(<code>{esc(question.get("question_id", ""))}</code>)</span></p>'
-                     f'<ol class="choices">{choices}</ol>{explanation}</li>')
+        explanation = (
+            f'<p class="explanation">Explanation: {esc(question["explanation"])}</p>'
+            if question.get("explanation")
+            else ""
+        )
+        parts.append(
+            f'<li><p><strong>{esc(question.get("prompt", ""))}</strong> <span class="meta">'
+            f"(<code>{esc(question.get('question_id', ''))}</code>)</span></p>"
+            f'<ol class="choices">{choices}</ol>{explanation}</li>'
+        )
     parts.append("</ol>")
     return "".join(parts)
 
@@ -161,11 +181,15 @@ def render_section_body(section: Mapping[str, Any], assets: Mapping[str, Preview
     kind = section.get("section_type")
     if kind == "text":
         return _markdown_block(section.get("content"), assets) + (
-            _media(section["media_url"], "image", assets) if section.get("media_url") else "")
+            _media(section["media_url"], "image", assets) if section.get("media_url") else ""
+        )
     if kind in ("image", "video"):
         caption = _markdown_block(section.get("content"), assets)
-        return f"<figure>{_media(section.get('media_url'), kind, assets)}" + (
-            f"<figcaption>{caption}</figcaption>" if caption else "") + "</figure>"
+        return (
+            f"<figure>{_media(section.get('media_url'), kind, assets)}"
+            + (f"<figcaption>{caption}</figcaption>" if caption else "")
+            + "</figure>"
+        )
     if kind == "interactive":
         return _render_interactive(section, assets)
     if kind == "quiz":
@@ -177,8 +201,15 @@ def render_section_body(section: Mapping[str, Any], assets: Mapping[str, Preview
 def _diff_html(text: str) -> str:
     lines = []
     for line in text.splitlines():
-        kind = "hunk" if line.startswith(("@@", "---", "+++")) else "add" if line.startswith("+") else \
-            "del" if line.startswith("-") else "ctx"
+        kind = (
+            "hunk"
+            if line.startswith(("@@", "---", "+++"))
+            else "add"
+            if line.startswith("+")
+            else "del"
+            if line.startswith("-")
+            else "ctx"
+        )
         lines.append(f'<span class="{kind}">{esc(line)}</span>')
     return f'<pre class="diff">{"".join(lines)}</pre>'
 
@@ -190,15 +221,18 @@ def _change_badge(change: SectionChange | None) -> str:
     return f'<span class="change change-{esc(change.kind)}">{esc(change.kind)}{moved}</span>'
 
 
-def render_section(section: Mapping[str, Any], assets: Mapping[str, PreviewAsset],
-                   change: SectionChange | None = None) -> str:
+def render_section(
+    section: Mapping[str, Any], assets: Mapping[str, PreviewAsset], change: SectionChange | None = None
+) -> str:
     """One section card: number, title, type, duration, its change since the base, and its body."""
     seconds = section.get("duration_seconds")
     duration = f'<span class="meta">~{max(1, round(seconds / 60))} min</span>' if isinstance(seconds, int) else ""
     diff = ""
     if change is not None and change.text_diff:
-        diff = (f'<details class="diff" open><summary>What changed: {esc(", ".join(change.changed_fields))}</summary>'
-                f"{_diff_html(change.text_diff)}</details>")
+        diff = (
+            f'<details class="diff" open><summary>What changed: {esc(", ".join(change.changed_fields))}</summary>'
+            f"{_diff_html(change.text_diff)}</details>"
+        )
     return (
         f'<section class="card" id="s-{esc(section.get("section_id", ""))}" '
         f'data-section-type="{esc(section.get("section_type", ""))}"><div class="section-head">'
@@ -216,8 +250,11 @@ def _facts(doc: Mapping[str, Any], module_hrefs: Mapping[str, str]) -> str:
         if not isinstance(values, list) or not values:
             return '<span class="meta">none</span>'
         return "".join(
-            f'<a class="tag" href="{esc(module_hrefs[v])}">{esc(v)}</a>' if link and v in module_hrefs
-            else f'<span class="tag">{esc(v)}</span>' for v in values)
+            f'<a class="tag" href="{esc(module_hrefs[v])}">{esc(v)}</a>'
+            if link and v in module_hrefs
+            else f'<span class="tag">{esc(v)}</span>'
+            for v in values
+        )
 
     meta = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
     rows = [
@@ -230,10 +267,16 @@ def _facts(doc: Mapping[str, Any], module_hrefs: Mapping[str, str]) -> str:
         ("Author / owner", f"{esc(doc.get('created_by_id', ''))} / {esc(doc.get('owner_id') or 'the author')}"),
         ("Prerequisites", tags(doc.get("prerequisites"), link=True)),
         ("Tags", tags(doc.get("tags"))),
-        ("Source", f"{esc(doc.get('content_source', ''))}"
-                   + (f" ({esc(doc['authoring_method'])})" if doc.get("authoring_method") else "")),
-        ("Revision", f"{esc(meta.get('revision', '?'))}"
-                     + (f", exported {esc(meta['exported_at'])}" if meta.get("exported_at") else "")),
+        (
+            "Source",
+            f"{esc(doc.get('content_source', ''))}"
+            + (f" ({esc(doc['authoring_method'])})" if doc.get("authoring_method") else ""),
+        ),
+        (
+            "Revision",
+            f"{esc(meta.get('revision', '?'))}"
+            + (f", exported {esc(meta['exported_at'])}" if meta.get("exported_at") else ""),
+        ),
     ]
     return '<dl class="facts">' + "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows) + "</dl>"
 
@@ -246,34 +289,57 @@ def _short(value: Any, limit: int = 160) -> str:
 def _changes_card(comparison: Comparison) -> str:
     diff, ref = comparison.diff, esc(comparison.ref)
     if diff.is_new:
-        return f'<div class="card changes"><span class="change change-new">new</span> Not in <code>{ref}</code>: ' \
-               "every section below is new.</div>"
+        return (
+            f'<div class="card changes"><span class="change change-new">new</span> Not in <code>{ref}</code>: '
+            "every section below is new.</div>"
+        )
     if diff.is_empty:
         return f'<div class="card changes">No content changes since <code>{ref}</code>.</div>'
     parts = [f'<div class="card changes"><strong>Changes since <code>{ref}</code></strong>']
     if diff.field_changes:
-        parts.append("<ul>" + "".join(
-            f"<li><code>{esc(c.field)}</code>: {_short(c.old)} → {_short(c.new)}</li>" for c in diff.field_changes
-        ) + "</ul>")
+        parts.append(
+            "<ul>"
+            + "".join(
+                f"<li><code>{esc(c.field)}</code>: {_short(c.old)} → {_short(c.new)}</li>" for c in diff.field_changes
+            )
+            + "</ul>"
+        )
     items = []
     for change in diff.section_changes:
         if change.kind == "removed":
-            old = next((s for s in (comparison.base or {}).get("sections") or []
-                        if isinstance(s, Mapping) and s.get("section_id") == change.section_id), None)
-            was = (f'<details class="diff"><summary>removed content</summary>'
-                   f'<pre>{esc(json.dumps(old.get("content"), indent=2, ensure_ascii=False))}</pre></details>'
-                   if old else "")
-            items.append(f'<li>{_change_badge(change)} {esc(change.old_number)}. {esc(change.title)}{was}</li>')
+            old = next(
+                (
+                    s
+                    for s in (comparison.base or {}).get("sections") or []
+                    if isinstance(s, Mapping) and s.get("section_id") == change.section_id
+                ),
+                None,
+            )
+            was = (
+                f'<details class="diff"><summary>removed content</summary>'
+                f"<pre>{esc(json.dumps(old.get('content'), indent=2, ensure_ascii=False))}</pre></details>"
+                if old
+                else ""
+            )
+            items.append(f"<li>{_change_badge(change)} {esc(change.old_number)}. {esc(change.title)}{was}</li>")
         else:
-            items.append(f'<li>{_change_badge(change)} <a href="#s-{esc(change.section_id)}">'
-                         f"{esc(change.new_number)}. {esc(change.title)}</a></li>")
+            items.append(
+                f'<li>{_change_badge(change)} <a href="#s-{esc(change.section_id)}">'
+                f"{esc(change.new_number)}. {esc(change.title)}</a></li>"
+            )
     parts.append("<ul>" + "".join(items) + "</ul></div>")
     return "".join(parts)
 
 
-def render_module_page(doc: Mapping[str, Any], assets: Mapping[str, PreviewAsset] | None = None, *,
-                       comparison: Comparison | None = None, module_hrefs: Mapping[str, str] | None = None,
-                       index_href: str = "../index.html", source: str = "") -> str:
+def render_module_page(
+    doc: Mapping[str, Any],
+    assets: Mapping[str, PreviewAsset] | None = None,
+    *,
+    comparison: Comparison | None = None,
+    module_hrefs: Mapping[str, str] | None = None,
+    index_href: str = "../index.html",
+    source: str = "",
+) -> str:
     """The reviewer's page for one module: title, metadata, objectives, every section, and its changes."""
     assets = assets or {}
     changes = {c.section_id: c for c in comparison.diff.section_changes} if comparison else {}
@@ -282,7 +348,8 @@ def render_module_page(doc: Mapping[str, Any], assets: Mapping[str, PreviewAsset
     sections = doc.get("sections") if isinstance(doc.get("sections"), list) else []
     body = [
         f'<p class="crumbs"><a href="{esc(index_href)}">All modules</a> · reviewer preview'
-        + (f" of <code>{esc(source)}</code>" if source else "") + "</p>",
+        + (f" of <code>{esc(source)}</code>" if source else "")
+        + "</p>",
         f"<h1>{esc(doc.get('title', ''))}</h1>",
         f'<p class="lead">{esc(doc.get("description", ""))}</p>',
         _changes_card(comparison) if comparison else "",
@@ -294,8 +361,10 @@ def render_module_page(doc: Mapping[str, Any], assets: Mapping[str, PreviewAsset
             body.append(render_section(section, assets, changes.get(str(section.get("section_id")))))
         else:
             body.append(f'<section class="card">{_unexpected("a section should be an object", section)}</section>')
-    body.append("<footer>Rendered from the module file for review; the students' app may style it differently. "
-                "Quiz answers are shown here only.</footer>")
+    body.append(
+        "<footer>Rendered from the module file for review; the students' app may style it differently. "
+        "Quiz answers are shown here only.</footer>"
+    )
     return page_shell(f"{esc(doc.get('title', ''))} — module preview", "\n".join(body))
 
 
@@ -324,15 +393,29 @@ def render_index(entries: Sequence[IndexEntry], base_ref: str | None = None) -> 
                 status = " ".join(f'<span class="change change-{k}">{len(diff.sections(k))} {k}</span>' for k in kinds)
                 if diff.field_changes:
                     status += f' <span class="change change-changed">{len(diff.field_changes)} field(s)</span>'
-        title = f'<a class="title" href="{esc(entry.href)}">{esc(entry.title)}</a>' if entry.href \
+        title = (
+            f'<a class="title" href="{esc(entry.href)}">{esc(entry.title)}</a>'
+            if entry.href
             else f'<span class="title">{esc(entry.title)}</span>'
-        detail = f'<div class="error">{esc(entry.error)}</div>' if entry.error else \
-            f'<div class="meta">{len(entry.section_types)} sections: {_type_counts(list(entry.section_types))}</div>'
-        items.append((_is_unchanged(entry), f'<li>{title}<div><code>{esc(entry.module_id)}</code> {status}</div>'
-                      f'<div class="meta">{esc(entry.description)}</div>{detail}</li>'))
+        )
+        detail = (
+            f'<div class="error">{esc(entry.error)}</div>'
+            if entry.error
+            else f'<div class="meta">{len(entry.section_types)} sections: '
+            f"{_type_counts(list(entry.section_types))}</div>"
+        )
+        items.append(
+            (
+                _is_unchanged(entry),
+                f"<li>{title}<div><code>{esc(entry.module_id)}</code> {status}</div>"
+                f'<div class="meta">{esc(entry.description)}</div>{detail}</li>',
+            )
+        )
     items.sort(key=lambda item: item[0])  # what the PR changed first; stable, so otherwise in file order
     against = f" Changes are shown against <code>{esc(base_ref)}</code>." if base_ref else ""
-    body = (f'<h1>Module preview</h1><p class="lead">{len(entries)} module(s) as students will see them, '
-            f"with quiz answers and hotspot positions marked for review.{against}</p>"
-            f'<div class="card"><ul class="modules">{"".join(html for _, html in items)}</ul></div>')
+    body = (
+        f'<h1>Module preview</h1><p class="lead">{len(entries)} module(s) as students will see them, '
+        f"with quiz answers and hotspot positions marked for review.{against}</p>"
+        f'<div class="card"><ul class="modules">{"".join(html for _, html in items)}</ul></div>'
+    )
     return page_shell("Module preview", body)

@@ -47,12 +47,15 @@ def _short(value: Any) -> str:
 
 
 def _divergence_block(change: ModuleDiff, limit: int) -> list[str]:
-    lines = ["> [!WARNING]",
-             "> **`main`'s copy of this module was edited in GitHub after the last export.** Merging this PR "
-             "replaces that edit with the Notion content below. If the edit (e.g. a typo fix) should stay, make it "
-             "in Notion too and re-export, or close this PR.", "",
-             "<details open><summary>What this export would overwrite (main's edited text → exported text)</summary>",
-             ""]
+    lines = [
+        "> [!WARNING]",
+        "> **`main`'s copy of this module was edited in GitHub after the last export.** Merging this PR "
+        "replaces that edit with the Notion content below. If the edit (e.g. a typo fix) should stay, make it "
+        "in Notion too and re-export, or close this PR.",
+        "",
+        "<details open><summary>What this export would overwrite (main's edited text → exported text)</summary>",
+        "",
+    ]
     for field in change.field_changes:
         lines += [f"`{field.field}`", "", _fence(text_diff(field.old, field.new, field.field), limit), ""]
     for section in change.section_changes:
@@ -63,8 +66,7 @@ def _divergence_block(change: ModuleDiff, limit: int) -> list[str]:
     return [*lines, "</details>", ""]
 
 
-def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any],
-                   limit: int) -> list[str]:
+def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any], limit: int) -> list[str]:
     if change.is_new:
         return ["**New module.**", ""]
     lines: list[str] = []
@@ -83,9 +85,12 @@ def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mappi
             continue
         lines.append(f"**{label} sections:**")
         for s in sections:
-            where = {"added": f"as #{s.new_number}", "removed": f"was #{s.old_number}",
-                     "moved": f"#{s.old_number} → #{s.new_number}",
-                     "changed": f"#{s.new_number}: {', '.join(s.changed_fields)}"}[kind]
+            where = {
+                "added": f"as #{s.new_number}",
+                "removed": f"was #{s.old_number}",
+                "moved": f"#{s.old_number} → #{s.new_number}",
+                "changed": f"#{s.new_number}: {', '.join(s.changed_fields)}",
+            }[kind]
             lines.append(f"- `{s.section_id}` {s.title} ({where})")
         lines.append("")
     diffs = [s for s in change.sections("changed") if s.text_diff]
@@ -104,10 +109,15 @@ def _preview_block(new: Mapping[str, Any]) -> list[str]:
     hotspots = sum(len(c.get("hotspots") or []) for c in contents)
     questions = sum(len(c.get("questions") or []) for c in contents)
     by_type = ", ".join(f"{n} {t}" for t, n in sorted(types.items())) or "none"
-    return ["### Preview", "",
-            f"{len(sections)} sections ({by_type}); {hotspots} hotspots; {questions} quiz questions; "
-            f"about {new.get('estimated_minutes', '?')} minutes.", "",
-            f"The rendered preview is attached to the validate workflow run as the `{PREVIEW_ARTIFACT}` artifact.", ""]
+    return [
+        "### Preview",
+        "",
+        f"{len(sections)} sections ({by_type}); {hotspots} hotspots; {questions} quiz questions; "
+        f"about {new.get('estimated_minutes', '?')} minutes.",
+        "",
+        f"The rendered preview is attached to the validate workflow run as the `{PREVIEW_ARTIFACT}` artifact.",
+        "",
+    ]
 
 
 def render_pr_body(
@@ -128,8 +138,15 @@ def render_pr_body(
     return body[: MAX_BODY_CHARS - 200] + "\n\n… (shortened to fit GitHub's limit; see the Files tab)\n" + marker_line
 
 
-def _render(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mapping[str, Any], problems: Sequence[str],
-            notion_url: str | None, reason: str | None, limit: int) -> str:
+def _render(
+    change: ModuleDiff,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any],
+    problems: Sequence[str],
+    notion_url: str | None,
+    reason: str | None,
+    limit: int,
+) -> str:
     module_id = str(new.get("module_id", ""))
     lines: list[str] = []
     if edited_after_export(old):
@@ -138,11 +155,21 @@ def _render(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mapping[str,
     lines += [f"## {new.get('title', module_id)} (`{module_id}`), revision {revision}", ""]
     if reason:
         lines += [f"**Reason:** {reason}", ""]
-    lines += [f"**Notion page:** {notion_url}" if notion_url else "**Notion page:** none (not exported from Notion)",
-              "", "### What changed", "", *_changes_block(change, old, new, limit), "### Validation", ""]
+    lines += [
+        f"**Notion page:** {notion_url}" if notion_url else "**Notion page:** none (not exported from Notion)",
+        "",
+        "### What changed",
+        "",
+        *_changes_block(change, old, new, limit),
+        "### Validation",
+        "",
+    ]
     if problems:
-        lines += [f"❌ **{len(problems)} problem(s)** — the `{STATUS_CONTEXT}` status is failing. "
-                  "Fix them in Notion and re-export:", ""]
+        lines += [
+            f"❌ **{len(problems)} problem(s)** — the `{STATUS_CONTEXT}` status is failing. "
+            "Fix them in Notion and re-export:",
+            "",
+        ]
         lines += [f"- `{p.replace('`', chr(39))}`" for p in problems[:_MAX_PROBLEMS]]
         if len(problems) > _MAX_PROBLEMS:
             lines.append(f"- … and {len(problems) - _MAX_PROBLEMS} more: run `python -m pipeline validate`")
@@ -150,8 +177,12 @@ def _render(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mapping[str,
     else:
         lines += [f"✅ Valid (schema and semantic rules); status `{STATUS_CONTEXT}`: success.", ""]
     lines += _preview_block(new)
-    lines += ["---", "Review guide: `docs/review.md`. Request changes in Notion, not in this JSON.",
-              marker(module_id), ""]
+    lines += [
+        "---",
+        "Review guide: `docs/review.md`. Request changes in Notion, not in this JSON.",
+        marker(module_id),
+        "",
+    ]
     return "\n".join(lines)
 
 

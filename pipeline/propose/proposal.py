@@ -97,8 +97,9 @@ def read_main(repo: Repository, settings: Settings, base: str = "main") -> MainS
         open_heads = frozenset(pr.head.ref for pr in repo.get_pulls(state="open", base=base))
     if tree.raw_data.get("truncated"):
         # GitHub lists at most 100,000 entries: files beyond would look new and be re-committed needlessly
-        log.warning("%s: GitHub truncated the file list of %s; propose may commit unchanged assets",
-                    repo.full_name, base)
+        log.warning(
+            "%s: GitHub truncated the file list of %s; propose may commit unchanged assets", repo.full_name, base
+        )
     files = {e.path: (e.mode, e.sha) for e in tree.tree if e.type != "tree"}
     return MainSnapshot(commit, tree, files, open_heads)
 
@@ -119,19 +120,42 @@ def propose_modules(
     return ProposeReport(tuple(results))
 
 
-def _propose_safely(repo: Repository, path: Path, settings: Settings, main: MainSnapshot,
-                    problems: list[str], notion_base_url: str | None) -> ProposalResult:
+def _propose_safely(
+    repo: Repository,
+    path: Path,
+    settings: Settings,
+    main: MainSnapshot,
+    problems: list[str],
+    notion_base_url: str | None,
+) -> ProposalResult:
     try:
-        return propose_module_file(repo, path, settings=settings, main=main, problems=problems,
-                                   notion_base_url=notion_base_url)
+        return propose_module_file(
+            repo, path, settings=settings, main=main, problems=problems, notion_base_url=notion_base_url
+        )
     except ModuleLoadError as exc:
-        return ProposalResult(path.stem, None, f"notion/{path.stem}", None, None, "failed", (str(exc.problem),),
-                              f"the file cannot be read as a module ({exc.problem}); fix it and run again")
+        return ProposalResult(
+            path.stem,
+            None,
+            f"notion/{path.stem}",
+            None,
+            None,
+            "failed",
+            (str(exc.problem),),
+            f"the file cannot be read as a module ({exc.problem}); fix it and run again",
+        )
     except GitHubError as exc:
         log.info("propose %s failed: %s", path, exc)
         page_id = load_module(path).data.get("notion_page_id")  # it loaded a moment ago
-        return ProposalResult(path.stem, page_id if isinstance(page_id, str) else None, f"notion/{path.stem}",
-                              None, None, "failed", tuple(problems), str(exc))
+        return ProposalResult(
+            path.stem,
+            page_id if isinstance(page_id, str) else None,
+            f"notion/{path.stem}",
+            None,
+            None,
+            "failed",
+            tuple(problems),
+            str(exc),
+        )
 
 
 def propose_module_file(
@@ -153,8 +177,13 @@ def propose_module_file(
     module_id = doc.module_id or path.stem
     if not is_valid_id(module_id):
         # it becomes a branch name and a path in the commit: never let an odd one through
-        raise ModuleLoadError(doc.problem("/module_id", f"module_id {module_id!r} is not lowercase-words-with-hyphens "
-                                          "(at most 64 characters); fix it in Notion and re-export"))
+        raise ModuleLoadError(
+            doc.problem(
+                "/module_id",
+                f"module_id {module_id!r} is not lowercase-words-with-hyphens "
+                "(at most 64 characters); fix it in Notion and re-export",
+            )
+        )
     branch = branch or f"notion/{module_id}"
     main = main or read_main(repo, settings, base)
     if problems is None:
@@ -162,8 +191,16 @@ def propose_module_file(
     page_id = data.get("notion_page_id") if isinstance(data.get("notion_page_id"), str) else None
 
     def result(action: str, pr: PullRequest | None = None, message: str = "") -> ProposalResult:
-        return ProposalResult(module_id, page_id, branch, pr.number if pr else None, pr.html_url if pr else None,
-                              action, tuple(problems), message)
+        return ProposalResult(
+            module_id,
+            page_id,
+            branch,
+            pr.number if pr else None,
+            pr.html_url if pr else None,
+            action,
+            tuple(problems),
+            message,
+        )
 
     files = _module_files(data, module_id, settings)
     changes = {p: b for p, b in files.items() if main.files.get(p, ("", ""))[1] != git_blob_sha(b)}
@@ -188,8 +225,11 @@ def propose_module_file(
         _set_status(repo, head_sha, problems, pr.html_url)
     if opened:
         return result("created", pr)
-    return result("updated" if committed or edited else "unchanged", pr,
-                  "" if committed or edited else "the open PR already holds this content")
+    return result(
+        "updated" if committed or edited else "unchanged",
+        pr,
+        "" if committed or edited else "the open PR already holds this content",
+    )
 
 
 def _module_files(data: Mapping[str, Any], module_id: str, settings: Settings) -> dict[str, bytes]:
@@ -216,9 +256,17 @@ def _read_main_module(repo: Repository, settings: Settings, main: MainSnapshot, 
     return old if isinstance(old, dict) else None
 
 
-def _commit_to_branch(repo: Repository, settings: Settings, main: MainSnapshot, branch: str, files: dict[str, bytes],
-                      changes: dict[str, bytes], data: Mapping[str, Any], reason: str | None,
-                      subject: str) -> tuple[str, bool]:
+def _commit_to_branch(
+    repo: Repository,
+    settings: Settings,
+    main: MainSnapshot,
+    branch: str,
+    files: dict[str, bytes],
+    changes: dict[str, bytes],
+    data: Mapping[str, Any],
+    reason: str | None,
+    subject: str,
+) -> tuple[str, bool]:
     """Point `branch` at one commit on main holding `changes`; (head sha, whether a new commit was made)."""
     with github_errors(settings, "read the branch", subject):
         ref = _find_ref(repo, branch)
@@ -226,8 +274,9 @@ def _commit_to_branch(repo: Repository, settings: Settings, main: MainSnapshot, 
             return ref.object.sha, False  # already proposed: no second commit
     with github_errors(settings, "create the commit", subject):
         elements = [
-            InputGitTreeElement(p, BLOB_MODE, "blob", sha=repo.create_git_blob(base64.b64encode(b).decode(),
-                                                                               "base64").sha)
+            InputGitTreeElement(
+                p, BLOB_MODE, "blob", sha=repo.create_git_blob(base64.b64encode(b).decode(), "base64").sha
+            )
             for p, b in sorted(changes.items())
         ]
         tree = repo.create_git_tree(elements, base_tree=main.tree)
@@ -246,8 +295,9 @@ def _commit_to_branch(repo: Repository, settings: Settings, main: MainSnapshot, 
     return commit.sha, True
 
 
-def _branch_is_current(repo: Repository, head_sha: str, files: dict[str, bytes], changes: dict[str, bytes],
-                       main: MainSnapshot) -> bool:
+def _branch_is_current(
+    repo: Repository, head_sha: str, files: dict[str, bytes], changes: dict[str, bytes], main: MainSnapshot
+) -> bool:
     """True when the branch already proposes exactly these files and main has not touched them since.
 
     Main moving on (another module merged) is no reason for a new commit: that would dismiss reviews and restart
@@ -262,8 +312,11 @@ def _branch_is_current(repo: Repository, head_sha: str, files: dict[str, bytes],
     branch_files = _tree_files(repo, head.tree.sha)
     base_files = _tree_files(repo, repo.get_git_commit(head.parents[0].sha).tree.sha)
     on_branch = {p for p in branch_files.keys() | base_files.keys() if branch_files.get(p) != base_files.get(p)}
-    return (on_branch <= wanted.keys() and all(branch_files.get(p) == wanted[p] for p in wanted)
-            and all(main.files.get(p) == base_files.get(p) for p in wanted))
+    return (
+        on_branch <= wanted.keys()
+        and all(branch_files.get(p) == wanted[p] for p in wanted)
+        and all(main.files.get(p) == base_files.get(p) for p in wanted)
+    )
 
 
 def _tree_files(repo: Repository, tree_sha: str) -> dict[str, tuple[str, str]]:
@@ -279,8 +332,9 @@ def _find_ref(repo: Repository, branch: str):  # -> GitRef | None
         raise
 
 
-def _open_or_update_pr(repo: Repository, settings: Settings, branch: str, base: str, title: str, body: str,
-                       subject: str) -> tuple[PullRequest, bool, bool]:
+def _open_or_update_pr(
+    repo: Repository, settings: Settings, branch: str, base: str, title: str, body: str, subject: str
+) -> tuple[PullRequest, bool, bool]:
     """The open PR for `branch`, created or edited; (pr, created, edited)."""
     head = f"{repo.full_name.split('/')[0]}:{branch}"
     created = False
@@ -301,14 +355,17 @@ def _open_or_update_pr(repo: Repository, settings: Settings, branch: str, base: 
     return pr, created, True
 
 
-def _close_outdated_pr(repo: Repository, settings: Settings, branch: str, base: str,
-                       subject: str) -> PullRequest | None:
+def _close_outdated_pr(
+    repo: Repository, settings: Settings, branch: str, base: str, subject: str
+) -> PullRequest | None:
     """Close the open PR of a module whose file now equals main's: merging it would bring back old content."""
     with github_errors(settings, "close the outdated pull request", subject):
         pr = _find_open_pr(repo, f"{repo.full_name.split('/')[0]}:{branch}", base)
         if pr is not None:
-            pr.create_issue_comment(f"Closed by the module pipeline: the exported module now equals `{base}`, "
-                                    "so this PR would only bring back older content.")
+            pr.create_issue_comment(
+                f"Closed by the module pipeline: the exported module now equals `{base}`, "
+                "so this PR would only bring back older content."
+            )
             pr.edit(state="closed")
     return pr
 

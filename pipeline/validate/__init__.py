@@ -8,6 +8,12 @@ from pipeline.validate.rules import ValidationReport, collect_module_files, vali
 from pipeline.validate.trust import Trusted, Validated, validation_key, validator_fingerprint
 
 __all__ = [
-    "Trusted", "Validated", "ValidationReport", "collect_module_files", "validate_documents", "validate_paths",
-    "validation_key", "validator_fingerprint",
+    "Trusted",
+    "Validated",
+    "ValidationReport",
+    "collect_module_files",
+    "validate_documents",
+    "validate_paths",
+    "validation_key",
+    "validator_fingerprint",
 ]

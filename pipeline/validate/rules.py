@@ -51,8 +51,10 @@ class ValidationReport:
         if not errors:
             return f"ok: {self.files_checked} module file(s) valid"
         files = len({p.path for p in errors})
-        return (f"FAILED: {len(errors)} problem(s) in {files} of {self.files_checked} module file(s); "
-                "fix them and run `python -m pipeline validate` again")
+        return (
+            f"FAILED: {len(errors)} problem(s) in {files} of {self.files_checked} module file(s); "
+            "fix them and run `python -m pipeline validate` again"
+        )
 
 
 @lru_cache(maxsize=1)
@@ -87,8 +89,9 @@ def collect_module_files(paths: Iterable[Path]) -> list[Path]:
     return list(unique.values())
 
 
-def validate_paths(paths: Sequence[Path], settings: Settings | None = None, trusted: Trusted | None = None
-                   ) -> ValidationReport:
+def validate_paths(
+    paths: Sequence[Path], settings: Settings | None = None, trusted: Trusted | None = None
+) -> ValidationReport:
     """Validate the module files in `paths` (files or folders), cross-checked with their sibling modules.
 
     `trusted` (deploy passes the keys of the live revisions; the validate command never does): files whose
@@ -132,9 +135,7 @@ def _trusted_document(raw: bytes, path: Path) -> ModuleDocument:
     return ModuleDocument(path, text, json.loads(text))
 
 
-def validate_documents(
-    documents: Sequence[ModuleDocument], modules_dir: Path, assets_dir: Path
-) -> list[Problem]:
+def validate_documents(documents: Sequence[ModuleDocument], modules_dir: Path, assets_dir: Path) -> list[Problem]:
     """Validate documents not yet written (export); they override files of the same module_id in modules_dir."""
     return _validate_loaded(list(documents), assets_dir, [modules_dir])[0]
 
@@ -162,7 +163,9 @@ class MarkdownCheck:
 
 
 def _validate_loaded(
-    documents: list[ModuleDocument], assets_dir: Path, catalog_dirs: Sequence[Path],
+    documents: list[ModuleDocument],
+    assets_dir: Path,
+    catalog_dirs: Sequence[Path],
     recorded: Sequence[Mapping[str, Sequence[str]] | None] | None = None,
 ) -> tuple[list[Problem], list[dict[str, tuple[str, ...]]]]:
     """Problems, sorted, and per document the /assets/ images its Markdown refers to (empty unless schema-valid)."""
@@ -191,8 +194,9 @@ def schema_problems(doc: ModuleDocument) -> list[Problem]:
     except (RecursionError, ValueError, OverflowError) as exc:
         return [doc.problem("", f"document cannot be checked against the schema: {exc}")]
     if not errors:  # the two implementations disagree: trust the stricter one and say what it found
-        return [doc.problem(pointer_of(*e.instance_path), e.message)
-                for e in fast_schema_validator().iter_errors(doc.data)]
+        return [
+            doc.problem(pointer_of(*e.instance_path), e.message) for e in fast_schema_validator().iter_errors(doc.data)
+        ]
     seen: set[tuple[str, str]] = set()
     problems = []
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
@@ -211,8 +215,13 @@ def _duplicate_module_ids(documents: Sequence[ModuleDocument]) -> list[Problem]:
         if not module_id:
             continue
         if module_id in owners:
-            problems.append(doc.problem("/module_id", f"module_id {module_id!r} is also used by "
-                                        f"{owners[module_id].display_path}; every module needs its own id"))
+            problems.append(
+                doc.problem(
+                    "/module_id",
+                    f"module_id {module_id!r} is also used by "
+                    f"{owners[module_id].display_path}; every module needs its own id",
+                )
+            )
         else:
             owners[module_id] = doc
     return problems
@@ -249,33 +258,54 @@ def _prerequisites_of(data: dict[str, Any]) -> list[str]:
     return [p for p in prerequisites if isinstance(p, str)] if isinstance(prerequisites, list) else []
 
 
-def semantic_problems(doc: ModuleDocument, catalog: Mapping[str, list[str]], assets_dir: Path,
-                      markdown: MarkdownCheck | None = None) -> list[Problem]:
+def semantic_problems(
+    doc: ModuleDocument, catalog: Mapping[str, list[str]], assets_dir: Path, markdown: MarkdownCheck | None = None
+) -> list[Problem]:
     """The rules beyond the schema, for one schema-valid document."""
     markdown = markdown or MarkdownCheck()
     data = doc.data
     problems: list[Problem] = []
     module_id = data["module_id"]
     if doc.path is not None and doc.path.stem != module_id:
-        problems.append(doc.problem("/module_id", f"module_id {module_id!r} does not match the file name "
-                                    f"{doc.path.name!r}; rename the file to {module_id}.json"))
+        problems.append(
+            doc.problem(
+                "/module_id",
+                f"module_id {module_id!r} does not match the file name "
+                f"{doc.path.name!r}; rename the file to {module_id}.json",
+            )
+        )
     for index, prerequisite in enumerate(data["prerequisites"]):
         pointer = pointer_of("prerequisites", index)
         if prerequisite == module_id:
             problems.append(doc.problem(pointer, "a module cannot be its own prerequisite"))
         elif prerequisite not in catalog:
-            problems.append(doc.problem(pointer, f"prerequisite {prerequisite!r} is not a module in "
-                                        "data/modules; fix the id or add that module first"))
+            problems.append(
+                doc.problem(
+                    pointer,
+                    f"prerequisite {prerequisite!r} is not a module in "
+                    "data/modules; fix the id or add that module first",
+                )
+            )
     seen_ids: dict[str, int] = {}
     for index, section in enumerate(data["sections"]):
         base = pointer_of("sections", index)
         if section["section_number"] != index + 1:
-            problems.append(doc.problem(base + "/section_number", f"section_number is {section['section_number']}"
-                                        f" but this is section {index + 1}; number sections 1..n in order"))
+            problems.append(
+                doc.problem(
+                    base + "/section_number",
+                    f"section_number is {section['section_number']}"
+                    f" but this is section {index + 1}; number sections 1..n in order",
+                )
+            )
         section_id = section["section_id"]
         if section_id in seen_ids:
-            problems.append(doc.problem(base + "/section_id", f"section_id {section_id!r} is already used by "
-                                        f"section {seen_ids[section_id] + 1}; section ids must be unique"))
+            problems.append(
+                doc.problem(
+                    base + "/section_id",
+                    f"section_id {section_id!r} is already used by "
+                    f"section {seen_ids[section_id] + 1}; section ids must be unique",
+                )
+            )
         seen_ids.setdefault(section_id, index)
         problems.extend(_section_problems(doc, base, section, assets_dir, markdown))
     return problems
@@ -290,8 +320,9 @@ def _media_problem(doc: ModuleDocument, pointer: str, url: str, assets_dir: Path
     return None, path
 
 
-def _section_problems(doc: ModuleDocument, base: str, section: dict[str, Any], assets_dir: Path,
-                      markdown: MarkdownCheck) -> list[Problem]:
+def _section_problems(
+    doc: ModuleDocument, base: str, section: dict[str, Any], assets_dir: Path, markdown: MarkdownCheck
+) -> list[Problem]:
     problems: list[Problem] = []
     section_type = section["section_type"]
     content = section["content"]
@@ -328,18 +359,31 @@ def _interactive_problems(doc: ModuleDocument, base: str, content: dict[str, Any
         if ids.index(hotspot["id"]) != index:
             problems.append(doc.problem(pointer + "/id", f"hotspot id {hotspot['id']!r} is used twice in this section"))
         if size and (hotspot["x"] >= size[0] or hotspot["y"] >= size[1]):
-            problems.append(doc.problem(pointer, f"hotspot {hotspot['id']!r} at ({hotspot['x']}, {hotspot['y']}) lies "
-                                        f"outside the {size[0]}×{size[1]} image; fix its x/y in pixels"))
+            problems.append(
+                doc.problem(
+                    pointer,
+                    f"hotspot {hotspot['id']!r} at ({hotspot['x']}, {hotspot['y']}) lies "
+                    f"outside the {size[0]}×{size[1]} image; fix its x/y in pixels",
+                )
+            )
     criteria = content["completion_criteria"]
     clicked = criteria.get("hotspots_clicked")
     if clicked is not None and clicked > len(set(ids)):
-        problems.append(doc.problem(f"{base}/content/completion_criteria/hotspots_clicked",
-                                    f"asks for {clicked} hotspots but the section has only {len(set(ids))}; "
-                                    "the section could never be completed"))
+        problems.append(
+            doc.problem(
+                f"{base}/content/completion_criteria/hotspots_clicked",
+                f"asks for {clicked} hotspots but the section has only {len(set(ids))}; "
+                "the section could never be completed",
+            )
+        )
     for index, required in enumerate(criteria.get("required_hotspots", [])):
         if required not in ids:
-            problems.append(doc.problem(f"{base}/content/completion_criteria/required_hotspots/{index}",
-                                        f"required hotspot {required!r} does not exist; use one of: {', '.join(ids)}"))
+            problems.append(
+                doc.problem(
+                    f"{base}/content/completion_criteria/required_hotspots/{index}",
+                    f"required hotspot {required!r} does not exist; use one of: {', '.join(ids)}",
+                )
+            )
     return problems
 
 
@@ -349,13 +393,20 @@ def _quiz_problems(doc: ModuleDocument, base: str, content: dict[str, Any]) -> l
     for index, question in enumerate(content["questions"]):
         pointer = f"{base}/content/questions/{index}"
         if question["question_id"] in seen:
-            problems.append(doc.problem(pointer + "/question_id",
-                                        f"question_id {question['question_id']!r} is used twice in this quiz"))
+            problems.append(
+                doc.problem(
+                    pointer + "/question_id", f"question_id {question['question_id']!r} is used twice in this quiz"
+                )
+            )
         seen.add(question["question_id"])
         if question["correct_choice"] >= len(question["choices"]):
-            problems.append(doc.problem(pointer + "/correct_choice",
-                                        f"correct_choice is {question['correct_choice']} but there are only "
-                                        f"{len(question['choices'])} choices (counting from 0)"))
+            problems.append(
+                doc.problem(
+                    pointer + "/correct_choice",
+                    f"correct_choice is {question['correct_choice']} but there are only "
+                    f"{len(question['choices'])} choices (counting from 0)",
+                )
+            )
     return problems
 
 
@@ -370,7 +421,10 @@ def _cycle_problems(documents: Sequence[ModuleDocument], catalog: Mapping[str, l
         doc = by_id[min(members)]
         cycle = cycle_through(doc.module_id or "", set(component), catalog)
         index = doc.data["prerequisites"].index(cycle[1])
-        problems.append(doc.problem(pointer_of("prerequisites", index),
-                                    "prerequisites form a cycle: " + " → ".join([*cycle, cycle[0]])
-                                    + "; remove one of these prerequisites"))
+        problems.append(
+            doc.problem(
+                pointer_of("prerequisites", index),
+                "prerequisites form a cycle: " + " → ".join([*cycle, cycle[0]]) + "; remove one of these prerequisites",
+            )
+        )
     return problems

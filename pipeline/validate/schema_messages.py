@@ -14,13 +14,19 @@ if TYPE_CHECKING:
 
 _PATTERN_HELP = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": "lowercase letters and digits, words joined by single hyphens (e.g. 'lab-safety-101')",
-    "^[a-z0-9]+([_-][a-z0-9]+)*$":
-        "lowercase letters and digits, words joined by '_' or '-' (e.g. 'incoming_students')",
+    "^[a-z0-9]+([_-][a-z0-9]+)*$": (
+        "lowercase letters and digits, words joined by '_' or '-' (e.g. 'incoming_students')"
+    ),
 }
 _SENTENCE_END = re.compile(r"(?<!e\.g)(?<!i\.e)\.\s")
 _TYPE_NAMES = {
-    "string": "a string", "integer": "a whole number", "number": "a number", "object": "an object",
-    "array": "a list", "boolean": "true or false", "null": "null",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "object": "an object",
+    "array": "a list",
+    "boolean": "true or false",
+    "null": "null",
 }
 
 

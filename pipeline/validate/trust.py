@@ -23,15 +23,31 @@ PIPELINE_DIR = Path(__file__).resolve().parents[1]
 # Every pipeline module pipeline.validate imports, relative to pipeline/ (tests/validate/test_trust.py keeps this
 # list complete).
 VALIDATOR_SOURCES = (
-    "__init__.py", "errors.py", "settings.py",
-    "validate/__init__.py", "validate/rules.py", "validate/trust.py", "validate/schema_messages.py",
+    "__init__.py",
+    "errors.py",
+    "settings.py",
+    "validate/__init__.py",
+    "validate/rules.py",
+    "validate/trust.py",
+    "validate/schema_messages.py",
     "validate/graphs.py",
-    "module/__init__.py", "module/document.py", "module/markdown_policy.py", "module/assets.py",
-    "module/json_locator.py", "module/problems.py", "module/diff.py",
+    "module/__init__.py",
+    "module/document.py",
+    "module/markdown_policy.py",
+    "module/assets.py",
+    "module/json_locator.py",
+    "module/problems.py",
+    "module/diff.py",
 )
 # Libraries whose behaviour decides validity: a new version may parse or validate differently.
-VALIDATOR_LIBRARIES = ("markdown-it-py", "mdurl", "jsonschema", "jsonschema-rs", "referencing",
-                       "jsonschema-specifications")
+VALIDATOR_LIBRARIES = (
+    "markdown-it-py",
+    "mdurl",
+    "jsonschema",
+    "jsonschema-rs",
+    "referencing",
+    "jsonschema-specifications",
+)
 
 # Validation key -> {JSON pointer of a Markdown content: its /assets/ image sources}, as recorded at validation.
 Trusted = Mapping[str, Mapping[str, Sequence[str]]]

@@ -40,8 +40,10 @@ def test_analytics_events_are_append_only(migrated_engine: Engine, settings: Set
     from pipeline.deploy.apply import deploy
 
     deploy(None, settings)
-    execute(migrated_engine, "INSERT INTO module_analytics_events (module_id, event_type) "
-                             "VALUES ('lab-safety-101', 'section_viewed')")
+    execute(
+        migrated_engine,
+        "INSERT INTO module_analytics_events (module_id, event_type) VALUES ('lab-safety-101', 'section_viewed')",
+    )
 
     with pytest.raises(DBAPIError, match="append-only"):
         execute(migrated_engine, "UPDATE module_analytics_events SET event_type = 'x'")
@@ -115,8 +117,9 @@ def test_without_database_url_an_embedded_postgresql_starts_in_pgdata_dir() -> N
         shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
-@pytest.mark.parametrize("url", ["postgresql://app:hunter2secret@db.example.org:five432/app",
-                                 "postgresql://app:hunter2secret@[::1/app"])
+@pytest.mark.parametrize(
+    "url", ["postgresql://app:hunter2secret@db.example.org:five432/app", "postgresql://app:hunter2secret@[::1/app"]
+)
 def test_a_database_url_that_cannot_be_parsed_is_a_configuration_error_without_traceback(url, capsys, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", url)
 
@@ -154,9 +157,9 @@ def test_a_pgdata_folder_that_cannot_be_created_is_a_configuration_error(tmp_pat
 
 
 @pytest.mark.parametrize("command", [["status"], ["status", "lab-safety-101"], ["writeback"]])
-def test_reading_a_database_that_was_never_migrated_says_to_run_db_upgrade(command, empty_database: Engine,
-                                                                           database_url: str, capsys,
-                                                                           monkeypatch) -> None:
+def test_reading_a_database_that_was_never_migrated_says_to_run_db_upgrade(
+    command, empty_database: Engine, database_url: str, capsys, monkeypatch
+) -> None:
     # given DATABASE_URL names a database `db upgrade` never ran on
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("NOTION_TOKEN", "ntn_not_asked_before_the_database")
@@ -170,8 +173,9 @@ def test_reading_a_database_that_was_never_migrated_says_to_run_db_upgrade(comma
     assert "Traceback" not in err
 
 
-def test_db_upgrade_on_a_database_migrated_by_a_newer_pipeline_says_so(migrated_engine: Engine, database_url: str,
-                                                                       capsys, monkeypatch) -> None:
+def test_db_upgrade_on_a_database_migrated_by_a_newer_pipeline_says_so(
+    migrated_engine: Engine, database_url: str, capsys, monkeypatch
+) -> None:
     # given a newer version of the pipeline migrated this database to a revision this checkout does not have
     execute(migrated_engine, "UPDATE alembic_version SET version_num = '0099'")
     monkeypatch.setenv("DATABASE_URL", database_url)

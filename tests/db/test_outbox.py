@@ -19,7 +19,11 @@ def test_each_deployed_revision_is_a_pending_writeback(settings: Settings, migra
     tasks = pending_writebacks(migrated_engine)
 
     assert [(t.module_id, t.revision) for t in tasks] == [
-        ("equipment-tour", 1), ("first-pull-request", 1), ("lab-safety-101", 1), ("equipment-tour", 2)]
+        ("equipment-tour", 1),
+        ("first-pull-request", 1),
+        ("lab-safety-101", 1),
+        ("equipment-tour", 2),
+    ]
     assert tasks[0].notion_page_id == "7c1d2e3f4a5b46c7d8e9f0a1b2c3d4e5"
     assert tasks[0].source_commit == settings.source_commit
     assert tasks[0].attempts == 0 and tasks[0].deployed_at.tzinfo is not None
@@ -45,5 +49,7 @@ def test_a_failed_writeback_stays_pending_with_its_error(settings: Settings, mig
 
     again = next(t for t in pending_writebacks(migrated_engine) if t.id == first.id)
     assert again.attempts == 2
-    assert scalar(migrated_engine, "SELECT last_error FROM notion_writeback WHERE id = :i", i=first.id) \
+    assert (
+        scalar(migrated_engine, "SELECT last_error FROM notion_writeback WHERE id = :i", i=first.id)
         == "Notion 429 rate limited"
+    )

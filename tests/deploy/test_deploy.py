@@ -18,22 +18,32 @@ SAMPLES = ("equipment-tour", "first-pull-request", "lab-safety-101")
 
 
 def add_progress(engine: Engine, module_id: str, section_id: str, student: str = "student-1") -> None:
-    execute(engine, "INSERT INTO module_progress (student_id, module_id, section_id, state) "
-                    "VALUES (:s, :m, :sec, 'completed')", s=student, m=module_id, sec=section_id)
+    execute(
+        engine,
+        "INSERT INTO module_progress (student_id, module_id, section_id, state) VALUES (:s, :m, :sec, 'completed')",
+        s=student,
+        m=module_id,
+        sec=section_id,
+    )
 
 
 def test_first_deploy_creates_everything_at_revision_1(settings: Settings, migrated_engine: Engine) -> None:
     result = deploy(None, settings)
 
-    assert [(c.module_id, c.action, c.new_revision) for c in result.plan.changes] == [
-        (m, "added", 1) for m in SAMPLES]
+    assert [(c.module_id, c.action, c.new_revision) for c in result.plan.changes] == [(m, "added", 1) for m in SAMPLES]
     assert scalar(migrated_engine, "SELECT count(*) FROM modules WHERE revision = 1 AND archived_at IS NULL") == 3
     assert scalar(migrated_engine, "SELECT count(*) FROM module_sections") == 15
-    assert scalar(migrated_engine, "SELECT count(*) FROM module_revisions WHERE source_commit = :c",
-                  c=settings.source_commit) == 3
+    assert (
+        scalar(
+            migrated_engine, "SELECT count(*) FROM module_revisions WHERE source_commit = :c", c=settings.source_commit
+        )
+        == 3
+    )
     assert scalar(migrated_engine, "SELECT count(*) FROM notion_writeback WHERE state = 'pending'") == 3
-    assert scalar(migrated_engine, "SELECT notion_page_id FROM modules WHERE module_id = 'equipment-tour'") \
+    assert (
+        scalar(migrated_engine, "SELECT notion_page_id FROM modules WHERE module_id = 'equipment-tour'")
         == "7c1d2e3f4a5b46c7d8e9f0a1b2c3d4e5"
+    )
 
 
 def test_identical_redeploy_changes_nothing(settings: Settings, migrated_engine: Engine) -> None:
@@ -61,13 +71,21 @@ def test_editing_one_section_bumps_only_that_module_and_keeps_progress(
     result = deploy(None, settings)
 
     assert [(c.module_id, c.old_revision, c.new_revision) for c in result.plan.writes] == [("lab-safety-101", 1, 2)]
-    assert scalar(migrated_engine, "SELECT title FROM module_sections WHERE section_id = :s", s=second) \
-        == "A better title"
-    assert scalar(migrated_engine, "SELECT count(*) FROM module_sections WHERE module_id = 'lab-safety-101' "
-                                   "AND updated_at = (SELECT min(updated_at) FROM module_sections)") == 4
+    assert (
+        scalar(migrated_engine, "SELECT title FROM module_sections WHERE section_id = :s", s=second) == "A better title"
+    )
+    assert (
+        scalar(
+            migrated_engine,
+            "SELECT count(*) FROM module_sections WHERE module_id = 'lab-safety-101' "
+            "AND updated_at = (SELECT min(updated_at) FROM module_sections)",
+        )
+        == 4
+    )
     assert scalar(migrated_engine, "SELECT count(*) FROM module_progress") == 2
-    assert scalar(migrated_engine, "SELECT max(revision) FROM module_revisions WHERE module_id <> 'lab-safety-101'") \
-        == 1
+    assert (
+        scalar(migrated_engine, "SELECT max(revision) FROM module_revisions WHERE module_id <> 'lab-safety-101'") == 1
+    )
 
 
 def test_reordering_and_removing_sections_keeps_ids_and_progress(settings: Settings, migrated_engine: Engine) -> None:
@@ -84,8 +102,11 @@ def test_reordering_and_removing_sections_keeps_ids_and_progress(settings: Setti
 
     deploy(None, settings)
 
-    assert scalar(migrated_engine, "SELECT string_agg(section_id, ',' ORDER BY section_number) FROM module_sections "
-                                   "WHERE module_id = 'lab-safety-101'") == ",".join(s["section_id"] for s in sections)
+    assert scalar(
+        migrated_engine,
+        "SELECT string_agg(section_id, ',' ORDER BY section_number) FROM module_sections "
+        "WHERE module_id = 'lab-safety-101'",
+    ) == ",".join(s["section_id"] for s in sections)
     assert scalar(migrated_engine, "SELECT count(*) FROM module_progress WHERE section_id = :s", s=removed) == 1
 
 
@@ -127,8 +148,11 @@ def test_a_retired_module_is_archived_with_its_progress(settings: Settings, migr
 
     deploy(None, settings)
 
-    assert scalar(migrated_engine, "SELECT archived_at IS NOT NULL AND status = 'retired' AND revision = 2 "
-                                   "FROM modules WHERE module_id = 'first-pull-request'")
+    assert scalar(
+        migrated_engine,
+        "SELECT archived_at IS NOT NULL AND status = 'retired' AND revision = 2 "
+        "FROM modules WHERE module_id = 'first-pull-request'",
+    )
     assert scalar(migrated_engine, "SELECT count(*) FROM module_progress") == 1
 
 
@@ -182,8 +206,10 @@ def test_archiving_more_than_half_needs_the_flag(settings: Settings, migrated_en
 
 def test_a_module_edited_in_the_database_is_refused_until_forced(settings: Settings, migrated_engine: Engine) -> None:
     deploy(None, settings)
-    execute(migrated_engine, "UPDATE module_sections SET title = 'Hot fix' WHERE module_id = 'lab-safety-101' "
-                             "AND section_number = 2")
+    execute(
+        migrated_engine,
+        "UPDATE module_sections SET title = 'Hot fix' WHERE module_id = 'lab-safety-101' AND section_number = 2",
+    )
     edit_module(settings.modules_dir / "lab-safety-101.json", title="Lab Safety, revised")
     edit_module(settings.modules_dir / "equipment-tour.json", title="Equipment Tour, revised")
 
@@ -230,8 +256,14 @@ def test_each_new_revision_keeps_the_document_and_an_outbox_row(settings: Settin
 
     deploy(None, settings)
 
-    assert scalar(migrated_engine, "SELECT document -> 'sections' -> 5 ->> 'section_id' FROM module_revisions "
-                                   "WHERE module_id = 'lab-safety-101' AND revision = 2") == "extra"
+    assert (
+        scalar(
+            migrated_engine,
+            "SELECT document -> 'sections' -> 5 ->> 'section_id' FROM module_revisions "
+            "WHERE module_id = 'lab-safety-101' AND revision = 2",
+        )
+        == "extra"
+    )
     assert scalar(migrated_engine, "SELECT count(*) FROM notion_writeback WHERE module_id = 'lab-safety-101'") == 2
     assert len(data["sections"]) == 6
 
@@ -257,8 +289,9 @@ def test_deploy_into_an_unmigrated_database_says_to_upgrade(
         deploy(None, Settings(database_url=database_url, modules_dir=module_tree))
 
 
-def test_the_deployed_commit_comes_from_github_sha(migrated_engine: Engine, database_url: str, module_tree: Path,
-                                                   monkeypatch) -> None:
+def test_the_deployed_commit_comes_from_github_sha(
+    migrated_engine: Engine, database_url: str, module_tree: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("GITHUB_SHA", "1234567890abcdef1234567890abcdef12345678")
     settings = Settings.from_env().with_overrides(database_url=database_url, modules_dir=module_tree)
 

@@ -35,7 +35,9 @@ def test_two_deploys_started_at_once_end_as_one_after_the_other(settings: Settin
         thread.join(timeout=60)
 
     assert sorted(r.plan.summary() for r in results) == [
-        "0 added, 0 updated, 3 unchanged, 0 archived", "3 added, 0 updated, 0 unchanged, 0 archived"]
+        "0 added, 0 updated, 3 unchanged, 0 archived",
+        "3 added, 0 updated, 0 unchanged, 0 archived",
+    ]
     assert scalar(migrated_engine, "SELECT count(*) FROM module_revisions") == 3
     assert scalar(migrated_engine, "SELECT count(*) FROM notion_writeback") == 3
     assert scalar(migrated_engine, "SELECT max(revision) FROM modules") == 1
@@ -48,13 +50,22 @@ def _start_deploy_blocked_mid_way(settings: Settings, engine: Engine) -> tuple[s
     blocking = blocker.begin()
     blocker.execute(text("LOCK TABLE notion_writeback IN ACCESS EXCLUSIVE MODE"))
     env = {**os.environ, "DATABASE_URL": settings.database_url, "MODULES_DIR": str(settings.modules_dir)}
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "deploy"], cwd=REPO_ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "deploy"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     backend = None
     while backend is None and time.monotonic() < deadline:
-        backend = scalar(engine, "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                 "AND query LIKE '%INSERT INTO notion_writeback%'")
+        backend = scalar(
+            engine,
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE '%INSERT INTO notion_writeback%'",
+        )
         time.sleep(0.05)
     if backend is None:
         process.kill()
@@ -80,8 +91,10 @@ def test_a_connection_killed_mid_deploy_changes_nothing_and_a_rerun_completes(
     _change_two_modules(settings)
     before = snapshot(migrated_engine)
     process, backend, unblock = _start_deploy_blocked_mid_way(settings, migrated_engine)
-    assert scalar(migrated_engine, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = :p",
-                  p=backend) == 1
+    assert (
+        scalar(migrated_engine, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = :p", p=backend)
+        == 1
+    )
 
     scalar(migrated_engine, "SELECT pg_terminate_backend(:p)", p=backend)
     unblock()
@@ -109,5 +122,6 @@ def test_a_deploy_process_killed_mid_deploy_changes_nothing_and_a_rerun_complete
     assert snapshot(migrated_engine) == before
     rerun = deploy(None, settings)  # waits for the orphaned backend to give up its lock, then runs
     assert rerun.plan.summary() == "0 added, 1 updated, 1 unchanged, 1 archived"
-    assert scalar(migrated_engine, "SELECT title FROM modules WHERE module_id = 'lab-safety-101'") \
-        == "Lab Safety, revised"
+    assert (
+        scalar(migrated_engine, "SELECT title FROM modules WHERE module_id = 'lab-safety-101'") == "Lab Safety, revised"
+    )

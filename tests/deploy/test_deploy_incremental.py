@@ -22,15 +22,22 @@ def keys(engine: Engine) -> dict[str, str | None]:
     from sqlalchemy import text
 
     with engine.connect() as conn:
-        return dict(conn.execute(text("SELECT r.module_id, r.validation_key FROM modules m JOIN module_revisions r "
-                                      "ON r.module_id = m.module_id AND r.revision = m.revision")).all())
+        return dict(
+            conn.execute(
+                text(
+                    "SELECT r.module_id, r.validation_key FROM modules m JOIN module_revisions r "
+                    "ON r.module_id = m.module_id AND r.revision = m.revision"
+                )
+            ).all()
+        )
 
 
 def test_every_deployed_revision_records_the_key_of_its_file(settings: Settings, migrated_engine: Engine) -> None:
     deploy(None, settings)
 
-    assert keys(migrated_engine) == {path.stem: validation_key(path.read_bytes())
-                                     for path in settings.modules_dir.glob("*.json")}
+    assert keys(migrated_engine) == {
+        path.stem: validation_key(path.read_bytes()) for path in settings.modules_dir.glob("*.json")
+    }
 
 
 def test_a_redeploy_trusts_the_unchanged_files(settings: Settings) -> None:
@@ -64,8 +71,9 @@ def test_markdown_images_are_recorded_and_still_checked_when_trusted(
     data["sections"] = [text_section("map", 1, "![Plan](/assets/lab-safety-101/floor-plan.png)")]
     write_json(settings.modules_dir / "lab-map.json", data)
     deploy(None, settings)
-    assert scalar(migrated_engine, "SELECT markdown_images::text FROM module_revisions WHERE module_id = 'lab-map'") \
-        == json.dumps({"/sections/0/content": ["/assets/lab-safety-101/floor-plan.png"]})
+    assert scalar(
+        migrated_engine, "SELECT markdown_images::text FROM module_revisions WHERE module_id = 'lab-map'"
+    ) == json.dumps({"/sections/0/content": ["/assets/lab-safety-101/floor-plan.png"]})
     (settings.resolved_assets_dir / "lab-safety-101" / "floor-plan.png").unlink()
 
     with pytest.raises(ValidationFailed) as caught:

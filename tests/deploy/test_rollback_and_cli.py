@@ -54,8 +54,13 @@ def test_rollback_restores_the_file_and_deploy_records_a_higher_revision(
     assert restored.changed and restored.commit == good and path.read_bytes() == original
     assert [(c.module_id, c.old_revision, c.new_revision) for c in result.plan.writes] == [("lab-safety-101", 2, 3)]
     assert scalar(migrated_engine, "SELECT title FROM modules WHERE module_id = 'lab-safety-101'") == "Lab Safety 101"
-    assert scalar(migrated_engine, "SELECT count(DISTINCT content_hash) FROM module_revisions "
-                                   "WHERE module_id = 'lab-safety-101'") == 2
+    assert (
+        scalar(
+            migrated_engine,
+            "SELECT count(DISTINCT content_hash) FROM module_revisions WHERE module_id = 'lab-safety-101'",
+        )
+        == 2
+    )
     assert not restore_module_file("lab-safety-101", good, settings).changed
 
 

@@ -32,8 +32,12 @@ def loop(tmp_path: Path, notion_fake, github_fake, migrated_engine):
     github_fake.seed(data)
     _, data_source_id = notion_fake.add_module_library()
     settings = github_fake.settings(
-        notion_token=notion_fake.token, notion_data_source_id=data_source_id, notion_base_url=notion_fake.base_url,
-        notion_requests_per_second=200.0, notion_timeout_seconds=5.0, notion_retry_seconds=0.01,
+        notion_token=notion_fake.token,
+        notion_data_source_id=data_source_id,
+        notion_base_url=notion_fake.base_url,
+        notion_requests_per_second=200.0,
+        notion_timeout_seconds=5.0,
+        notion_retry_seconds=0.01,
         modules_dir=data / "modules",
     )
     return Loop(tmp_path, notion_fake, github_fake, migrated_engine, data_source_id, settings)
@@ -46,8 +50,12 @@ class Loop:
 
     def add_ready_page(self) -> str:
         picture = b.hosted_file("image", PNG, "pipette.png", "image/png")
-        return add_module_page(self.notion, self.data_source_id, MODULE_ID,
-                               blocks=module_body("pipetting", extra=[b.paragraph("See the pipette:"), picture]))
+        return add_module_page(
+            self.notion,
+            self.data_source_id,
+            MODULE_ID,
+            blocks=module_body("pipetting", extra=[b.paragraph("See the pipette:"), picture]),
+        )
 
     def merge_and_deploy(self, number: int):
         """Merge the PR on GitHub, check main out as the deploy workflow would, deploy it."""
@@ -110,8 +118,9 @@ def test_sync_without_a_notion_edit_commits_nothing_and_an_edit_updates_the_same
     assert loop.github.writes() == []
 
     # when the team lead edits one paragraph and sync runs
-    first_paragraph = next(bid for bid in loop.notion.page_blocks(page_id)
-                           if loop.notion.blocks[bid]["type"] == "paragraph")
+    first_paragraph = next(
+        bid for bid in loop.notion.page_blocks(page_id) if loop.notion.blocks[bid]["type"] == "paragraph"
+    )
     loop.notion.advance(minutes=5)
     loop.notion.edit_block(first_paragraph, "Pipetting, revised after review.")
     edited = sync(loop.settings)
@@ -177,7 +186,9 @@ def test_propose_by_hand_also_puts_the_pr_link_on_the_notion_page(loop: Loop):
     # then the new PR's link is on the page; the unchanged manual module gets no PR and no link
     [pr] = loop.github.pulls("open")
     assert [(r.module_id, r.action) for r in report.results] == [
-        ("first-pull-request", "unchanged"), (MODULE_ID, "created")]
+        ("first-pull-request", "unchanged"),
+        (MODULE_ID, "created"),
+    ]
     assert [(link.page_id.replace("-", ""), link.error) for link in links] == [(page_id.replace("-", ""), None)]
     assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
 
@@ -192,11 +203,19 @@ def test_a_deploy_of_a_commit_github_never_saw_still_goes_live_in_notion(loop: L
     sha = loop.github.merge(pr["number"])
     checkout = loop.github.checkout(loop.root / "local", sha)
     unpushed = "0123456789abcdef0123456789abcdef01234567"
-    deploy(None, loop.settings.with_overrides(modules_dir=checkout / "data" / "modules", source_commit=unpushed),
-           engine=loop.engine)
-    env = {"NOTION_TOKEN": loop.settings.notion_token, "NOTION_DATA_SOURCE_ID": loop.data_source_id,
-           "NOTION_BASE_URL": loop.notion.base_url, "NOTION_REQUESTS_PER_SECOND": "200",
-           "DATABASE_URL": loop.engine.url.render_as_string(hide_password=False), **loop.github.env()}
+    deploy(
+        None,
+        loop.settings.with_overrides(modules_dir=checkout / "data" / "modules", source_commit=unpushed),
+        engine=loop.engine,
+    )
+    env = {
+        "NOTION_TOKEN": loop.settings.notion_token,
+        "NOTION_DATA_SOURCE_ID": loop.data_source_id,
+        "NOTION_BASE_URL": loop.notion.base_url,
+        "NOTION_REQUESTS_PER_SECOND": "200",
+        "DATABASE_URL": loop.engine.url.render_as_string(hide_password=False),
+        **loop.github.env(),
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
 

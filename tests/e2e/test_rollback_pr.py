@@ -14,8 +14,9 @@ GIT = ["-c", "user.name=t", "-c", "user.email=t@example.org"]
 
 
 def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *GIT, *args], check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(root), *GIT, *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def test_rollback_opens_a_pr_that_restores_the_old_file(tmp_path: Path, github_fake, monkeypatch, capsys):

@@ -39,18 +39,29 @@ class GitHubFake:
     def settings(self, **overrides: Any) -> Settings:
         """Settings pointing at the fake: fast retries, no pacing; `overrides` win (e.g. modules_dir)."""
         values: dict[str, Any] = {
-            "github_token": self.token, "github_repository": self.repo_name, "github_api_url": self.base_url,
-            "github_retries": 2, "github_backoff_factor": 0.0, "github_rate_limit_wait": 0.0,
-            "github_seconds_between_requests": 0.0, "github_seconds_between_writes": 0.0,
+            "github_token": self.token,
+            "github_repository": self.repo_name,
+            "github_api_url": self.base_url,
+            "github_retries": 2,
+            "github_backoff_factor": 0.0,
+            "github_rate_limit_wait": 0.0,
+            "github_seconds_between_requests": 0.0,
+            "github_seconds_between_writes": 0.0,
         }
         return Settings(**{**values, **overrides})
 
     def env(self) -> dict[str, str]:
         """The same as environment variables, for tests that run the command line."""
-        return {"GITHUB_TOKEN": self.token, "GITHUB_REPOSITORY": self.repo_name, "GITHUB_API_URL": self.base_url,
-                "PIPELINE_GITHUB_RETRIES": "2", "PIPELINE_GITHUB_BACKOFF_FACTOR": "0",
-                "PIPELINE_GITHUB_RATE_LIMIT_WAIT": "0", "PIPELINE_GITHUB_SECONDS_BETWEEN_REQUESTS": "0",
-                "PIPELINE_GITHUB_SECONDS_BETWEEN_WRITES": "0"}
+        return {
+            "GITHUB_TOKEN": self.token,
+            "GITHUB_REPOSITORY": self.repo_name,
+            "GITHUB_API_URL": self.base_url,
+            "PIPELINE_GITHUB_RETRIES": "2",
+            "PIPELINE_GITHUB_BACKOFF_FACTOR": "0",
+            "PIPELINE_GITHUB_RATE_LIMIT_WAIT": "0",
+            "PIPELINE_GITHUB_SECONDS_BETWEEN_REQUESTS": "0",
+            "PIPELINE_GITHUB_SECONDS_BETWEEN_WRITES": "0",
+        }
 
     def seed(self, data_dir: Path) -> None:
         """Replace the repository with one whose `main` holds `data_dir` as data/."""
@@ -77,8 +88,11 @@ class GitHubFake:
 
     def pulls(self, state: str = "all") -> list[dict]:
         """Pull requests as the REST API shows them."""
-        return [self.server.pull_json(self.repo, pr) for pr in self.repo.pulls.values()
-                if state == "all" or pr["state"] == state]
+        return [
+            self.server.pull_json(self.repo, pr)
+            for pr in self.repo.pulls.values()
+            if state == "all" or pr["state"] == state
+        ]
 
     def labels(self, number: int) -> list[str]:
         return list(self.repo.labels.get(number, []))
@@ -99,8 +113,9 @@ class GitHubFake:
 
     def merge(self, number: int) -> str:
         """Merge a PR as a reviewer would (a merge commit on its base); returns the merge commit sha."""
-        status, body, _ = self.server.handle("PUT", f"/repos/{self.repo_name}/pulls/{number}/merge", {}, {},
-                                             f"token {self.token}")
+        status, body, _ = self.server.handle(
+            "PUT", f"/repos/{self.repo_name}/pulls/{number}/merge", {}, {}, f"token {self.token}"
+        )
         assert status == 200, body
         return body["sha"]
 

@@ -57,17 +57,20 @@ class GitStore:
 
     def put_tree(self, entries: list[TreeEntry]) -> str:
         ordered = tuple(sorted(entries, key=_tree_sort_key))
-        payload = b"".join(
-            f"{e.mode.lstrip('0')} {e.name}\0".encode() + bytes.fromhex(e.sha) for e in ordered
-        )
+        payload = b"".join(f"{e.mode.lstrip('0')} {e.name}\0".encode() + bytes.fromhex(e.sha) for e in ordered)
         sha = _hash("tree", payload)
         self.trees[sha] = ordered
         return sha
 
     def put_commit(self, tree: str, parents: list[str], message: str, author: dict, committer: dict) -> str:
-        lines = [f"tree {tree}", *(f"parent {p}" for p in parents),
-                 f"author {author['name']} <{author['email']}> {author['date']}",
-                 f"committer {committer['name']} <{committer['email']}> {committer['date']}", "", message]
+        lines = [
+            f"tree {tree}",
+            *(f"parent {p}" for p in parents),
+            f"author {author['name']} <{author['email']}> {author['date']}",
+            f"committer {committer['name']} <{committer['email']}> {committer['date']}",
+            "",
+            message,
+        ]
         sha = _hash("commit", "\n".join(lines).encode())
         self.commits[sha] = Commit(sha, tree, tuple(parents), message, author, committer)
         return sha
@@ -120,8 +123,10 @@ class GitStore:
     def seed_directory(self, root: Path, prefix: str, message: str, signature: dict) -> str:
         """A root commit holding the files under `root` at `prefix` (e.g. "data/"); returns its sha."""
         files = {
-            prefix + path.relative_to(root).as_posix(): TreeEntry("", BLOB_MODE, "blob",
-                                                                  self.put_blob(path.read_bytes()))
-            for path in sorted(root.rglob("*")) if path.is_file()
+            prefix + path.relative_to(root).as_posix(): TreeEntry(
+                "", BLOB_MODE, "blob", self.put_blob(path.read_bytes())
+            )
+            for path in sorted(root.rglob("*"))
+            if path.is_file()
         }
         return self.put_commit(self.build_tree(files), [], message, signature, signature)

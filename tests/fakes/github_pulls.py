@@ -46,8 +46,11 @@ def get_pull(fake: FakeGitHub, repo: Repo, query: dict, body: dict, number: str)
 def create_pull(fake: FakeGitHub, repo: Repo, query: dict, body: dict) -> Answer:
     missing = [f for f in ("title", "head", "base") if not body.get(f)]
     if missing:
-        raise ApiError(422, "Validation Failed",
-                       [{"resource": "PullRequest", "field": f, "code": "missing_field"} for f in missing])
+        raise ApiError(
+            422,
+            "Validation Failed",
+            [{"resource": "PullRequest", "field": f, "code": "missing_field"} for f in missing],
+        )
     head, base = _branch(repo, body["head"]), body["base"]
     head_sha = repo.git.refs.get(f"refs/heads/{head}")
     base_sha = repo.git.refs.get(f"refs/heads/{base}")
@@ -58,15 +61,30 @@ def create_pull(fake: FakeGitHub, repo: Repo, query: dict, body: dict) -> Answer
         message = f"A pull request already exists for {repo.owner}:{head}."
         raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom", "message": message}])
     if repo.git.is_ancestor(head_sha, base_sha):
-        raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom",
-                                                   "message": f"No commits between {base} and {head}"}])
+        raise ApiError(
+            422,
+            "Validation Failed",
+            [{"resource": "PullRequest", "code": "custom", "message": f"No commits between {base} and {head}"}],
+        )
     number = repo.next_number
     repo.next_number += 1
     now = _now()
-    repo.pulls[number] = {"number": number, "id": fake.next_id(), "title": body["title"], "body": body.get("body"),
-                          "head": head, "base": base, "head_sha": head_sha, "state": "open", "merged": False,
-                          "merged_at": None, "merge_commit_sha": None, "closed_at": None,
-                          "created_at": now, "updated_at": now}
+    repo.pulls[number] = {
+        "number": number,
+        "id": fake.next_id(),
+        "title": body["title"],
+        "body": body.get("body"),
+        "head": head,
+        "base": base,
+        "head_sha": head_sha,
+        "state": "open",
+        "merged": False,
+        "merged_at": None,
+        "merge_commit_sha": None,
+        "closed_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
     return 201, fake.pull_json(repo, repo.pulls[number]), {}
 
 
@@ -158,11 +176,17 @@ def get_labels(fake: FakeGitHub, repo: Repo, query: dict, body: dict, number: st
 def create_comment(fake: FakeGitHub, repo: Repo, query: dict, body: dict, number: str) -> Answer:
     _pull(repo, number)
     comment_id = fake.next_id()
-    comment = {"id": comment_id, "node_id": "IC_fake", "url": fake.api(repo, f"/issues/comments/{comment_id}"),
-               "html_url": f"{fake.base_url}/{repo.full_name}/pull/{number}#issuecomment-{comment_id}",
-               "issue_url": fake.api(repo, f"/issues/{number}"), "body": body.get("body", ""),
-               "user": fake.user(BOT_NAME),
-               "created_at": _now(), "updated_at": _now()}
+    comment = {
+        "id": comment_id,
+        "node_id": "IC_fake",
+        "url": fake.api(repo, f"/issues/comments/{comment_id}"),
+        "html_url": f"{fake.base_url}/{repo.full_name}/pull/{number}#issuecomment-{comment_id}",
+        "issue_url": fake.api(repo, f"/issues/{number}"),
+        "body": body.get("body", ""),
+        "user": fake.user(BOT_NAME),
+        "created_at": _now(),
+        "updated_at": _now(),
+    }
     repo.comments.setdefault(int(number), []).append(comment)
     return 201, comment, {}
 

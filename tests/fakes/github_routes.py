@@ -21,6 +21,7 @@ def _on(method: str, pattern: str) -> Callable[[Callable[..., Answer]], Callable
     def register(func: Callable[..., Answer]) -> Callable[..., Answer]:
         ROUTES.append((method, re.compile(f"^{pattern}$"), func))
         return func
+
     return register
 
 
@@ -114,8 +115,17 @@ def get_blob(fake: FakeGitHub, repo: Repo, query: dict, body: dict, sha: str) ->
     if sha not in repo.git.blobs:
         raise ApiError(404, "Not Found")
     data = repo.git.blobs[sha]
-    return 200, {"sha": sha, "size": len(data), "url": fake.api(repo, f"/git/blobs/{sha}"), "encoding": "base64",
-                 "content": base64.b64encode(data).decode()}, {}
+    return (
+        200,
+        {
+            "sha": sha,
+            "size": len(data),
+            "url": fake.api(repo, f"/git/blobs/{sha}"),
+            "encoding": "base64",
+            "content": base64.b64encode(data).decode(),
+        },
+        {},
+    )
 
 
 @_on("POST", "/git/trees")
@@ -151,8 +161,13 @@ def create_commit(fake: FakeGitHub, repo: Repo, query: dict, body: dict) -> Answ
     if tree not in repo.git.trees or any(p not in repo.git.commits for p in parents):
         raise ApiError(422, "Tree SHA does not exist" if tree not in repo.git.trees else "Parent SHA does not exist")
     signature = {"name": BOT_NAME, "email": BOT_EMAIL, "date": _now()}
-    sha = repo.git.put_commit(tree, parents, body.get("message", ""), body.get("author") or signature,
-                              body.get("committer") or body.get("author") or signature)
+    sha = repo.git.put_commit(
+        tree,
+        parents,
+        body.get("message", ""),
+        body.get("author") or signature,
+        body.get("committer") or body.get("author") or signature,
+    )
     return 201, fake.commit_json(repo, sha), {}
 
 
@@ -170,10 +185,22 @@ def get_git_commit(fake: FakeGitHub, repo: Repo, query: dict, body: dict, sha: s
 def get_commit(fake: FakeGitHub, repo: Repo, query: dict, body: dict, ref: str) -> Answer:
     sha = _resolve(repo, ref)
     git = fake.commit_json(repo, sha)
-    return 200, {"sha": sha, "node_id": "C_fake", "url": fake.api(repo, f"/commits/{sha}"),
-                 "html_url": git["html_url"], "commit": {**git, "url": git["url"]}, "author": None, "committer": None,
-                 "parents": [{"sha": p["sha"], "url": fake.api(repo, f"/commits/{p['sha']}")} for p in git["parents"]],
-                 "files": [], "stats": {"additions": 0, "deletions": 0, "total": 0}}, {}
+    return (
+        200,
+        {
+            "sha": sha,
+            "node_id": "C_fake",
+            "url": fake.api(repo, f"/commits/{sha}"),
+            "html_url": git["html_url"],
+            "commit": {**git, "url": git["url"]},
+            "author": None,
+            "committer": None,
+            "parents": [{"sha": p["sha"], "url": fake.api(repo, f"/commits/{p['sha']}")} for p in git["parents"]],
+            "files": [],
+            "stats": {"additions": 0, "deletions": 0, "total": 0},
+        },
+        {},
+    )
 
 
 @_on("GET", r"/contents/(.+)")
@@ -193,9 +220,17 @@ def create_status(fake: FakeGitHub, repo: Repo, query: dict, body: dict, sha: st
         raise ApiError(422, "No commit found for SHA: " + sha)
     if body.get("state") not in ("error", "failure", "pending", "success"):
         raise ApiError(422, "Validation Failed", [{"resource": "Status", "field": "state", "code": "custom"}])
-    status = {"id": fake.next_id(), "node_id": "SC_fake", "sha": sha, "state": body["state"],
-              "description": body.get("description"), "target_url": body.get("target_url"),
-              "context": body.get("context") or "default", "created_at": _now(), "updated_at": _now()}
+    status = {
+        "id": fake.next_id(),
+        "node_id": "SC_fake",
+        "sha": sha,
+        "state": body["state"],
+        "description": body.get("description"),
+        "target_url": body.get("target_url"),
+        "context": body.get("context") or "default",
+        "created_at": _now(),
+        "updated_at": _now(),
+    }
     repo.statuses.setdefault(sha, []).append(status)
     return 201, fake.status_json(repo, status), {}
 
@@ -207,11 +242,22 @@ def combined_status(fake: FakeGitHub, repo: Repo, query: dict, body: dict, ref: 
     for status in repo.statuses.get(sha, []):
         latest[status["context"]] = status
     states = {s["state"] for s in latest.values()}
-    state = ("failure" if states & {"failure", "error"} else "pending" if not states or "pending" in states
-             else "success")
-    return 200, {"state": state, "sha": sha, "total_count": len(latest), "repository": fake.repo_json(repo),
-                 "statuses": [fake.status_json(repo, s) for s in latest.values()],
-                 "commit_url": fake.api(repo, f"/commits/{sha}"), "url": fake.api(repo, f"/commits/{sha}/status")}, {}
+    state = (
+        "failure" if states & {"failure", "error"} else "pending" if not states or "pending" in states else "success"
+    )
+    return (
+        200,
+        {
+            "state": state,
+            "sha": sha,
+            "total_count": len(latest),
+            "repository": fake.repo_json(repo),
+            "statuses": [fake.status_json(repo, s) for s in latest.values()],
+            "commit_url": fake.api(repo, f"/commits/{sha}"),
+            "url": fake.api(repo, f"/commits/{sha}/status"),
+        },
+        {},
+    )
 
 
 @_on("GET", r"/commits/([^/]+)/pulls")
@@ -224,7 +270,7 @@ def commit_pulls(fake: FakeGitHub, repo: Repo, query: dict, body: dict, ref: str
 @_on("POST", "/dispatches")
 def dispatch(fake: FakeGitHub, repo: Repo, query: dict, body: dict) -> Answer:
     if not body.get("event_type"):
-        raise ApiError(422, "Invalid request.\n\n\"event_type\" wasn't supplied.")
+        raise ApiError(422, 'Invalid request.\n\n"event_type" wasn\'t supplied.')
     payload = body.get("client_payload") or {}
     if len(payload) > 10:
         raise ApiError(422, "client_payload may have at most 10 top-level properties")

@@ -21,8 +21,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from tests.fakes.github_git import BLOB_MODE, GitStore, TreeEntry
 
 DOCS = "https://docs.github.com/rest"
-SECONDARY_RATE_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
-                        "If you reach out to GitHub Support for help, please include the request ID 0000:FAKE.")
+SECONDARY_RATE_LIMIT = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+    "If you reach out to GitHub Support for help, please include the request ID 0000:FAKE."
+)
 BOT = {"login": "frames-bot", "id": 41898282, "type": "Bot"}
 
 
@@ -150,61 +152,121 @@ class FakeGitHub:
         return self._ids
 
     def user(self, login: str) -> dict:
-        return {"login": login, "id": 1, "type": "User", "url": f"{self.base_url}/users/{login}",
-                "html_url": f"{self.base_url}/{login}"}
+        return {
+            "login": login,
+            "id": 1,
+            "type": "User",
+            "url": f"{self.base_url}/users/{login}",
+            "html_url": f"{self.base_url}/{login}",
+        }
 
     def repo_json(self, repo: Repo) -> dict:
-        return {"id": 1296269, "node_id": "R_fake", "name": repo.name, "full_name": repo.full_name,
-                "private": True, "owner": self.user(repo.owner), "html_url": f"{self.base_url}/{repo.full_name}",
-                "url": self.api(repo), "default_branch": repo.default_branch,
-                "pulls_url": self.api(repo, "/pulls{/number}"), "permissions": {"admin": False, "push": True}}
+        return {
+            "id": 1296269,
+            "node_id": "R_fake",
+            "name": repo.name,
+            "full_name": repo.full_name,
+            "private": True,
+            "owner": self.user(repo.owner),
+            "html_url": f"{self.base_url}/{repo.full_name}",
+            "url": self.api(repo),
+            "default_branch": repo.default_branch,
+            "pulls_url": self.api(repo, "/pulls{/number}"),
+            "permissions": {"admin": False, "push": True},
+        }
 
     def ref_json(self, repo: Repo, name: str) -> dict:
         sha = repo.git.refs[name]
-        return {"ref": name, "node_id": "REF_fake", "url": self.api(repo, f"/git/{name}"),
-                "object": {"type": "commit", "sha": sha, "url": self.api(repo, f"/git/commits/{sha}")}}
+        return {
+            "ref": name,
+            "node_id": "REF_fake",
+            "url": self.api(repo, f"/git/{name}"),
+            "object": {"type": "commit", "sha": sha, "url": self.api(repo, f"/git/commits/{sha}")},
+        }
 
     def commit_json(self, repo: Repo, sha: str) -> dict:
         c = repo.git.commits[sha]
-        return {"sha": sha, "node_id": "C_fake", "url": self.api(repo, f"/git/commits/{sha}"),
-                "html_url": f"{self.base_url}/{repo.full_name}/commit/{sha}", "author": c.author,
-                "committer": c.committer, "message": c.message,
-                "tree": {"sha": c.tree, "url": self.api(repo, f"/git/trees/{c.tree}")},
-                "parents": [{"sha": p, "url": self.api(repo, f"/git/commits/{p}")} for p in c.parents],
-                "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None}}
+        return {
+            "sha": sha,
+            "node_id": "C_fake",
+            "url": self.api(repo, f"/git/commits/{sha}"),
+            "html_url": f"{self.base_url}/{repo.full_name}/commit/{sha}",
+            "author": c.author,
+            "committer": c.committer,
+            "message": c.message,
+            "tree": {"sha": c.tree, "url": self.api(repo, f"/git/trees/{c.tree}")},
+            "parents": [{"sha": p, "url": self.api(repo, f"/git/commits/{p}")} for p in c.parents],
+            "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None},
+        }
 
     def tree_json(self, repo: Repo, sha: str, recursive: bool) -> dict:
         if recursive:
             entries = [(p, e) for p, e in repo.git.flatten(sha).items()]
         else:
             entries = [(e.name, e) for e in repo.git.trees[sha]]
-        return {"sha": sha, "url": self.api(repo, f"/git/trees/{sha}"), "truncated": False, "tree": [
-            {"path": path, "mode": e.mode, "type": e.type, "sha": e.sha,
-             **({"size": len(repo.git.blobs[e.sha])} if e.type == "blob" else {}),
-             "url": self.api(repo, f"/git/{e.type}s/{e.sha}")} for path, e in entries]}
+        return {
+            "sha": sha,
+            "url": self.api(repo, f"/git/trees/{sha}"),
+            "truncated": False,
+            "tree": [
+                {
+                    "path": path,
+                    "mode": e.mode,
+                    "type": e.type,
+                    "sha": e.sha,
+                    **({"size": len(repo.git.blobs[e.sha])} if e.type == "blob" else {}),
+                    "url": self.api(repo, f"/git/{e.type}s/{e.sha}"),
+                }
+                for path, e in entries
+            ],
+        }
 
     def pull_json(self, repo: Repo, pr: dict) -> dict:
         number = pr["number"]
         head_sha = self.pull_head_sha(repo, pr)
         base_sha = repo.git.refs.get(f"refs/heads/{pr['base']}", "")
         return {
-            "url": self.api(repo, f"/pulls/{number}"), "id": pr["id"], "node_id": f"PR_fake{number}",
+            "url": self.api(repo, f"/pulls/{number}"),
+            "id": pr["id"],
+            "node_id": f"PR_fake{number}",
             "html_url": f"{self.base_url}/{repo.full_name}/pull/{number}",
             "diff_url": f"{self.base_url}/{repo.full_name}/pull/{number}.diff",
-            "issue_url": self.api(repo, f"/issues/{number}"), "number": number, "state": pr["state"],
-            "locked": False, "title": pr["title"], "user": BOT, "body": pr["body"],
+            "issue_url": self.api(repo, f"/issues/{number}"),
+            "number": number,
+            "state": pr["state"],
+            "locked": False,
+            "title": pr["title"],
+            "user": BOT,
+            "body": pr["body"],
             "labels": [self.label_json(repo, name) for name in repo.labels.get(number, [])],
-            "created_at": pr["created_at"], "updated_at": pr["updated_at"], "closed_at": pr["closed_at"],
-            "merged_at": pr["merged_at"], "merge_commit_sha": pr["merge_commit_sha"], "draft": False,
+            "created_at": pr["created_at"],
+            "updated_at": pr["updated_at"],
+            "closed_at": pr["closed_at"],
+            "merged_at": pr["merged_at"],
+            "merge_commit_sha": pr["merge_commit_sha"],
+            "draft": False,
             "commits_url": self.api(repo, f"/pulls/{number}/commits"),
             "statuses_url": self.api(repo, f"/statuses/{head_sha}"),
-            "head": {"label": f"{repo.owner}:{pr['head']}", "ref": pr["head"], "sha": head_sha,
-                     "user": self.user(repo.owner), "repo": self.repo_json(repo)},
-            "base": {"label": f"{repo.owner}:{pr['base']}", "ref": pr["base"], "sha": base_sha,
-                     "user": self.user(repo.owner), "repo": self.repo_json(repo)},
-            "merged": pr["merged"], "mergeable": None if pr["merged"] else True,
+            "head": {
+                "label": f"{repo.owner}:{pr['head']}",
+                "ref": pr["head"],
+                "sha": head_sha,
+                "user": self.user(repo.owner),
+                "repo": self.repo_json(repo),
+            },
+            "base": {
+                "label": f"{repo.owner}:{pr['base']}",
+                "ref": pr["base"],
+                "sha": base_sha,
+                "user": self.user(repo.owner),
+                "repo": self.repo_json(repo),
+            },
+            "merged": pr["merged"],
+            "mergeable": None if pr["merged"] else True,
             "merged_by": BOT if pr["merged"] else None,
-            "comments": len(repo.comments.get(number, [])), "commits": 1, "maintainer_can_modify": False,
+            "comments": len(repo.comments.get(number, [])),
+            "commits": 1,
+            "maintainer_can_modify": False,
         }
 
     def pull_head_sha(self, repo: Repo, pr: dict) -> str:
@@ -214,8 +276,15 @@ class FakeGitHub:
         return repo.git.refs.get(f"refs/heads/{pr['head']}", pr["head_sha"])
 
     def label_json(self, repo: Repo, name: str) -> dict:
-        return {"id": abs(hash(name)) % 10**9, "node_id": "LA_fake", "url": self.api(repo, f"/labels/{name}"),
-                "name": name, "color": "ededed", "default": False, "description": None}
+        return {
+            "id": abs(hash(name)) % 10**9,
+            "node_id": "LA_fake",
+            "url": self.api(repo, f"/labels/{name}"),
+            "name": name,
+            "color": "ededed",
+            "default": False,
+            "description": None,
+        }
 
     def status_json(self, repo: Repo, status: dict) -> dict:
         return {**status, "url": self.api(repo, f"/statuses/{status['sha']}"), "creator": BOT}
@@ -273,8 +342,9 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiError(403, SECONDARY_RATE_LIMIT, headers={"Retry-After": str(fault.retry_after)})
             if fault and fault.kind in ("500", "502"):
                 raise ApiError(int(fault.kind), "Server Error" if fault.kind == "500" else "Bad Gateway")
-            status, payload, headers = fake.handle(self.command, path, query, body,
-                                                   self.headers.get("Authorization", ""))
+            status, payload, headers = fake.handle(
+                self.command, path, query, body, self.headers.get("Authorization", "")
+            )
         except ApiError as exc:
             status, payload, headers = exc.status, exc.body, exc.headers
         if fault and fault.kind == "drop-after":  # the request took effect, its answer is lost
@@ -300,11 +370,19 @@ def content_json(fake: FakeGitHub, repo: Repo, path: str, ref: str, blob_sha: st
     """A contents-API file answer (base64 in 60-character lines, like GitHub)."""
     data = repo.git.blobs[blob_sha]
     encoded = base64.b64encode(data).decode()
-    return {"type": "file", "encoding": "base64", "size": len(data), "name": path.rsplit("/", 1)[-1], "path": path,
-            "content": "\n".join(encoded[i:i + 60] for i in range(0, len(encoded), 60)) + "\n", "sha": blob_sha,
-            "url": fake.api(repo, f"/contents/{path}?ref={ref}"), "git_url": fake.api(repo, f"/git/blobs/{blob_sha}"),
-            "html_url": f"{fake.base_url}/{repo.full_name}/blob/{ref}/{path}",
-            "download_url": f"{fake.base_url}/raw/{repo.full_name}/{ref}/{path}"}
+    return {
+        "type": "file",
+        "encoding": "base64",
+        "size": len(data),
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "content": "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n",
+        "sha": blob_sha,
+        "url": fake.api(repo, f"/contents/{path}?ref={ref}"),
+        "git_url": fake.api(repo, f"/git/blobs/{blob_sha}"),
+        "html_url": f"{fake.base_url}/{repo.full_name}/blob/{ref}/{path}",
+        "download_url": f"{fake.base_url}/raw/{repo.full_name}/{ref}/{path}",
+    }
 
 
 def new_blob_entry(git: GitStore, content: str | bytes) -> TreeEntry:

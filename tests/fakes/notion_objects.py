@@ -188,8 +188,14 @@ def property_value(name: str, kind: str, value: Any) -> dict[str, Any]:
 def _person(name: str) -> dict[str, Any]:
     user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"user/{name}"))
     email = ".".join(name.lower().split()) + "@example.edu"
-    return {"object": "user", "id": user_id, "name": name, "avatar_url": None, "type": "person",
-            "person": {"email": email}}
+    return {
+        "object": "user",
+        "id": user_id,
+        "name": name,
+        "avatar_url": None,
+        "type": "person",
+        "person": {"email": email},
+    }
 
 
 def block_object(

@@ -27,15 +27,20 @@ def _recorded(name: str) -> list[dict]:
 
 @pytest.fixture
 def repo(github_fake):
-    client = Github(auth=Auth.Token(github_fake.token), base_url=github_fake.base_url,
-                    seconds_between_requests=0, seconds_between_writes=0)
+    client = Github(
+        auth=Auth.Token(github_fake.token),
+        base_url=github_fake.base_url,
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+    )
     return client.get_repo(github_fake.repo_name)
 
 
 def _branch_with_file(repo, branch: str, path: str, text: str) -> str:
     main = repo.get_git_commit(repo.get_git_ref("heads/main").object.sha)
-    tree = repo.create_git_tree([InputGitTreeElement(path, "100644", "blob", content=text)],
-                                base_tree=repo.get_git_tree(main.tree.sha))
+    tree = repo.create_git_tree(
+        [InputGitTreeElement(path, "100644", "blob", content=text)], base_tree=repo.get_git_tree(main.tree.sha)
+    )
     commit = repo.create_git_commit(f"add {path}", tree, [main])
     repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
     return commit.sha
@@ -49,9 +54,21 @@ def test_pull_request_has_the_fields_of_a_recorded_github_answer(github_fake, re
 
     ours = github_fake.pulls()[0]
     # fields propose and writeback do not read are left out of the fake
-    wanted = set(created["body"]) - {"_links", "patch_url", "review_comments", "review_comments_url",
-                                     "review_comment_url", "comments_url", "additions", "deletions", "changed_files",
-                                     "mergeable_state", "rebaseable", "assignee", "milestone"}
+    wanted = set(created["body"]) - {
+        "_links",
+        "patch_url",
+        "review_comments",
+        "review_comments_url",
+        "review_comment_url",
+        "comments_url",
+        "additions",
+        "deletions",
+        "changed_files",
+        "mergeable_state",
+        "rebaseable",
+        "assignee",
+        "milestone",
+    }
     assert len(wanted) > 20 and wanted - set(ours) == set()
     assert {"ref", "sha", "label", "repo"} <= set(ours["head"])
     assert pr.head.ref == "topic" and pr.html_url.startswith(github_fake.base_url)
@@ -65,15 +82,24 @@ def test_object_ids_are_the_ones_git_computes(github_fake, repo, tmp_path):
     (tmp_path / "data" / "modules" / "a.json").write_text("{}\n")
     (tmp_path / "README.md").write_text("# hi\n")
     subprocess.run(["git", "-C", str(tmp_path), "add", "."], check=True)
-    git_tree = subprocess.run(["git", "-C", str(tmp_path), "write-tree"], check=True, capture_output=True,
-                              text=True).stdout.strip()
+    git_tree = subprocess.run(
+        ["git", "-C", str(tmp_path), "write-tree"], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
-    tree = repo.create_git_tree([InputGitTreeElement("data/modules/a.json", "100644", "blob", content="{}\n"),
-                                 InputGitTreeElement("README.md", "100644", "blob", content="# hi\n")])
+    tree = repo.create_git_tree(
+        [
+            InputGitTreeElement("data/modules/a.json", "100644", "blob", content="{}\n"),
+            InputGitTreeElement("README.md", "100644", "blob", content="# hi\n"),
+        ]
+    )
 
     assert tree.sha == git_tree
-    assert git_tree_sha({"data/modules/a.json": ("100644", git_blob_sha(b"{}\n")),
-                         "README.md": ("100644", git_blob_sha(b"# hi\n"))}) == git_tree
+    assert (
+        git_tree_sha(
+            {"data/modules/a.json": ("100644", git_blob_sha(b"{}\n")), "README.md": ("100644", git_blob_sha(b"# hi\n"))}
+        )
+        == git_tree
+    )
 
 
 def test_merge_makes_a_merge_commit_on_main_and_commit_pulls_finds_the_pr(github_fake, repo):
@@ -143,23 +169,41 @@ def test_contents_statuses_labels_comments_and_dispatches(github_fake, repo):
 
 
 def test_bad_token_gets_401_bad_credentials(github_fake):
-    client = Github(auth=Auth.Token("wrong"), base_url=github_fake.base_url, seconds_between_requests=0,
-                    seconds_between_writes=0)
+    client = Github(
+        auth=Auth.Token("wrong"), base_url=github_fake.base_url, seconds_between_requests=0, seconds_between_writes=0
+    )
     with pytest.raises(GithubException) as refused:
         client.get_repo(github_fake.repo_name)
     assert refused.value.status == 401 and refused.value.data["message"] == "Bad credentials"
 
 
-@pytest.mark.parametrize("recording, method, make", [
-    ("Repository.testCreateGitRef.txt", "POST",
-     lambda repo, fake: repo.create_git_ref("refs/heads/x", fake.head("main")).raw_data),
-    ("Repository.testCreateGitTreeWithBaseTree.txt", "POST",
-     lambda repo, fake: repo.create_git_tree([InputGitTreeElement("a.txt", "100644", "blob", content="a")]).raw_data),
-    ("Repository.testCreateGitCommitWithParents.txt", "POST",
-     lambda repo, fake: repo.get_git_commit(fake.head("main")).raw_data),
-    ("Repository.testCreateGitBlob.txt", "POST",
-     lambda repo, fake: repo.create_git_blob("hello", "utf-8").raw_data),
-])
+@pytest.mark.parametrize(
+    "recording, method, make",
+    [
+        (
+            "Repository.testCreateGitRef.txt",
+            "POST",
+            lambda repo, fake: repo.create_git_ref("refs/heads/x", fake.head("main")).raw_data,
+        ),
+        (
+            "Repository.testCreateGitTreeWithBaseTree.txt",
+            "POST",
+            lambda repo, fake: (
+                repo.create_git_tree([InputGitTreeElement("a.txt", "100644", "blob", content="a")]).raw_data
+            ),
+        ),
+        (
+            "Repository.testCreateGitCommitWithParents.txt",
+            "POST",
+            lambda repo, fake: repo.get_git_commit(fake.head("main")).raw_data,
+        ),
+        (
+            "Repository.testCreateGitBlob.txt",
+            "POST",
+            lambda repo, fake: repo.create_git_blob("hello", "utf-8").raw_data,
+        ),
+    ],
+)
 def test_git_data_answers_have_the_recorded_fields(github_fake, repo, recording, method, make):
     (recorded,) = [r for r in _recorded(recording) if r["method"] == method]
 

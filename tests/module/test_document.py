@@ -43,8 +43,14 @@ def test_canonical_dump_is_utf8_two_space_indented_with_one_trailing_newline() -
 
 def test_content_hash_ignores_export_bookkeeping_but_not_content() -> None:
     base = sample_module()
-    re_exported = sample_module(metadata={**base["metadata"], "exported_at": "2030-01-01T00:00:00Z",
-                                          "exported_by": "someone-else", "revision": 9})
+    re_exported = sample_module(
+        metadata={
+            **base["metadata"],
+            "exported_at": "2030-01-01T00:00:00Z",
+            "exported_by": "someone-else",
+            "revision": 9,
+        }
+    )
     edited = sample_module(title="Lab Safety 102")
     assert content_hash(re_exported) == content_hash(base)
     assert content_hash(edited) != content_hash(base)
@@ -72,11 +78,25 @@ def test_content_hash_does_not_depend_on_key_order() -> None:
         (b"[" * 50_000 + b"]" * 50_000, 1, "nested too deeply"),
         (b'{"a":' * 70 + b"1" + b"}" * 70, 1, "nested deeper than 64 levels"),
     ],
-    ids=["duplicate-key", "nan", "infinity", "minus-infinity", "bom", "bad-utf8", "array", "string",
-         "truncated", "two-objects", "empty", "very-deep", "deep-object"],
+    ids=[
+        "duplicate-key",
+        "nan",
+        "infinity",
+        "minus-infinity",
+        "bom",
+        "bad-utf8",
+        "array",
+        "string",
+        "truncated",
+        "two-objects",
+        "empty",
+        "very-deep",
+        "deep-object",
+    ],
 )
-def test_malformed_input_is_refused_with_file_line_and_reason(raw: bytes, expected_line: int,
-                                                               expected_text: str) -> None:
+def test_malformed_input_is_refused_with_file_line_and_reason(
+    raw: bytes, expected_line: int, expected_text: str
+) -> None:
     with pytest.raises(ModuleLoadError) as caught:
         parse_module(raw, Path("data/modules/x.json"))
     problem = caught.value.problem

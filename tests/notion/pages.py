@@ -45,7 +45,9 @@ def module_body(topic: str, *, extra: list[dict] | None = None) -> list[dict]:
     ]
 
 
-def add_module_page(fake: NotionFake, data_source_id: str, module_id: str, *, blocks: list[dict] | None = None,
-                    **properties: Any) -> str:
-    return fake.add_page(data_source_id, module_properties(module_id, **properties),
-                         module_body(module_id) if blocks is None else blocks)
+def add_module_page(
+    fake: NotionFake, data_source_id: str, module_id: str, *, blocks: list[dict] | None = None, **properties: Any
+) -> str:
+    return fake.add_page(
+        data_source_id, module_properties(module_id, **properties), module_body(module_id) if blocks is None else blocks
+    )

@@ -172,8 +172,9 @@ def test_export_of_one_library_page_by_id_still_works(notion_fake, library, noti
     assert (library.settings.modules_dir / "one-page.json").exists()
 
 
-def test_a_page_reusing_another_modules_id_fails_and_leaves_that_module_file_alone(notion_fake, library,
-                                                                                   notion_env, capsys):
+def test_a_page_reusing_another_modules_id_fails_and_leaves_that_module_file_alone(
+    notion_fake, library, notion_env, capsys
+):
     # given pages reusing the ids of a module from another Notion page and of a module written in Git
     modules_dir = library.settings.modules_dir
     before = {path.name: path.read_bytes() for path in modules_dir.iterdir()}

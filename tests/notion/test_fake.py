@@ -45,8 +45,11 @@ def test_pages_match_the_recorded_shape_and_edits_move_the_minute(notion_fake, l
 
 
 def test_an_expired_file_url_answers_like_s3(notion_fake, library):
-    page_id = notion_fake.add_page(library.data_source_id, {"Module Name": "A"},
-                                   [b.hosted_file("image", b"\x89PNG\r\n\x1a\n", "a.png", "image/png")])
+    page_id = notion_fake.add_page(
+        library.data_source_id,
+        {"Module Name": "A"},
+        [b.hosted_file("image", b"\x89PNG\r\n\x1a\n", "a.png", "image/png")],
+    )
     block = call(notion_fake, "GET", f"/v1/blocks/{page_id}/children").json()["results"][0]
     notion_fake.expire_files()
 

@@ -118,15 +118,37 @@ def test_random_block_trees_pass_the_policy_and_report_every_unknown_block(block
 
 
 def _equation(expression: str) -> dict[str, Any]:
-    return {"type": "equation", "equation": {"expression": expression}, "plain_text": expression, "href": None,
-            "annotations": {"bold": False, "italic": False, "strikethrough": False, "underline": False,
-                            "code": False, "color": "default"}}
+    return {
+        "type": "equation",
+        "equation": {"expression": expression},
+        "plain_text": expression,
+        "href": None,
+        "annotations": {
+            "bold": False,
+            "italic": False,
+            "strikethrough": False,
+            "underline": False,
+            "code": False,
+            "color": "default",
+        },
+    }
 
 
 def _code(text: str) -> dict[str, Any]:
-    return {"type": "text", "text": {"content": text, "link": None}, "plain_text": text, "href": None,
-            "annotations": {"bold": False, "italic": False, "strikethrough": False, "underline": False,
-                            "code": True, "color": "default"}}
+    return {
+        "type": "text",
+        "text": {"content": text, "link": None},
+        "plain_text": text,
+        "href": None,
+        "annotations": {
+            "bold": False,
+            "italic": False,
+            "strikethrough": False,
+            "underline": False,
+            "code": True,
+            "color": "default",
+        },
+    }
 
 
 def test_a_backslash_before_a_backtick_or_dollar_in_an_equation_cannot_open_a_code_span_or_end_the_math() -> None:

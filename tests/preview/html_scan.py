@@ -79,7 +79,8 @@ def assert_inert(html: str) -> ScannedPage:
     styles = page.find("style")
     assert len(styles) == 1 and styles[0].text == STYLESHEET, "content escaped into or out of the stylesheet"
     assert [e.attrs.get("content") for e in page.find("meta", **{"http-equiv": "Content-Security-Policy"})] == [
-        CONTENT_SECURITY_POLICY]
+        CONTENT_SECURITY_POLICY
+    ]
     assert len(page.find("meta")) == 4, "an extra <meta> (refresh?) got into the page"
     for element in page.elements:
         for name, value in element.attrs.items():

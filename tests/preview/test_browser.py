@@ -22,17 +22,26 @@ CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = REPO_ROOT / "test-output" / "preview" / os.environ.get("PYTEST_XDIST_WORKER", "")
 SAMPLES = sorted(p.stem for p in SAMPLE_MODULES.glob("*.json"))
 # No network, no first-run chores: the preview must work offline.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip(f"headless Chromium is not installed ({CHROMIUM}); `python3 dev.py test` installs it on Debian "
-                    "as root, or run: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is missing: pip install -r requirements-dev.txt")
+        pytest.skip(
+            f"headless Chromium is not installed ({CHROMIUM}); `python3 dev.py test` installs it on Debian "
+            "as root, or run: apt-get install chromium"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is missing: pip install -r requirements-dev.txt"
+    )
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield browser
@@ -53,8 +62,9 @@ def sample_site() -> Path:
 def _open(browser, url: str, width: int):
     page = browser.new_page(viewport={"width": width, "height": 900})
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning")
-            else None)
+    page.on(
+        "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
     page.on("dialog", lambda d: problems.append(f"dialog: {d.message}"))
@@ -63,9 +73,12 @@ def _open(browser, url: str, width: int):
 
 
 def _inside(inner: dict, outer: dict) -> bool:
-    return (inner["x"] >= outer["x"] - 0.5 and inner["y"] >= outer["y"] - 0.5
-            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
-            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5)
+    return (
+        inner["x"] >= outer["x"] - 0.5
+        and inner["y"] >= outer["y"] - 0.5
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5
+    )
 
 
 @pytest.mark.parametrize("width", [1100, 390], ids=["desktop", "phone"])

@@ -17,8 +17,11 @@ SETTINGS = Settings.from_env({})
 def _local_links(page_path: Path) -> list[Path]:
     page = scan(page_path.read_text(encoding="utf-8"))
     urls = [e.attrs.get(a) or "" for e in page.elements for a in ("href", "src") if a in e.attrs]
-    return [(page_path.parent / unquote(u.split("#")[0])).resolve() for u in urls
-            if u and not u.startswith(("#", "https:", "http:", "mailto:"))]
+    return [
+        (page_path.parent / unquote(u.split("#")[0])).resolve()
+        for u in urls
+        if u and not u.startswith(("#", "https:", "http:", "mailto:"))
+    ]
 
 
 def test_preview_of_the_samples_is_self_contained(module_tree: Path, tmp_path: Path):
@@ -36,7 +39,8 @@ def test_preview_of_the_samples_is_self_contained(module_tree: Path, tmp_path: P
         for target in _local_links(page_path):
             assert target.is_file() and target.is_relative_to(out.resolve()), f"{page_path.name} -> {target}"
     assert (out / "assets/lab-safety-101/floor-plan.png").read_bytes() == (
-        module_tree.parent / "assets/lab-safety-101/floor-plan.png").read_bytes()
+        module_tree.parent / "assets/lab-safety-101/floor-plan.png"
+    ).read_bytes()
 
 
 def test_markdown_image_from_assets_is_copied_and_shown(module_tree: Path, tmp_path: Path):
@@ -103,8 +107,9 @@ def test_a_summary_path_that_is_a_folder_is_a_usage_error_not_a_traceback(module
     assert err.startswith(f"error: --summary {tmp_path}: cannot append") and "Traceback" not in err
 
 
-def test_an_out_folder_that_cannot_be_created_is_a_usage_error_not_a_traceback(module_tree: Path, tmp_path: Path,
-                                                                               capsys):
+def test_an_out_folder_that_cannot_be_created_is_a_usage_error_not_a_traceback(
+    module_tree: Path, tmp_path: Path, capsys
+):
     a_file = tmp_path / "site"
     a_file.write_text("not a folder")
 

@@ -14,8 +14,13 @@ from tests.preview.html_scan import assert_inert, scan
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", *args], cwd=repo,
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 @pytest.fixture
@@ -30,8 +35,9 @@ def pr_tree(module_tree: Path) -> Path:
     welcome, *_rest = doc["sections"]
     welcome["content"] += "\n\nWear closed shoes at all times."
     removed = doc["sections"].pop(1)
-    doc["sections"].insert(1, {**removed, "section_id": "gloves", "title": "Choosing Gloves",
-                               "content": "Nitrile for most chemicals."})
+    doc["sections"].insert(
+        1, {**removed, "section_id": "gloves", "title": "Choosing Gloves", "content": "Nitrile for most chemicals."}
+    )
     doc["estimated_minutes"] = 12
     path.write_text(dump_module(doc))
     new = json.loads((module_tree / "equipment-tour.json").read_text())
@@ -67,8 +73,10 @@ def test_changed_module_shows_added_changed_and_removed_sections(pr_tree: Path, 
 def test_summary_is_appended_for_the_job_summary(pr_tree: Path, tmp_path: Path):
     summary = tmp_path / "step-summary.md"
     summary.write_text("## Validate\nok\n")
-    assert main(["preview", str(pr_tree), "--out", str(tmp_path / "out"), "--base", "main",
-                 "--summary", str(summary)]) == 0
+    assert (
+        main(["preview", str(pr_tree), "--out", str(tmp_path / "out"), "--base", "main", "--summary", str(summary)])
+        == 0
+    )
     text = summary.read_text()
     assert text.startswith("## Validate\nok\n### Module preview\n")
     assert "4 module(s), 20 section(s): 7 text, " in text
@@ -92,10 +100,12 @@ def test_module_removed_by_the_pr_is_listed_as_removed(pr_tree: Path, tmp_path: 
     (pr_tree / "first-pull-request.json").unlink()
     summary = tmp_path / "summary.md"
     # when the folder is previewed against main, or the deleted file is named explicitly
-    assert main(["preview", str(pr_tree), "--out", str(tmp_path / "a"), "--base", "main",
-                 "--summary", str(summary)]) == 0
-    assert main(["preview", str(pr_tree / "first-pull-request.json"), "--out", str(tmp_path / "b"),
-                 "--base", "main"]) == 0
+    assert (
+        main(["preview", str(pr_tree), "--out", str(tmp_path / "a"), "--base", "main", "--summary", str(summary)]) == 0
+    )
+    assert (
+        main(["preview", str(pr_tree / "first-pull-request.json"), "--out", str(tmp_path / "b"), "--base", "main"]) == 0
+    )
     # then the index says it is removed (there is no page for it), and so does the summary
     for out in ("a", "b"):
         index = scan((tmp_path / out / "index.html").read_text())
@@ -115,4 +125,8 @@ def test_duplicate_or_unsafe_module_ids_get_no_page_of_their_own(module_tree: Pa
     assert "copy.json: module_id 'equipment-tour' is also used by" in errors
     assert "not lowercase-words-with-hyphens" in errors
     assert sorted(p.name for p in tmp_path.rglob("*.html")) == [
-        "equipment-tour.html", "first-pull-request.html", "index.html", "lab-safety-101.html"]
+        "equipment-tour.html",
+        "first-pull-request.html",
+        "index.html",
+        "lab-safety-101.html",
+    ]

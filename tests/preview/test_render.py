@@ -47,13 +47,19 @@ def test_every_section_type_is_rendered_by_its_type():
     assert page.find("strong") and page.find("s") and page.find("code")  # bold, ~~strike~~, `code` in the text
     assert [v.attrs["src"] for v in page.find("video")] == ["../assets/equipment-tour/clip.mp4"]
     hotspots = page.find("span", class_="hotspot")
-    assert [h.attrs["data-hotspot-id"] for h in hotspots] == ["oscilloscope", "output-switch", "iron-holder",
-                                                              "parts-shelf"]
+    assert [h.attrs["data-hotspot-id"] for h in hotspots] == [
+        "oscilloscope",
+        "output-switch",
+        "iron-holder",
+        "parts-shelf",
+    ]
     assert hotspots[0].attrs["style"] == "left:22.778%;top:50.000%"  # (205, 225) on a 900x450 image
     assert "Soldering Iron Holder" in page.find("span", class_="hotspot-label")[2].text
     correct = page.find("li", class_="correct")
-    assert [c.text.replace("✓ correct answer", "") for c in correct] == ["Before connecting the circuit",
-                                                                          "In its holder"]
+    assert [c.text.replace("✓ correct answer", "") for c in correct] == [
+        "Before connecting the circuit",
+        "In its holder",
+    ]
     assert "Pass mark: 100%" in _section(page, "bench-quiz").text
 
 
@@ -80,25 +86,41 @@ def test_hostile_content_renders_as_text_not_markup():
     doc = hostile_module()
     # when it is rendered (with a change view, so removed/changed sections are drawn too)
     old = copy.deepcopy(doc)
-    old["sections"].append({**old["sections"][1], "section_id": "gone", "title": HOSTILE_TEXT,
-                            "content": HOSTILE_MARKDOWN})
+    old["sections"].append(
+        {**old["sections"][1], "section_id": "gone", "title": HOSTILE_TEXT, "content": HOSTILE_MARKDOWN}
+    )
     old["sections"][1]["content"] = HOSTILE_TEXT
-    html = render_module_page(doc, BENCH, comparison=Comparison(HOSTILE_TEXT, diff_modules(old, doc), old),
-                              module_hrefs={HOSTILE_TEXT: "x.html"}, source=HOSTILE_TEXT)
+    html = render_module_page(
+        doc,
+        BENCH,
+        comparison=Comparison(HOSTILE_TEXT, diff_modules(old, doc), old),
+        module_hrefs={HOSTILE_TEXT: "x.html"},
+        source=HOSTILE_TEXT,
+    )
     # then nothing in it can run, and the hostile text is shown to the reviewer as text
     page = assert_inert(html)
     assert page.text.count(HOSTILE_TEXT) > 20
     assert [h.text for h in page.find("h1")] == [HOSTILE_TEXT]
     assert "[plain](javascript:alert(1))" in page.text
     assert "<script>alert(1)</script>" in page.text
-    assert not [a for a in page.find("a") if "alert" in (a.attrs.get("href") or "")
-                and not a.attrs["href"].startswith(("https://example.org/", "#s-"))]
+    assert not [
+        a
+        for a in page.find("a")
+        if "alert" in (a.attrs.get("href") or "") and not a.attrs["href"].startswith(("https://example.org/", "#s-"))
+    ]
 
 
 def test_hostile_index_renders_as_text():
     doc = hostile_module()
-    entry = IndexEntry(HOSTILE_TEXT, HOSTILE_TEXT, HOSTILE_TEXT, "modules/x.html", (HOSTILE_TEXT,),
-                       Comparison(HOSTILE_TEXT, diff_modules(None, doc)), description=HOSTILE_TEXT)
+    entry = IndexEntry(
+        HOSTILE_TEXT,
+        HOSTILE_TEXT,
+        HOSTILE_TEXT,
+        "modules/x.html",
+        (HOSTILE_TEXT,),
+        Comparison(HOSTILE_TEXT, diff_modules(None, doc)),
+        description=HOSTILE_TEXT,
+    )
     broken = IndexEntry(HOSTILE_TEXT, HOSTILE_TEXT, HOSTILE_TEXT, None, error=HOSTILE_TEXT)
     page = assert_inert(render_index([entry, broken], HOSTILE_TEXT))
     assert page.text.count(HOSTILE_TEXT) >= 6
@@ -116,8 +138,29 @@ def test_content_of_the_wrong_shape_is_shown_as_stored_not_dropped():
 
 
 # Pieces of every trick in the hostile fixtures, shuffled together, plus any characters at all.
-_PIECES = ["<script>", "</script>", "</style>", "<img src=x", " onerror=alert(1)", ">", "javascript:", "JaVa\tScRiPt:",
-           "&#106;", "[a](", "![i](", ")", "<", '"', "'", "\n\n", "`", "\\", "|", "# ", "x"]
+_PIECES = [
+    "<script>",
+    "</script>",
+    "</style>",
+    "<img src=x",
+    " onerror=alert(1)",
+    ">",
+    "javascript:",
+    "JaVa\tScRiPt:",
+    "&#106;",
+    "[a](",
+    "![i](",
+    ")",
+    "<",
+    '"',
+    "'",
+    "\n\n",
+    "`",
+    "\\",
+    "|",
+    "# ",
+    "x",
+]
 
 
 @settings(max_examples=150, deadline=None)

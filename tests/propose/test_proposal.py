@@ -13,8 +13,9 @@ def _retitle_welcome(data: dict) -> None:
     data["sections"][0]["title"] = "Welcome, new lab member"
 
 
-def test_new_module_opens_one_pr_with_its_commit_assets_labels_status_and_body(github_fake, module_tree, propose,
-                                                                             tmp_path):
+def test_new_module_opens_one_pr_with_its_commit_assets_labels_status_and_body(
+    github_fake, module_tree, propose, tmp_path
+):
     # given: main does not have equipment-tour yet (nor its picture)
     seeded = tmp_path / "seed"
     shutil.copytree(REPO_ROOT / "data", seeded)
@@ -32,10 +33,14 @@ def test_new_module_opens_one_pr_with_its_commit_assets_labels_status_and_body(g
     head = github_fake.head("notion/equipment-tour")
     assert github_fake.repo.git.commits[head].parents == (main_before,)
     module_file = module_tree / "equipment-tour.json"
-    assert github_fake.read_file("data/modules/equipment-tour.json", "notion/equipment-tour") == \
-        dump_module(load_module(module_file).data).encode()
-    assert github_fake.read_file("data/assets/equipment-tour/bench.png", "notion/equipment-tour") == \
-        (module_tree.parent / "assets" / "equipment-tour" / "bench.png").read_bytes()
+    assert (
+        github_fake.read_file("data/modules/equipment-tour.json", "notion/equipment-tour")
+        == dump_module(load_module(module_file).data).encode()
+    )
+    assert (
+        github_fake.read_file("data/assets/equipment-tour/bench.png", "notion/equipment-tour")
+        == (module_tree.parent / "assets" / "equipment-tour" / "bench.png").read_bytes()
+    )
     assert github_fake.head("main") == main_before, "propose never writes to main"
 
     (pr,) = github_fake.pulls()
@@ -120,8 +125,9 @@ def test_invalid_module_is_still_proposed_with_a_failing_status_and_its_problems
     assert "/sections/1/section_number" in body
 
 
-def test_module_edited_in_github_after_export_is_flagged_at_the_top_of_the_pr(github_fake, module_tree, tmp_path,
-                                                                             propose):
+def test_module_edited_in_github_after_export_is_flagged_at_the_top_of_the_pr(
+    github_fake, module_tree, tmp_path, propose
+):
     # given: main's copy records the exported content hash, then someone fixed a typo in GitHub
     from pipeline.module.document import content_hash, write_module
 
@@ -166,7 +172,8 @@ def test_commit_holds_only_the_files_that_differ_from_main(github_fake, module_t
     branch = git.flatten(git.commits[github_fake.head("notion/equipment-tour")].tree)
     main = git.flatten(git.commits[github_fake.head("main")].tree)
     assert {p for p in branch.keys() | main.keys() if branch.get(p) != main.get(p)} == {
-        "data/modules/equipment-tour.json"}
+        "data/modules/equipment-tour.json"
+    }
 
 
 def test_rollback_can_propose_a_file_on_its_own_branch_with_a_reason(github_fake, module_tree):
@@ -176,13 +183,21 @@ def test_rollback_can_propose_a_file_on_its_own_branch_with_a_reason(github_fake
     from pipeline.propose.proposal import propose_module_file
 
     path = export_edit(module_tree, "lab-safety-101", lambda d: d.update(estimated_minutes=5))
-    client = Github(auth=Auth.Token(github_fake.token), base_url=github_fake.base_url,
-                    seconds_between_requests=0, seconds_between_writes=0)
+    client = Github(
+        auth=Auth.Token(github_fake.token),
+        base_url=github_fake.base_url,
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+    )
 
     # when
-    result = propose_module_file(client.get_repo(github_fake.repo_name), path,
-                                 settings=github_fake.settings(modules_dir=module_tree),
-                                 branch="rollback/lab-safety-101", reason="Roll back to abc1234: wrong PPE table")
+    result = propose_module_file(
+        client.get_repo(github_fake.repo_name),
+        path,
+        settings=github_fake.settings(modules_dir=module_tree),
+        branch="rollback/lab-safety-101",
+        reason="Roll back to abc1234: wrong PPE table",
+    )
 
     # then
     assert (result.action, result.branch) == ("created", "rollback/lab-safety-101")
@@ -224,8 +239,9 @@ def test_edit_of_the_same_module_on_main_rebuilds_the_branch_on_main(github_fake
     path = export_edit(module_tree, "lab-safety-101", _retitle_welcome)
     propose(path)
     main_file = github_fake.read_file("data/modules/lab-safety-101.json")
-    new_main = github_fake.commit_file("data/modules/lab-safety-101.json",
-                                       main_file.replace(b"Lab Safety 101", b"Lab Safety 101!", 1))
+    new_main = github_fake.commit_file(
+        "data/modules/lab-safety-101.json", main_file.replace(b"Lab Safety 101", b"Lab Safety 101!", 1)
+    )
 
     # when
     (result,) = propose(path).results

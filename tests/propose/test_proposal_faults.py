@@ -52,8 +52,7 @@ def test_failure_between_commit_and_pr_is_reported_and_a_rerun_opens_exactly_one
     # then: exactly one PR per module, and no second commit
     assert code == 0, output
     assert "created   equipment-tour" in output and "unchanged lab-safety-101" in output
-    assert sorted(pr["head"]["ref"] for pr in github_fake.pulls()) == ["notion/equipment-tour",
-                                                                        "notion/lab-safety-101"]
+    assert sorted(pr["head"]["ref"] for pr in github_fake.pulls()) == ["notion/equipment-tour", "notion/lab-safety-101"]
     assert github_fake.requests("POST", "/git/commits") == []
 
 
@@ -114,8 +113,9 @@ def test_missing_token_is_reported_before_any_request(github_fake, module_tree, 
 
 
 @pytest.mark.parametrize("api_url", ["api.github.com", "ftp://github.example.org/api/v3"])
-def test_a_github_api_url_that_is_no_http_url_is_a_configuration_error(api_url, github_fake, module_tree,
-                                                                       monkeypatch, capsys):
+def test_a_github_api_url_that_is_no_http_url_is_a_configuration_error(
+    api_url, github_fake, module_tree, monkeypatch, capsys
+):
     env = {**github_fake.env(), "GITHUB_API_URL": api_url}
 
     code, output = _run_cli(monkeypatch, capsys, env, str(module_tree))
@@ -125,8 +125,9 @@ def test_a_github_api_url_that_is_no_http_url_is_a_configuration_error(api_url, 
     assert github_fake.log == []
 
 
-def test_a_file_that_is_no_json_is_reported_with_its_problem_and_nothing_is_pushed(github_fake, module_tree,
-                                                                                    monkeypatch, capsys):
+def test_a_file_that_is_no_json_is_reported_with_its_problem_and_nothing_is_pushed(
+    github_fake, module_tree, monkeypatch, capsys
+):
     broken = module_tree / "half-saved.json"
     broken.write_text('{"module_id": "half-saved",\n')
 

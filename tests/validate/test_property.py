@@ -20,8 +20,7 @@ MODULES = REPO_ROOT / "data" / "modules"
 ASSETS = REPO_ROOT / "data" / "assets"
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
@@ -90,8 +89,22 @@ def test_mutated_sample_modules_never_crash_validate(data: st.DataObject) -> Non
     check(json.dumps(module, indent=data.draw(st.sampled_from([None, 2]))).encode())
 
 
-MARKDOWN_PIECES = [*"[]()<>:&\\/!#*`\n -_.a", "javascript", "http", "https", "mailto", "data", "/assets/",
-                   "\u200b", "\t", "&#106;", "Note", "x:", "(a", "]: "]
+MARKDOWN_PIECES = [
+    *"[]()<>:&\\/!#*`\n -_.a",
+    "javascript",
+    "http",
+    "https",
+    "mailto",
+    "data",
+    "/assets/",
+    "\u200b",
+    "\t",
+    "&#106;",
+    "Note",
+    "x:",
+    "(a",
+    "]: ",
+]
 markdown_alphabet = st.sampled_from(MARKDOWN_PIECES)
 
 

@@ -153,9 +153,10 @@ def test_prerequisite_cycle_is_refused_and_named(module_tree: Path) -> None:
 
 
 def test_longer_prerequisite_cycle_is_named_once(module_tree: Path) -> None:
-    write_json(module_tree / "first-pull-request.json",
-               {**json.loads((module_tree / "first-pull-request.json").read_text()),
-                "prerequisites": ["equipment-tour"]})
+    write_json(
+        module_tree / "first-pull-request.json",
+        {**json.loads((module_tree / "first-pull-request.json").read_text()), "prerequisites": ["equipment-tour"]},
+    )
     data = sample_module(prerequisites=["first-pull-request"])
     write_json(module_tree / "lab-safety-101.json", data)
     report = validate_paths([module_tree], Settings(modules_dir=module_tree))
@@ -262,8 +263,7 @@ def test_two_files_with_the_same_module_id_are_refused(module_tree: Path) -> Non
 
 
 def test_validating_one_file_checks_prerequisites_against_its_folder(module_tree: Path) -> None:
-    data = sample_module(module_id="new-module", prerequisites=["equipment-tour"],
-                         sections=[text_section("intro", 1)])
+    data = sample_module(module_id="new-module", prerequisites=["equipment-tour"], sections=[text_section("intro", 1)])
     assert problems_for(module_tree, data) == []
 
 
@@ -271,8 +271,14 @@ def test_validating_one_file_checks_prerequisites_against_its_folder(module_tree
 
 
 def run_cli(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO_ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO_ROOT)},
+    )
 
 
 def test_cli_accepts_the_samples_with_exit_0() -> None:
@@ -312,9 +318,14 @@ def test_cli_json_format_is_machine_readable(module_tree: Path) -> None:
 
 def test_cli_refuses_every_malformed_file_without_a_traceback(tmp_path: Path) -> None:
     samples = {
-        "dup.json": b'{"a": 1, "a": 2}', "nan.json": b'{"a": NaN}', "bom.json": b"\xef\xbb\xbf{}",
-        "utf.json": b'{"a": "\xc3"}', "list.json": b"[]", "deep.json": b"[" * 200_000 + b"]" * 200_000,
-        "big.json": b'{"a": "' + b"x" * (5 * 1024 * 1024) + b'"}', "empty.json": b"",
+        "dup.json": b'{"a": 1, "a": 2}',
+        "nan.json": b'{"a": NaN}',
+        "bom.json": b"\xef\xbb\xbf{}",
+        "utf.json": b'{"a": "\xc3"}',
+        "list.json": b"[]",
+        "deep.json": b"[" * 200_000 + b"]" * 200_000,
+        "big.json": b'{"a": "' + b"x" * (5 * 1024 * 1024) + b'"}',
+        "empty.json": b"",
     }
     for name, raw in samples.items():
         (tmp_path / name).write_bytes(raw)

@@ -67,8 +67,13 @@ def edit(path: Path, change: Callable[[dict], None]) -> None:
 
 
 def tiny_png(path: Path, width: int = 10, height: int = 10) -> None:
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", width, height)
-                     + b"\x08\x02\x00\x00\x00")
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", 13)
+        + b"IHDR"
+        + struct.pack(">II", width, height)
+        + b"\x08\x02\x00\x00\x00"
+    )
 
 
 # --- the cases the design promises -------------------------------------------------------------------
@@ -82,7 +87,8 @@ def test_unchanged_files_are_trusted_and_pass_as_before(module_tree: Path) -> No
 
     assert report.ok and report.files_trusted == 4
     assert report.validated["lab-map"].markdown_images == {
-        "/sections/0/content": ("/assets/lab-safety-101/floor-plan.png",)}
+        "/sections/0/content": ("/assets/lab-safety-101/floor-plan.png",)
+    }
 
 
 def test_a_trusted_file_whose_markdown_image_was_deleted_is_still_refused(module_tree: Path) -> None:
@@ -95,7 +101,9 @@ def test_a_trusted_file_whose_markdown_image_was_deleted_is_still_refused(module
     assert report.files_trusted == 4
     missing = [p for p in report.problems if "floor-plan.png' does not exist" in p.message]
     assert {(Path(p.path).name, p.pointer) for p in missing} == {
-        ("lab-map.json", "/sections/0/content"), ("lab-safety-101.json", "/sections/3/media_url")}
+        ("lab-map.json", "/sections/0/content"),
+        ("lab-safety-101.json", "/sections/3/media_url"),
+    }
 
 
 def test_a_trusted_file_whose_interactive_image_shrank_is_refused_for_its_hotspots(module_tree: Path) -> None:
@@ -156,8 +164,9 @@ def test_keys_from_another_validator_version_trust_nothing(module_tree: Path) ->
     path = module_tree / "lab-safety-101.json"
     edit(path, lambda data: data.update(estimated_minutes="ten"))
     # The same bytes, recorded by a validator whose schema or code differed (so it may have accepted them).
-    old_validator = {validation_key(p.read_bytes(), "fingerprint-of-an-older-validator"): {}
-                     for p in module_tree.glob("*.json")}
+    old_validator = {
+        validation_key(p.read_bytes(), "fingerprint-of-an-older-validator"): {} for p in module_tree.glob("*.json")
+    }
 
     report = same_verdict(module_tree, old_validator)
 
@@ -168,8 +177,14 @@ def test_the_validate_command_never_trusts(module_tree: Path) -> None:
     path = module_tree / "lab-safety-101.json"
     edit(path, lambda data: data.update(estimated_minutes="ten"))
 
-    done = subprocess.run([sys.executable, "-m", "pipeline", "validate", str(module_tree)], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "validate", str(module_tree)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     assert done.returncode == 1 and "/estimated_minutes" in done.stdout
 
@@ -194,9 +209,18 @@ def test_the_fingerprint_changes_with_any_byte_of_schema_or_code_or_a_library_ve
 
 def test_the_fingerprint_covers_every_pipeline_module_the_validator_imports() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "import sys, pipeline.validate.rules; "
-         "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'pipeline'))"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, pipeline.validate.rules; "
+            "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'pipeline'))",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
 
     pipeline_dir = REPO_ROOT / "pipeline"
     imported = {Path(line).relative_to(pipeline_dir).as_posix() for line in done.stdout.split()}
@@ -267,8 +291,10 @@ def _duplicate_key(data: Path) -> None:
 
 
 def _too_deep(data: Path) -> None:
-    edit(data / "modules" / "first-pull-request.json",
-         lambda d: d["metadata"].update(deep=json.loads("[" * 70 + "]" * 70)))
+    edit(
+        data / "modules" / "first-pull-request.json",
+        lambda d: d["metadata"].update(deep=json.loads("[" * 70 + "]" * 70)),
+    )
 
 
 def _not_utf8(data: Path) -> None:
@@ -280,12 +306,27 @@ def _hotspot_ids(data: Path) -> None:
     def change(d: dict) -> None:
         hotspots = next(s for s in d["sections"] if s["section_type"] == "interactive")["content"]["hotspots"]
         hotspots[1]["id"] = hotspots[0]["id"]
+
     edit(data / "modules" / "equipment-tour.json", change)
 
 
-MUTATIONS = [_delete_asset, _asset_becomes_folder, _shrink_image, _schema_error, _reformat, _raw_html,
-             _missing_markdown_image, _rename, _copy_trusted_bytes, _delete_module, _cycle, _duplicate_key,
-             _too_deep, _not_utf8, _hotspot_ids]
+MUTATIONS = [
+    _delete_asset,
+    _asset_becomes_folder,
+    _shrink_image,
+    _schema_error,
+    _reformat,
+    _raw_html,
+    _missing_markdown_image,
+    _rename,
+    _copy_trusted_bytes,
+    _delete_module,
+    _cycle,
+    _duplicate_key,
+    _too_deep,
+    _not_utf8,
+    _hotspot_ids,
+]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -318,7 +359,7 @@ def test_each_mutation_alone_gives_the_same_verdict(module_tree: Path, mutate: C
 
 
 def _asset_path_by_pathlib(media_url: str, assets_dir: Path) -> Path | None:
-    relative = PurePosixPath(media_url[len("/assets/"):])
+    relative = PurePosixPath(media_url[len("/assets/") :])
     if relative.is_absolute() or any(part in ("", ".", "..") for part in relative.parts) or not relative.parts:
         return None
     return assets_dir.joinpath(*relative.parts)
@@ -327,5 +368,6 @@ def _asset_path_by_pathlib(media_url: str, assets_dir: Path) -> Path | None:
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="/.ab\\ \x00", max_size=14))
 def test_asset_path_matches_the_pathlib_rule(rest: str) -> None:
-    assert asset_path("/assets/" + rest, Path("data/assets")) == _asset_path_by_pathlib("/assets/" + rest,
-                                                                                         Path("data/assets"))
+    assert asset_path("/assets/" + rest, Path("data/assets")) == _asset_path_by_pathlib(
+        "/assets/" + rest, Path("data/assets")
+    )

@@ -47,8 +47,13 @@ def github() -> Iterator[DispatchReceiver]:
 
 @pytest.fixture
 def settings(github: DispatchReceiver) -> Settings:
-    return Settings(notion_webhook_secret=SECRET, notion_data_source_id=DATA_SOURCE_ID, github_token=GITHUB_TOKEN,
-                    github_repository=REPOSITORY, github_api_url=github.url)
+    return Settings(
+        notion_webhook_secret=SECRET,
+        notion_data_source_id=DATA_SOURCE_ID,
+        github_token=GITHUB_TOKEN,
+        github_repository=REPOSITORY,
+        github_api_url=github.url,
+    )
 
 
 @pytest.fixture

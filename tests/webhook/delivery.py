@@ -34,11 +34,17 @@ class DispatchReceiver:
 
     def answer(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any] | None]:
         if self.fail_with is not None:
-            return self.fail_with, {"message": "Server Error", "documentation_url": _DOCS,
-                                    "status": str(self.fail_with)}
+            return self.fail_with, {
+                "message": "Server Error",
+                "documentation_url": _DOCS,
+                "status": str(self.fail_with),
+            }
         if headers.get("authorization") != f"Bearer {self.token}":
-            return 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
-                         "status": "401"}
+            return 401, {
+                "message": "Bad credentials",
+                "documentation_url": "https://docs.github.com/rest",
+                "status": "401",
+            }
         if path != f"/repos/{self.repository}/dispatches":
             return 404, {"message": "Not Found", "documentation_url": _DOCS, "status": "404"}
         try:
@@ -47,11 +53,18 @@ class DispatchReceiver:
             return 400, {"message": "Problems parsing JSON", "documentation_url": _DOCS, "status": "400"}
         event_type, client_payload = payload.get("event_type"), payload.get("client_payload", {})
         if not isinstance(event_type, str) or not 0 < len(event_type) <= 100:
-            return 422, {"message": "Invalid request.\n\n\"event_type\" wasn't supplied.",
-                         "documentation_url": _DOCS, "status": "422"}
+            return 422, {
+                "message": 'Invalid request.\n\n"event_type" wasn\'t supplied.',
+                "documentation_url": _DOCS,
+                "status": "422",
+            }
         if not isinstance(client_payload, dict) or len(client_payload) > 10:
-            return 422, {"message": "Invalid request.\n\nFor 'properties/client_payload', it must be an object "
-                         "with at most 10 properties.", "documentation_url": _DOCS, "status": "422"}
+            return 422, {
+                "message": "Invalid request.\n\nFor 'properties/client_payload', it must be an object "
+                "with at most 10 properties.",
+                "documentation_url": _DOCS,
+                "status": "422",
+            }
         self.received.append(payload)
         self.headers.append(headers)
         return 204, None
@@ -65,8 +78,9 @@ def recorded_event(name: str = "page_properties_updated", **changes: Any) -> dic
     return event
 
 
-def deliver(url: str, body: bytes | dict[str, Any], secret: str | None = SECRET,
-            signature: str | None = None) -> httpx.Response:
+def deliver(
+    url: str, body: bytes | dict[str, Any], secret: str | None = SECRET, signature: str | None = None
+) -> httpx.Response:
     """POST `body` to the receiver as Notion does: raw JSON, signed with `secret` unless told otherwise."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"}

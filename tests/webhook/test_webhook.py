@@ -35,8 +35,9 @@ from tests.webhook.delivery import (
 PAGE_ID = "153104cd-477e-809d-8dc4-ff2d96ae3090"
 
 
-def test_ready_candidate_page_event_dispatches_notion_ready_to_github(receiver_url: str,
-                                                                      github: DispatchReceiver) -> None:
+def test_ready_candidate_page_event_dispatches_notion_ready_to_github(
+    receiver_url: str, github: DispatchReceiver
+) -> None:
     # Given a signed page.properties_updated event about a page of the Module Library
     event = recorded_event()
     # When Notion delivers it
@@ -44,8 +45,9 @@ def test_ready_candidate_page_event_dispatches_notion_ready_to_github(receiver_u
     # Then GitHub received one notion-ready dispatch naming the page and the event
     assert response.status_code == 202
     assert response.json() == {"status": "dispatched", "page_id": PAGE_ID, "event_id": event["id"]}
-    assert github.received == [{"event_type": "notion-ready",
-                                "client_payload": {"page_id": PAGE_ID, "event_id": event["id"]}}]
+    assert github.received == [
+        {"event_type": "notion-ready", "client_payload": {"page_id": PAGE_ID, "event_id": event["id"]}}
+    ]
     assert github.headers[0]["accept"] == "application/vnd.github+json"
 
 
@@ -58,14 +60,18 @@ def test_the_same_event_delivered_twice_dispatches_once(receiver_url: str, githu
     assert len(github.received) == 1
 
 
-@pytest.mark.parametrize(("signature", "error"), [
-    (None, "missing_signature"),
-    ("sha256=zz", "malformed_signature"),
-    ("md5=" + "0" * 64, "malformed_signature"),
-    (signature_for("secret_not_the_right_one", b"{}"), "bad_signature"),
-])
-def test_unsigned_or_badly_signed_events_are_refused(receiver_url: str, github: DispatchReceiver,
-                                                     signature: str | None, error: str) -> None:
+@pytest.mark.parametrize(
+    ("signature", "error"),
+    [
+        (None, "missing_signature"),
+        ("sha256=zz", "malformed_signature"),
+        ("md5=" + "0" * 64, "malformed_signature"),
+        (signature_for("secret_not_the_right_one", b"{}"), "bad_signature"),
+    ],
+)
+def test_unsigned_or_badly_signed_events_are_refused(
+    receiver_url: str, github: DispatchReceiver, signature: str | None, error: str
+) -> None:
     event = json.dumps(recorded_event()).encode()
     response = deliver(receiver_url, event, secret=None, signature=signature)
     assert response.status_code == 401
@@ -85,8 +91,9 @@ def test_the_signature_covers_the_raw_body_not_its_json_meaning(receiver_url: st
 
 
 @pytest.mark.parametrize("age", [timedelta(hours=2), timedelta(minutes=-30)])
-def test_events_dated_outside_the_window_are_refused_as_replays(receiver_url: str, github: DispatchReceiver,
-                                                                age: timedelta) -> None:
+def test_events_dated_outside_the_window_are_refused_as_replays(
+    receiver_url: str, github: DispatchReceiver, age: timedelta
+) -> None:
     stamp = (datetime.now(UTC) - age).isoformat().replace("+00:00", "Z")
     response = deliver(receiver_url, recorded_event(timestamp=stamp))
     assert response.status_code == 400
@@ -102,29 +109,39 @@ def test_an_oversized_body_is_refused_before_it_is_read(receiver_url: str, githu
     assert github.received == []
 
 
-@pytest.mark.parametrize(("body", "error"), [
-    (b"{not json", "malformed_json"),
-    (b"\xff\xfe", "malformed_json"),
-    (b"[1, 2]", "malformed_event"),
-    (json.dumps({"id": "e1", "type": "page.created"}).encode(), "malformed_event"),
-    (json.dumps({"id": "e1", "type": "page.created", "timestamp": "yesterday", "entity": {"id": "p"}}).encode(),
-     "malformed_event"),
-])
-def test_malformed_signed_requests_are_refused_with_400(receiver_url: str, github: DispatchReceiver,
-                                                        body: bytes, error: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"{not json", "malformed_json"),
+        (b"\xff\xfe", "malformed_json"),
+        (b"[1, 2]", "malformed_event"),
+        (json.dumps({"id": "e1", "type": "page.created"}).encode(), "malformed_event"),
+        (
+            json.dumps({"id": "e1", "type": "page.created", "timestamp": "yesterday", "entity": {"id": "p"}}).encode(),
+            "malformed_event",
+        ),
+    ],
+)
+def test_malformed_signed_requests_are_refused_with_400(
+    receiver_url: str, github: DispatchReceiver, body: bytes, error: str
+) -> None:
     response = deliver(receiver_url, body)
     assert response.status_code == 400
     assert response.json()["error"] == error
     assert github.received == []
 
 
-def test_events_about_other_pages_or_other_changes_are_acknowledged_and_ignored(receiver_url: str,
-                                                                                 github: DispatchReceiver) -> None:
+def test_events_about_other_pages_or_other_changes_are_acknowledged_and_ignored(
+    receiver_url: str, github: DispatchReceiver
+) -> None:
     # A page whose parent is another page (not the Module Library), and a comment event
     outside = deliver(receiver_url, recorded_event("page_content_updated"))
-    comment = deliver(receiver_url, recorded_event(id="c0ffee00-0000-4000-8000-000000000001",
-                                                   type="comment.created",
-                                                   entity={"id": "c1", "type": "comment"}))
+    comment = deliver(
+        receiver_url,
+        recorded_event(
+            id="c0ffee00-0000-4000-8000-000000000001", type="comment.created", entity={"id": "c1", "type": "comment"}
+        ),
+    )
     # Answered 200 (so Notion does not retry) without a dispatch
     assert (outside.status_code, outside.json()["status"]) == (200, "ignored")
     assert (comment.status_code, comment.json()["status"]) == (200, "ignored")
@@ -132,7 +149,8 @@ def test_events_about_other_pages_or_other_changes_are_acknowledged_and_ignored(
 
 
 def test_a_page_event_naming_the_database_is_recognised_when_only_its_id_is_configured(
-        start_receiver: Callable[..., str], settings: Settings, github: DispatchReceiver) -> None:
+    start_receiver: Callable[..., str], settings: Settings, github: DispatchReceiver
+) -> None:
     # Given NOTION_DATABASE_ID instead of NOTION_DATA_SOURCE_ID, and an event whose parent names only the database
     url = start_receiver(replace(settings, notion_data_source_id=None, notion_database_id=DATABASE_ID))
     event = recorded_event(data={"parent": {"id": DATABASE_ID.replace("-", ""), "type": "database_id"}})
@@ -141,7 +159,8 @@ def test_a_page_event_naming_the_database_is_recognised_when_only_its_id_is_conf
 
 
 def test_verification_request_logs_the_token_once_for_the_operator_in_set_up_mode(
-        start_receiver: Callable[..., str], settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    start_receiver: Callable[..., str], settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     # Given a receiver not yet verified (no secret)
     caplog.set_level(logging.INFO, logger="pipeline.webhook")
     url = start_receiver(replace(settings, notion_webhook_secret=None))
@@ -157,8 +176,9 @@ def test_verification_request_logs_the_token_once_for_the_operator_in_set_up_mod
     assert deliver(url, recorded_event()).status_code == 503
 
 
-def test_verification_request_after_set_up_shows_only_a_fingerprint(receiver_url: str,
-                                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_verification_request_after_set_up_shows_only_a_fingerprint(
+    receiver_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="pipeline.webhook")
     token = "secret_someoneElseSentThisTokenXXXXXXXXXXXXX"
     response = deliver(receiver_url, json.dumps({"verification_token": token}).encode(), secret=None)
@@ -169,8 +189,12 @@ def test_verification_request_after_set_up_shows_only_a_fingerprint(receiver_url
 
 @pytest.mark.parametrize("failure", ["bad token", "github down"])
 def test_a_refused_dispatch_answers_502_and_notions_retry_dispatches_later(
-        start_receiver: Callable[..., str], settings: Settings, github: DispatchReceiver,
-        caplog: pytest.LogCaptureFixture, failure: str) -> None:
+    start_receiver: Callable[..., str],
+    settings: Settings,
+    github: DispatchReceiver,
+    caplog: pytest.LogCaptureFixture,
+    failure: str,
+) -> None:
     caplog.set_level(logging.INFO, logger="pipeline.webhook")
     # Given GitHub refuses (a wrong token gets GitHub's 401) or fails (500)
     if failure == "bad token":
@@ -218,8 +242,11 @@ def test_missing_configuration_is_named() -> None:
     with pytest.raises(ConfigError, match="NOTION_DATA_SOURCE_ID"):
         create_app(Settings(github_token="t", github_repository="o/r"))
     with pytest.raises(ConfigError, match=r"GITHUB_API_URL='api\.github\.com' is not an http"):
-        create_app(Settings(github_token="t", github_repository="o/r", notion_data_source_id="x",
-                            github_api_url="api.github.com"))
+        create_app(
+            Settings(
+                github_token="t", github_repository="o/r", notion_data_source_id="x", github_api_url="api.github.com"
+            )
+        )
 
 
 def _free_port() -> int:
@@ -231,12 +258,22 @@ def _free_port() -> int:
 def test_webhook_serve_command_receives_and_dispatches(github: DispatchReceiver, tmp_path: Path) -> None:
     # Given `python -m pipeline webhook serve` started with settings from the environment
     port = _free_port()
-    env = {"PATH": "/usr/bin:/bin", "NOTION_WEBHOOK_SECRET": SECRET,
-           "NOTION_DATA_SOURCE_ID": "248104cd-477e-80af-bc30-000bd28de8f9", "GITHUB_TOKEN": GITHUB_TOKEN,
-           "GITHUB_REPOSITORY": "frames/modules", "GITHUB_API_URL": github.url}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "NOTION_WEBHOOK_SECRET": SECRET,
+        "NOTION_DATA_SOURCE_ID": "248104cd-477e-80af-bc30-000bd28de8f9",
+        "GITHUB_TOKEN": GITHUB_TOKEN,
+        "GITHUB_REPOSITORY": "frames/modules",
+        "GITHUB_API_URL": github.url,
+    }
     log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "webhook", "serve", "--port", str(port)],
-                               cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "webhook", "serve", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -258,13 +295,18 @@ def test_webhook_serve_command_receives_and_dispatches(github: DispatchReceiver,
     assert GITHUB_TOKEN not in output
 
 
-def test_webhook_serve_on_a_port_in_use_is_a_configuration_error(github: DispatchReceiver, capsys,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_webhook_serve_on_a_port_in_use_is_a_configuration_error(
+    github: DispatchReceiver, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pipeline.cli import main
 
-    for name, value in {"NOTION_WEBHOOK_SECRET": SECRET, "NOTION_DATA_SOURCE_ID": DATA_SOURCE_ID,
-                        "GITHUB_TOKEN": GITHUB_TOKEN, "GITHUB_REPOSITORY": REPOSITORY,
-                        "GITHUB_API_URL": github.url}.items():
+    for name, value in {
+        "NOTION_WEBHOOK_SECRET": SECRET,
+        "NOTION_DATA_SOURCE_ID": DATA_SOURCE_ID,
+        "GITHUB_TOKEN": GITHUB_TOKEN,
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_API_URL": github.url,
+    }.items():
         monkeypatch.setenv(name, value)
     with socket.socket() as taken:  # given another program listens on the port
         taken.bind(("127.0.0.1", 0))

@@ -18,17 +18,25 @@ from tests.paths import REPO_ROOT
 
 
 def _settings(notion_fake, data_source_id: str, **changes: object) -> Settings:
-    values = {"notion_token": notion_fake.token, "notion_data_source_id": data_source_id,
-              "notion_base_url": notion_fake.base_url, "notion_requests_per_second": 200.0,
-              "notion_timeout_seconds": 5.0, **changes}
+    values = {
+        "notion_token": notion_fake.token,
+        "notion_data_source_id": data_source_id,
+        "notion_base_url": notion_fake.base_url,
+        "notion_requests_per_second": 200.0,
+        "notion_timeout_seconds": 5.0,
+        **changes,
+    }
     return Settings(**values)  # type: ignore[arg-type]
 
 
 def test_backup_writes_every_page_whatever_its_status_with_its_nested_blocks(notion_fake, tmp_path: Path) -> None:
     # Given a Ready page with nested blocks and a Draft page
     _, data_source = notion_fake.add_module_library()
-    ready = notion_fake.add_page(data_source, {"Module Name": "Lab Safety", "Status": "Ready"},
-                                 [b.heading(2, "Section 1"), b.bulleted("outer", [b.bulleted("inner")])])
+    ready = notion_fake.add_page(
+        data_source,
+        {"Module Name": "Lab Safety", "Status": "Ready"},
+        [b.heading(2, "Section 1"), b.bulleted("outer", [b.bulleted("inner")])],
+    )
     draft = notion_fake.add_page(data_source, {"Module Name": "Draft one", "Status": "Draft"}, [b.paragraph("wip")])
     out = tmp_path / "2026-11-30"
     # When the backup runs
@@ -46,11 +54,21 @@ def test_backup_writes_every_page_whatever_its_status_with_its_nested_blocks(not
 def test_backup_command_writes_the_folder_and_says_what_it_saved(notion_fake, tmp_path: Path) -> None:
     _, data_source = notion_fake.add_module_library()
     page = notion_fake.add_page(data_source, {"Module Name": "Tour", "Status": "Live"}, [b.paragraph("hello")])
-    env = {**os.environ, "NOTION_TOKEN": notion_fake.token, "NOTION_DATA_SOURCE_ID": data_source,
-           "NOTION_BASE_URL": notion_fake.base_url}
+    env = {
+        **os.environ,
+        "NOTION_TOKEN": notion_fake.token,
+        "NOTION_DATA_SOURCE_ID": data_source,
+        "NOTION_BASE_URL": notion_fake.base_url,
+    }
     out = tmp_path / "backups" / "notion" / "2026-11-30"
-    result = subprocess.run([sys.executable, "-m", "pipeline", "backup", "--out", str(out)], cwd=REPO_ROOT,
-                            env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "backup", "--out", str(out)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"backed up 1 page(s) and 1 block(s) into {out}"
     assert (out / f"{page}.json").exists()
@@ -66,14 +84,18 @@ def test_a_refused_token_fails_with_notions_reason_and_no_token_in_the_message(n
     assert not (tmp_path / "out").exists()
 
 
-def test_backup_into_a_path_that_is_a_file_is_a_configuration_error(notion_fake, tmp_path: Path, capsys,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backup_into_a_path_that_is_a_file_is_a_configuration_error(
+    notion_fake, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pipeline.cli import main
 
     _, data_source = notion_fake.add_module_library()
     notion_fake.add_page(data_source, {"Module Name": "Tour", "Status": "Live"}, [b.paragraph("hello")])
-    for name, value in {"NOTION_TOKEN": notion_fake.token, "NOTION_DATA_SOURCE_ID": data_source,
-                        "NOTION_BASE_URL": notion_fake.base_url}.items():
+    for name, value in {
+        "NOTION_TOKEN": notion_fake.token,
+        "NOTION_DATA_SOURCE_ID": data_source,
+        "NOTION_BASE_URL": notion_fake.base_url,
+    }.items():
         monkeypatch.setenv(name, value)
     a_file = tmp_path / "backup.json"
     a_file.write_text("keep me")

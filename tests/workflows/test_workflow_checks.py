@@ -63,8 +63,9 @@ def test_zizmor_refuses_an_unpinned_injectable_workflow(tmp_path: Path) -> None:
 
 def test_schema_check_refuses_a_job_without_runner(tmp_path: Path) -> None:
     (tmp_path / "broken.yml").write_text("on: push\njobs:\n  build:\n    steps:\n      - run: 'true'\n")
-    result = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-                  str(tmp_path / "broken.yml"))
+    result = _run(
+        _tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(tmp_path / "broken.yml")
+    )
     assert result.returncode != 0
 
 
@@ -74,15 +75,23 @@ def _scripts() -> list[tuple[str, str]]:
     found = []
     for path in sorted(WORKFLOWS.glob("*.yml")):
         for job_id, job in yaml.safe_load(path.read_text())["jobs"].items():
-            found += [(f"{path.name} {job_id}: {step.get('name', step['run'][:30])}", step["run"])
-                      for step in job.get("steps", []) if "run" in step]
+            found += [
+                (f"{path.name} {job_id}: {step.get('name', step['run'][:30])}", step["run"])
+                for step in job.get("steps", [])
+                if "run" in step
+            ]
     return found
 
 
 def _shellcheck(script: str) -> subprocess.CompletedProcess[str]:
     # Actions runs `run:` with `bash --noprofile --norc -eo pipefail {0}`.
-    return subprocess.run([_tool("shellcheck"), "--shell=bash", "-"], input=f"#!/bin/bash\nset -eo pipefail\n{script}",
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [_tool("shellcheck"), "--shell=bash", "-"],
+        input=f"#!/bin/bash\nset -eo pipefail\n{script}",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize(("where", "script"), _scripts(), ids=[w for w, _ in _scripts()])
@@ -92,4 +101,4 @@ def test_every_run_script_passes_shellcheck(where: str, script: str) -> None:
 
 
 def test_shellcheck_refuses_an_unquoted_expansion() -> None:
-    assert _shellcheck('rm -rf $TARGET/*\n').returncode != 0
+    assert _shellcheck("rm -rf $TARGET/*\n").returncode != 0

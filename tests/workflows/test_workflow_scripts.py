@@ -38,10 +38,20 @@ def run_step(tmp_path: Path, workflow: str, name: str, env: dict[str, str], pyth
     stand_in = bin_dir / "python"
     stand_in.write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\necho "output of $*"\nexit {python_exit}\n')
     stand_in.chmod(0o755)
-    full_env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_STEP_SUMMARY": str(summary),
-                "GITHUB_OUTPUT": str(outputs), **env}
-    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], env=full_env,
-                          cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    full_env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
+        **env,
+    }
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        env=full_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     return StepRun(done.returncode, calls.read_text().splitlines(), summary.read_text(), outputs.read_text())
 
 
@@ -65,8 +75,9 @@ def test_a_webhook_dispatch_runs_the_regular_sync_and_names_the_page(tmp_path: P
 
 
 def test_a_page_chosen_by_hand_is_exported_alone(tmp_path: Path) -> None:
-    step = run_step(tmp_path, "export", "Export, validate and propose", {"PAGE_ID": PAGE.replace("-", ""),
-                                                                         "NOTIFIED_PAGE": ""})
+    step = run_step(
+        tmp_path, "export", "Export, validate and propose", {"PAGE_ID": PAGE.replace("-", ""), "NOTIFIED_PAGE": ""}
+    )
     assert step.calls == [f"-m pipeline sync --page {PAGE.replace('-', '')}"]
 
 
@@ -78,17 +89,21 @@ def test_a_page_id_that_is_not_a_notion_id_is_refused_before_anything_runs(tmp_p
 
 
 def test_a_failed_export_fails_the_job_after_writing_its_report(tmp_path: Path) -> None:
-    step = run_step(tmp_path, "export", "Export, validate and propose", {"PAGE_ID": "", "NOTIFIED_PAGE": ""},
-                    python_exit=1)
+    step = run_step(
+        tmp_path, "export", "Export, validate and propose", {"PAGE_ID": "", "NOTIFIED_PAGE": ""}, python_exit=1
+    )
     assert step.status == 1
     assert step.summary.rstrip().endswith("```")
 
 
-@pytest.mark.parametrize(("dry_run", "mass", "expected"), [
-    ("", "", "-m pipeline deploy"),                       # a push to main: inputs are empty
-    ("true", "false", "-m pipeline deploy --dry-run"),
-    ("false", "true", "-m pipeline deploy --allow-mass-archive"),
-])
+@pytest.mark.parametrize(
+    ("dry_run", "mass", "expected"),
+    [
+        ("", "", "-m pipeline deploy"),  # a push to main: inputs are empty
+        ("true", "false", "-m pipeline deploy --dry-run"),
+        ("false", "true", "-m pipeline deploy --allow-mass-archive"),
+    ],
+)
 def test_deploy_passes_the_manual_choices_as_flags(tmp_path: Path, dry_run: str, mass: str, expected: str) -> None:
     step = run_step(tmp_path, "deploy", "Deploy", {"DRY_RUN": dry_run, "ALLOW_MASS_ARCHIVE": mass})
     assert step.calls == [expected]

@@ -138,8 +138,12 @@ def test_checkout_keeps_no_credentials_and_python_is_pinned_with_pip_cache(name:
 
 
 def test_every_workflow_uses_the_same_python() -> None:
-    versions = {s["with"]["python-version"] for n in NAMES for s in steps(n)
-                if s.get("uses", "").startswith("actions/setup-python@")}
+    versions = {
+        s["with"]["python-version"]
+        for n in NAMES
+        for s in steps(n)
+        if s.get("uses", "").startswith("actions/setup-python@")
+    }
     assert len(versions) == 1
 
 

@@ -3,6 +3,7 @@
 
     python3 dev.py run     # create .venv, install, run the main job on the embedded defaults
     python3 dev.py test    # create .venv, install, run the whole test suite
+    python3 dev.py lint    # ruff check, ruff format --check, mypy on pipeline/ (CI runs it before the tests)
     python3 dev.py bench   # run every benchmark in benchmarks/
 
 The virtual environment is rebuilt only when requirements*.txt change.
@@ -26,6 +27,12 @@ STAMP = VENV / ".requirements-sha256"
 CHROMIUM = Path("/usr/bin/chromium")
 # The main job, step by step, on the embedded defaults (no credentials, no servers to install).
 RUN_STEPS = [["validate"], ["db", "upgrade"], ["deploy"], ["status"]]
+# The habits, checked (configuration in pyproject.toml): lint, format, types.
+LINT_STEPS = [
+    ["-m", "ruff", "check", "."],
+    ["-m", "ruff", "format", "--check", "."],
+    ["-m", "mypy"],
+]
 
 
 def ensure_environment() -> None:
@@ -71,7 +78,7 @@ def run(*args: str) -> int:
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "help"
-    if command not in ("run", "test", "bench"):
+    if command not in ("run", "test", "lint", "bench"):
         print(__doc__)
         return 0 if command in ("help", "-h", "--help") else 2
     ensure_environment()
@@ -82,6 +89,11 @@ def main(argv: list[str]) -> int:
             if status:
                 return status
         return 0
+    if command == "lint":
+        failed = [" ".join(step[1:]) for step in LINT_STEPS if run(*step)]
+        if failed:
+            print(f"dev.py lint: failed: {'; '.join(failed)} (ruff format . rewrites the files it names)", flush=True)
+        return 1 if failed else 0
     if command == "test":
         ensure_chromium()
         return run("-m", "pytest", *argv[1:])

@@ -301,8 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for handler in set(root.handlers) - before:  # ours only: never another program's (or pytest's) handlers
-        handler.addFilter(redacting)
+    for log_handler in set(root.handlers) - before:  # ours only: never another program's (or pytest's) handlers
+        log_handler.addFilter(redacting)
     settings: Settings | None = None
     try:
         settings = Settings.from_env()

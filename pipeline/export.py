@@ -106,7 +106,9 @@ def export_pages(
             else:
                 to_read.append(page)
         known_ids = {key: doc.module_id for key, doc in existing.items() if doc.module_id}
-        known_ids.update({normalise_page_id(p["id"]): _module_id_property(p) for p in pages if _module_id_property(p)})
+        known_ids.update(
+            {normalise_page_id(p["id"]): module_id for p in pages if (module_id := _module_id_property(p))}
+        )
         with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
             candidates = list(pool.map(lambda p: _read_page(gateway, p, known_ids), to_read))
         for result in _write_candidates(candidates, existing, settings, now):
@@ -168,7 +170,8 @@ def _write_candidates(
                 f"{', '.join(others)}; give each page its own Module ID"
             )
             continue
-        candidate.assets.module_id = candidate.module_id
+        assert candidate.assets is not None  # every converted page has its asset list
+        candidate.assets.module_id = candidate.module_id or candidate.assets.module_id
         previous = existing.get(normalise_page_id(candidate.page["id"]))
         data = _with_metadata(candidate.module, previous, candidate.page, now)
         path = modules_dir / f"{candidate.module_id}.json"
@@ -193,6 +196,7 @@ def _write_candidates(
                 path.unlink(missing_ok=True)  # content-addressed files only this failed page asked for
             results.append(_result(candidate, "failed"))
             continue
+        assert document.path is not None  # export documents are always files in modules_dir
         written = write_module(document.path, document.data)
         results.append(_result(candidate, "written" if written else "unchanged"))
     return results

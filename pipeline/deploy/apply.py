@@ -261,7 +261,7 @@ def explain_drift(conn: Connection, module_ids: Iterable[str]) -> dict[str, tupl
         elif row["module_hash"] != row["revision_hash"]:
             found[module_id] = ("modules.content_hash no longer matches its revision",)
         else:
-            found[module_id] = describe_drift(row["document"], row, sections.get(module_id, []))
+            found[module_id] = describe_drift(row["document"], dict(row), sections.get(module_id, []))
     return found
 
 
@@ -280,7 +280,9 @@ def apply_plan(
     and no per-row Python, which is what makes 2,000 modules a second's work.
     """
     writes = plan.writes
-    cursor = conn.connection.dbapi_connection.cursor()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a live Connection always has its DBAPI connection
+    cursor = dbapi.cursor()
     if writes:
         validated = validated or {}
         buffer = io.StringIO()

@@ -140,12 +140,12 @@ def parse_module(raw: bytes | str, path: Path | None = None) -> ModuleDocument:
             raise fail(f"extra data after the JSON object (column {col}); a file holds exactly one object", line)
     except _DuplicateKey as exc:
         located = locate(text)
-        pointer, line = located.duplicate_keys[0] if located.duplicate_keys else ("", None)
-        raise fail(f"duplicate key {exc.key!r}: a key may appear once per object; remove one", line, pointer) from None
+        pointer, at = located.duplicate_keys[0] if located.duplicate_keys else ("", None)
+        raise fail(f"duplicate key {exc.key!r}: a key may appear once per object; remove one", at, pointer) from None
     except _NonStandardNumber as exc:
         located = locate(text)
-        pointer, line, _ = located.non_standard_numbers[0] if located.non_standard_numbers else ("", None, "")
-        raise fail(f"{exc} is not valid JSON; write a number or null", line, pointer) from None
+        pointer, at, _ = located.non_standard_numbers[0] if located.non_standard_numbers else ("", None, "")
+        raise fail(f"{exc} is not valid JSON; write a number or null", at, pointer) from None
     except json.JSONDecodeError as exc:
         raise fail(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except RecursionError:
@@ -154,8 +154,7 @@ def parse_module(raw: bytes | str, path: Path | None = None) -> ModuleDocument:
         raise fail(f"top level is a JSON {_json_type(data)}; a module file holds one JSON object", 1)
     depth_pointer = _too_deep(data)
     if depth_pointer is not None:
-        line = locate(text).line_of(depth_pointer)
-        raise fail(f"JSON nested deeper than {MAX_DEPTH} levels", line, depth_pointer)
+        raise fail(f"JSON nested deeper than {MAX_DEPTH} levels", locate(text).line_of(depth_pointer), depth_pointer)
     return ModuleDocument(path, text, data)
 
 

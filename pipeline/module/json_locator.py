@@ -9,9 +9,19 @@ from __future__ import annotations
 import bisect
 import json.decoder
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+# The stdlib's own JSON string scanner (typeshed does not declare it): the locator reads strings as json does.
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def _skip_whitespace(text: str, pos: int) -> int:
+    match = _WHITESPACE.match(text, pos)
+    return match.end() if match else pos
+
+
 _SCALAR = re.compile(r"-?Infinity|NaN|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
 _NON_STANDARD = ("NaN", "Infinity", "-Infinity")
 
@@ -62,7 +72,7 @@ def locate(text: str) -> JsonLocations:
     expecting_key = False
     try:
         while pos < n:
-            pos = _WHITESPACE.match(text, pos).end()
+            pos = _skip_whitespace(text, pos)
             if pos >= n:
                 break
             ch = text[pos]
@@ -77,7 +87,7 @@ def locate(text: str) -> JsonLocations:
                     continue
                 if ch != '"':
                     break
-                key, pos = json.decoder.scanstring(text, pos + 1)
+                key, pos = _scanstring(text, pos + 1)
                 frame = stack[-1]
                 pointer = frame[1] + "/" + escape_pointer_token(key)
                 line = line_at(pos)
@@ -86,7 +96,7 @@ def locate(text: str) -> JsonLocations:
                 else:
                     frame[2].add(key)
                 found.lines.setdefault(pointer, line)
-                pos = _WHITESPACE.match(text, pos).end()
+                pos = _skip_whitespace(text, pos)
                 if pos < n and text[pos] == ":":
                     pos += 1
                 pending_pointer = pointer
@@ -115,7 +125,7 @@ def locate(text: str) -> JsonLocations:
                 pos += 1
                 continue
             if ch == '"':
-                _, pos = json.decoder.scanstring(text, pos + 1)
+                _, pos = _scanstring(text, pos + 1)
             else:
                 match = _SCALAR.match(text, pos)
                 if not match:

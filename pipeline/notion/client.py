@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -83,7 +84,8 @@ class NotionGateway:
         self.pacer = RequestPacer(settings.notion_requests_per_second)
         timeout = settings.notion_timeout_seconds
         http = httpx.Client(event_hooks={"request": [self.pacer.wait]})  # paces the SDK's own retries too
-        self.sdk = Client(
+        # notion-client types each sync method as `SyncAsync[Any]` (dict or awaitable); ours is the sync Client.
+        self.sdk: Any = Client(
             client=http,
             auth=settings.notion_token,
             base_url=self._base_url,
@@ -263,7 +265,7 @@ class NotionGateway:
     def _paginate(self, fetch: Callable[[str | None], dict], what: str, page_id: str | None = None) -> Iterator[dict]:
         cursor: str | None = None
         while True:
-            response = self._call(lambda c=cursor: fetch(c), what, page_id)
+            response = self._call(functools.partial(fetch, cursor), what, page_id)
             yield from response.get("results", [])
             cursor = response.get("next_cursor")
             if not response.get("has_more") or not cursor:

@@ -260,7 +260,7 @@ class _PageReader:
                 "settings; see the example in the Notion template guide",
             )
             return {}
-        language = CONFIG_LANGUAGES[(code.get("code") or {}).get("language")]
+        language = CONFIG_LANGUAGES[str((code.get("code") or {}).get("language"))]  # one of them: found above
         source = rich_text_to_plain((code.get("code") or {}).get("rich_text"))
         try:
             content = json.loads(source) if language == "JSON" else yaml.safe_load(source)

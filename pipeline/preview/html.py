@@ -109,7 +109,7 @@ def _render_interactive(section: Mapping[str, Any], assets: Mapping[str, Preview
     if not isinstance(content, Mapping) or not isinstance(content.get("hotspots"), list):
         return _unexpected("content should be {instruction, hotspots, completion_criteria}", content)
     hotspots = content["hotspots"]
-    criteria = content.get("completion_criteria") if isinstance(content.get("completion_criteria"), Mapping) else {}
+    criteria = found if isinstance(found := content.get("completion_criteria"), Mapping) else {}
     required = (
         set(criteria.get("required_hotspots") or []) if isinstance(criteria.get("required_hotspots"), list) else set()
     )
@@ -256,7 +256,7 @@ def _facts(doc: Mapping[str, Any], module_hrefs: Mapping[str, str]) -> str:
             for v in values
         )
 
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
+    meta = found if isinstance(found := doc.get("metadata"), Mapping) else {}
     rows = [
         ("Module id", f"<code>{esc(doc.get('module_id', ''))}</code>"),
         ("Category", esc(doc.get("category", ""))),
@@ -345,7 +345,7 @@ def render_module_page(
     changes = {c.section_id: c for c in comparison.diff.section_changes} if comparison else {}
     objectives = doc.get("learning_objectives")
     objectives_html = "".join(f"<li>{esc(o)}</li>" for o in objectives) if isinstance(objectives, list) else ""
-    sections = doc.get("sections") if isinstance(doc.get("sections"), list) else []
+    sections = found if isinstance(found := doc.get("sections"), list) else []
     body = [
         f'<p class="crumbs"><a href="{esc(index_href)}">All modules</a> · reviewer preview'
         + (f" of <code>{esc(source)}</code>" if source else "")

@@ -58,7 +58,7 @@ def _render_heading(self, tokens, idx, options, env) -> str:
 def preview_markdown() -> MarkdownIt:
     """The parser students' pages should use too: CommonMark + tables + strikethrough, no raw HTML, safe links."""
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    md.validateLink = is_safe_link  # an unsafe link or image stays plain text
+    md.validateLink = is_safe_link  # type: ignore[method-assign]  # an unsafe link or image stays plain text
     md.add_render_rule("image", _render_image)
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("heading_open", _render_heading)

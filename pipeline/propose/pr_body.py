@@ -105,7 +105,7 @@ def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mappi
 def _preview_block(new: Mapping[str, Any]) -> list[str]:
     sections = [s for s in new.get("sections") or [] if isinstance(s, Mapping)]
     types = Counter(str(s.get("section_type")) for s in sections)
-    contents = [s.get("content") for s in sections if isinstance(s.get("content"), Mapping)]
+    contents = [content for s in sections if isinstance(content := s.get("content"), Mapping)]
     hotspots = sum(len(c.get("hotspots") or []) for c in contents)
     questions = sum(len(c.get("questions") or []) for c in contents)
     by_type = ", ".join(f"{n} {t}" for t, n in sorted(types.items())) or "none"

@@ -328,7 +328,7 @@ def _section_problems(
     content = section["content"]
     media_file: Path | None = None
     media_url = section.get("media_url")
-    if is_local_asset(media_url):
+    if isinstance(media_url, str) and is_local_asset(media_url):
         problem, media_file = _media_problem(doc, base + "/media_url", media_url, assets_dir)
         if problem:
             problems.append(problem)

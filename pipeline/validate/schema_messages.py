@@ -77,12 +77,13 @@ def _section_context(error: ValidationError, root: Any) -> str:
 def describe_error(error: ValidationError, root: Any) -> list[tuple[str, str]]:
     """(json pointer, message) pairs for one jsonschema error."""
     pointer = pointer_of(*error.absolute_path)
-    value = error.instance
+    value: Any = error.instance
+    rule: Any = error.validator_value  # jsonschema types these as Any | Unset
     schema = error.schema if isinstance(error.schema, dict) else {}
     context = _section_context(error, root)
     kind = error.validator
     if kind == "required":
-        missing = [name for name in error.validator_value if isinstance(value, dict) and name not in value]
+        missing = [name for name in rule if isinstance(value, dict) and name not in value]
         props = schema.get("properties", {})
         out = []
         for name in missing or [str(error.message)]:
@@ -100,34 +101,36 @@ def describe_error(error: ValidationError, root: Any) -> list[tuple[str, str]]:
             out.append((pointer + pointer_of(key), f"unknown field {key!r}{hint}"))
         return out
     if kind == "type":
-        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        expected: list[str] = rule if isinstance(rule, list) else [rule]
         names = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
         actual = "null" if value is None else f"{_json_type(value)} {_short(value)}"
         return [(pointer, f"must be {names}{context}, not {actual}")]
     if kind == "enum":
-        options = ", ".join(_short(v) for v in error.validator_value)
+        options = ", ".join(_short(v) for v in rule)
         return [(pointer, f"{_short(value)} is not allowed{context}; use one of: {options}")]
     if kind == "const":
-        return [(pointer, f"must be {_short(error.validator_value)}, not {_short(value)}")]
+        return [(pointer, f"must be {_short(rule)}, not {_short(value)}")]
     if kind == "pattern":
         return [(pointer, f"{_short(value)} is not valid: expected {_pattern_help(schema)}")]
     if kind == "minLength":
-        if error.validator_value == 1:
+        if rule == 1:
             return [(pointer, f"must not be empty{context}")]
-        return [(pointer, f"is too short: at least {error.validator_value} characters")]
+        return [(pointer, f"is too short: at least {rule} characters")]
     if kind == "maxLength":
-        return [(pointer, f"is {len(value)} characters long; at most {error.validator_value} are allowed")]
+        return [(pointer, f"is {len(value)} characters long; at most {rule} are allowed")]
     if kind in ("minimum", "exclusiveMinimum"):
-        return [(pointer, f"{_short(value)} is too small: the minimum is {error.validator_value}")]
+        return [(pointer, f"{_short(value)} is too small: the minimum is {rule}")]
     if kind in ("maximum", "exclusiveMaximum"):
-        return [(pointer, f"{_short(value)} is too large: the maximum is {error.validator_value}")]
+        return [(pointer, f"{_short(value)} is too large: the maximum is {rule}")]
     if kind == "minItems":
-        return [(pointer, f"needs at least {error.validator_value} item(s){context}, has {len(value)}")]
+        return [(pointer, f"needs at least {rule} item(s){context}, has {len(value)}")]
     if kind == "maxItems":
-        return [(pointer, f"has {len(value)} items; at most {error.validator_value} are allowed")]
+        return [(pointer, f"has {len(value)} items; at most {rule} are allowed")]
     if kind == "uniqueItems":
         seen: list[Any] = []
-        duplicates = [item for item in value if item in seen or seen.append(item)]
+        duplicates: list[Any] = []
+        for item in value:
+            (duplicates if item in seen else seen).append(item)
         return [(pointer, f"has duplicate items: {', '.join(_short(d) for d in duplicates[:5])}")]
     if kind == "minProperties":
         options = ", ".join(schema.get("properties", {}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from pipeline.notion.assets import PageAssets
 from pipeline.notion.client import NotionGateway, is_transient
 from pipeline.notion.feedback import tell_team_lead
 from pipeline.notion.ids import normalise_page_id
+from pipeline.notion.properties import page_module_id, page_title
 from pipeline.settings import Settings
 from pipeline.validate.rules import validate_documents
 
@@ -102,18 +104,17 @@ def export_pages(
         for page in pages:
             current = existing.get(normalise_page_id(page["id"]))
             if not (all_pages or page_id) and current is not None and _unchanged_since_export(page, current):
-                results[page["id"]] = PageResult(page["id"], _title(page), current.module_id, "skipped")
+                results[page["id"]] = PageResult(page["id"], page_title(page), current.module_id, "skipped")
             else:
                 to_read.append(page)
         known_ids = {key: doc.module_id for key, doc in existing.items() if doc.module_id}
-        known_ids.update(
-            {normalise_page_id(p["id"]): module_id for p in pages if (module_id := _module_id_property(p))}
-        )
+        known_ids.update({normalise_page_id(p["id"]): module_id for p in pages if (module_id := page_module_id(p))})
         with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
             candidates = list(pool.map(lambda p: _read_page(gateway, p, known_ids), to_read))
         for result in _write_candidates(candidates, existing, settings, now):
-            if result.outcome == "failed":
-                result = tell_team_lead(gateway, result)
+            if result.outcome == "failed" and result.problems and not result.transient:
+                # a Notion outage (transient) is the operator's business, not the team lead's
+                result = dataclasses.replace(result, notice=tell_team_lead(gateway, result.page_id, result.problems))
             results[result.page_id] = result
     return ExportReport(tuple(results[p["id"]] for p in pages))
 
@@ -121,7 +122,7 @@ def export_pages(
 def _read_page(gateway: NotionGateway, page: dict[str, Any], known_ids: dict[str, str]) -> _Candidate:
     from pipeline.notion.page_mapping import page_to_module
 
-    candidate = _Candidate(page, _title(page), _module_id_property(page))
+    candidate = _Candidate(page, page_title(page), page_module_id(page))
     try:
         page = _with_full_relations(gateway, page)
         prerequisite_ids = _prerequisite_ids(gateway, page, known_ids)
@@ -286,7 +287,7 @@ def _prerequisite_ids(gateway: NotionGateway, page: dict[str, Any], known: dict[
         key = normalise_page_id(ref["id"])
         module_id = known.get(key)
         if module_id is None:
-            module_id = _module_id_property(gateway.retrieve_page(ref["id"]))
+            module_id = page_module_id(gateway.retrieve_page(ref["id"]))
             if module_id:
                 known[key] = module_id
         if module_id:
@@ -306,25 +307,12 @@ def _result(candidate: _Candidate, outcome: str) -> PageResult:
     )
 
 
-def _title(page: dict[str, Any]) -> str:
-    for prop in (page.get("properties") or {}).values():
-        if prop.get("type") == "title":
-            return "".join(run.get("plain_text", "") for run in prop.get("title") or []).strip()
-    return ""
-
-
-def _module_id_property(page: dict[str, Any]) -> str | None:
-    prop = (page.get("properties") or {}).get("Module ID") or {}
-    text = "".join(run.get("plain_text", "") for run in prop.get("rich_text") or []).strip()
-    return text or None
-
-
 def _require_in_library(page: dict[str, Any], data_source_id: str) -> None:
     """--page must name a page of the Module Library: another database's page would become a module file."""
     parent = page.get("parent") or {}
     if normalise_page_id(str(parent.get("data_source_id") or "")) != normalise_page_id(data_source_id):
         raise ConfigError(
-            f"Notion page {page['id']} ({_title(page)!r}) is not in the Module Library "
+            f"Notion page {page['id']} ({page_title(page)!r}) is not in the Module Library "
             f"(data source {data_source_id}); check the --page id, or NOTION_DATA_SOURCE_ID"
         )
 

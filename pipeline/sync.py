@@ -12,9 +12,9 @@ from pathlib import Path
 from pipeline.errors import NotionError
 from pipeline.export import ExportReport, export_pages
 from pipeline.notion.client import NotionGateway
+from pipeline.notion.page_updates import LINK_PROPERTY, pr_link_value
 from pipeline.propose.proposal import ProposalResult, ProposeReport, propose_modules
 from pipeline.settings import Settings, redact
-from pipeline.writeback import LINK_PROPERTY, pr_link_value
 
 log = logging.getLogger(__name__)
 

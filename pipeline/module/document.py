@@ -24,6 +24,8 @@ from pipeline.module.problems import Problem, display_path
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "data" / "schemas" / "module-schema.json"
+# The section types, in the schema's order (its `section_type` enum; tests/module/test_document.py holds them equal).
+SECTION_TYPES = ("text", "video", "image", "interactive", "quiz")
 # Keys outside the content: changing only these deploys nothing and opens no PR.
 BOOKKEEPING_KEY = "metadata"
 # module_id and section_id (DESIGN.md §3): they become file names, branch names and URLs.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pipeline.notion.client import NotionGateway
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.properties import check_data_source_schema
+from pipeline.notion.rich_text import rich_text_to_plain
 from pipeline.settings import Settings
 
 
@@ -36,5 +37,5 @@ def check_module_library(settings: Settings) -> SchemaReport:
     """Read the data source's schema and name every missing or mistyped property."""
     with NotionGateway(settings) as gateway:
         data_source = gateway.retrieve_data_source()
-    title = "".join(run.get("plain_text", "") for run in data_source.get("title") or [])
+    title = rich_text_to_plain(data_source.get("title"))
     return SchemaReport(data_source["id"], title, tuple(check_data_source_schema(data_source)))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from typing import TYPE_CHECKING
 
 from pipeline.errors import NotionError
+from pipeline.notion.rich_text import rich_text_to_plain
 
 if TYPE_CHECKING:
-    from pipeline.export import PageResult
     from pipeline.notion.client import NotionGateway
 
 MAX_LISTED = 10
@@ -34,18 +33,16 @@ def failure_comment(problems: tuple[str, ...], fingerprint: str) -> str:
     )
 
 
-def tell_team_lead(gateway: NotionGateway, result: PageResult) -> PageResult:
-    """Add one comment naming the problems, unless the page already has one for the same problems."""
-    if not result.problems or result.transient:
-        return result  # a Notion outage is the operator's business, not the team lead's
-    fingerprint = problem_fingerprint(result.problems)
+def tell_team_lead(gateway: NotionGateway, page_id: str, problems: tuple[str, ...]) -> str:
+    """Add one comment naming the problems, unless the page already has one for the same problems; return what
+    became of the comment (a line for the export report)."""
+    fingerprint = problem_fingerprint(problems)
     marker = f"[module export {fingerprint}]"
     try:
-        for comment in gateway.list_comments(result.page_id):
-            text = "".join(run.get("plain_text", "") for run in comment.get("rich_text") or [])
-            if marker in text:
-                return dataclasses.replace(result, notice=f"comment {fingerprint} already on the page")
-        gateway.create_comment(result.page_id, failure_comment(result.problems, fingerprint))
+        for comment in gateway.list_comments(page_id):
+            if marker in rich_text_to_plain(comment.get("rich_text")):
+                return f"comment {fingerprint} already on the page"
+        gateway.create_comment(page_id, failure_comment(problems, fingerprint))
     except NotionError as error:
         if error.status == 403:
             notice = (
@@ -54,5 +51,5 @@ def tell_team_lead(gateway: NotionGateway, result: PageResult) -> PageResult:
             )
         else:
             notice = f"could not comment on the page: {error}"
-        return dataclasses.replace(result, notice=notice)
-    return dataclasses.replace(result, notice=f"commented on the page ({fingerprint})")
+        return notice
+    return f"commented on the page ({fingerprint})"

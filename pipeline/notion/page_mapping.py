@@ -20,7 +20,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from pipeline.errors import PipelineError
-from pipeline.module.document import is_valid_id, load_schema
+from pipeline.module.document import SECTION_TYPES, is_valid_id, load_schema
 from pipeline.module.markdown_policy import link_scheme
 from pipeline.notion.blocks import LIST_TYPES, ResolveFile, blocks_to_markdown, media_source, notion_file_url
 from pipeline.notion.ids import normalise_page_id
@@ -29,7 +29,6 @@ from pipeline.notion.properties import module_fields
 from pipeline.notion.rich_text import rich_text_to_plain
 from pipeline.validate.schema_messages import describe_error
 
-SECTION_TYPES = ("text", "video", "image", "interactive", "quiz")
 HEADINGS = frozenset({"heading_1", "heading_2", "heading_3", "heading_4"})
 CONFIG_LANGUAGES = {"json": "JSON", "yaml": "YAML"}
 _SECTION_PREFIX = re.compile(r"^\s*section\s+\d+\s*[:.\-–—]\s*", re.IGNORECASE)

@@ -244,6 +244,14 @@ def _prerequisites(read: _FieldReader, prerequisite_ids: Mapping[str, str]) -> l
     return found
 
 
+def page_title(page: Mapping[str, Any]) -> str:
+    """The page's title (its Module Name column) as the team lead sees it."""
+    for prop in (page.get("properties") or {}).values():
+        if prop.get("type") == "title":
+            return rich_text_to_plain(prop.get("title")).strip()
+    return ""
+
+
 def page_module_id(page: Mapping[str, Any]) -> str | None:
     """A page's Module ID property as typed (None when absent or empty): to build page_to_module's prerequisite_ids."""
     prop = (page.get("properties") or {}).get("Module ID")

@@ -19,8 +19,6 @@ from pipeline.preview.style import page_shell
 
 __all__ = ["Comparison", "IndexEntry", "PreviewAsset", "render_index", "render_markdown", "render_module_page"]
 
-SECTION_TYPES = ("text", "image", "video", "interactive", "quiz")
-
 
 @dataclass(frozen=True)
 class Comparison:

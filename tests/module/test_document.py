@@ -127,3 +127,10 @@ def test_write_module_changes_nothing_when_content_is_byte_identical(tmp_path: P
     assert write_module(path, sample_module()) is False
     assert path.stat().st_mtime_ns == before
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_the_section_types_are_the_schemas_in_its_order() -> None:
+    from pipeline.module.document import SECTION_TYPES, load_schema
+
+    section = load_schema()["$defs"]["section"]
+    assert tuple(section["properties"]["section_type"]["enum"]) == SECTION_TYPES

@@ -11,7 +11,6 @@ import io
 import json
 import logging
 import os
-import subprocess
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from pipeline.deploy.plan import (
     plan_deploy,
 )
 from pipeline.errors import ConfigError, DatabaseError, DeployRefused, ValidationFailed
+from pipeline.github.git import run_git
 from pipeline.settings import Settings, mask_url
 from pipeline.validate.rules import ValidationReport, validate_paths
 from pipeline.validate.trust import Trusted, Validated
@@ -377,18 +377,12 @@ _INSERT_WRITEBACKS = """
 
 
 def _git_head(folder: Path) -> str | None:
-    """The commit checked out where the module files are, or None outside a Git work tree."""
+    """The commit checked out where the module files are, or None outside a Git work tree (or without git)."""
     try:
-        done = subprocess.run(
-            ["git", "-C", str(folder if folder.is_dir() else folder.parent), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
+        done = run_git(folder if folder.is_dir() else folder.parent, "rev-parse", "HEAD", needed_for="deploy")
+    except ConfigError:
+        return None  # the deploy goes ahead; it records no source commit
+    return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
 
 def _write_step_summary(markdown: str) -> None:

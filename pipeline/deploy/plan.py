@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.module.document import content_hash
+from pipeline.report import markdown_cell
 
 # Top-level document keys stored as columns of `modules` (sections and metadata go elsewhere).
 MODULE_COLUMNS = (
@@ -99,12 +100,14 @@ class DeployPlan:
         listed = self._listed()
         if listed:
             lines += ["| action | module | revision | note |", "| --- | --- | --- | --- |"]
-            lines += [f"| {c.action} | `{c.module_id}` | {_revisions(c)} | {_cell(c.note)} |" for c in listed]
+            lines += [
+                f"| {c.action} | `{c.module_id}` | {_revisions(c)} | {markdown_cell(c.note, 500)} |" for c in listed
+            ]
         hidden = self.counts.get("unchanged", 0) - len(self._listed_unchanged())
         if hidden > 0:
             lines += ["", f"… and {hidden} more unchanged."]
         if self.refusal:
-            lines += ["", f"**Refused:** {_cell(self.refusal)}"]
+            lines += ["", f"**Refused:** {markdown_cell(self.refusal, 2000)}"]
         return "\n".join(lines) + "\n"
 
     def _listed_unchanged(self) -> list[ModuleChange]:
@@ -123,10 +126,6 @@ def _revisions(change: ModuleChange) -> str:
     if change.action in ("unchanged", "archived", "refused"):
         return old
     return f"{old} → r{change.new_revision}"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def plan_deploy(

@@ -29,6 +29,7 @@ from pipeline.preview.html import (
     render_markdown,
     render_module_page,
 )
+from pipeline.report import markdown_cell
 from pipeline.settings import Settings
 from pipeline.validate.rules import collect_module_files
 
@@ -236,13 +237,6 @@ def build_preview(
     return PreviewResult(out_dir, index, tuple(entries), base_label, copied)
 
 
-def _md(text: str, limit: int = 80) -> str:
-    """Plain text safe inside a Markdown table cell (GitHub job summaries and PR bodies)."""
-    text = " ".join(text.split())
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return "".join("\\" + ch if ch in "\\`*_[]<>|#!~&()" else ch for ch in text)
-
-
 def _code(text: str) -> str:
     """Text as a Markdown code span inside a table cell."""
     return "`" + " ".join(text.split()).replace("`", "'").replace("|", "\\|") + "`"
@@ -252,7 +246,9 @@ def summarise_preview(result: PreviewResult, artifact: str = "module-preview") -
     """A short Markdown summary (modules, sections by type, changed sections) for $GITHUB_STEP_SUMMARY or a PR."""
     pages = [e for e in result.entries if e.href]
     types = [t for e in pages for t in e.section_types]
-    by_type = ", ".join(f"{types.count(t)} {_md(t)}" for t in sorted(set(types), key=lambda t: (-types.count(t), t)))
+    by_type = ", ".join(
+        f"{types.count(t)} {markdown_cell(t)}" for t in sorted(set(types), key=lambda t: (-types.count(t), t))
+    )
     lines = ["### Module preview", "", f"{len(pages)} module(s), {len(types)} section(s): {by_type or 'none'}."]
     if result.base_ref:
         diffs = [e.comparison.diff for e in pages if e.comparison]
@@ -266,11 +262,13 @@ def summarise_preview(result: PreviewResult, artifact: str = "module-preview") -
     lines += ["", "| module | sections | changes |", "| --- | --- | --- |"]
     for entry in result.entries:
         if entry.error:
-            lines.append(f"| {_code(entry.module_id)} | could not be read | {_md(entry.error, 120)} |")
+            lines.append(f"| {_code(entry.module_id)} | could not be read | {markdown_cell(entry.error, 120)} |")
             continue
         counts = {t: entry.section_types.count(t) for t in dict.fromkeys(entry.section_types)}
-        sections = f"{len(entry.section_types)} (" + ", ".join(f"{n} {_md(t)}" for t, n in counts.items()) + ")"
-        lines.append(f"| {_md(entry.title)} {_code(entry.module_id)} | {sections} | {_changes_cell(entry)} |")
+        sections = (
+            f"{len(entry.section_types)} (" + ", ".join(f"{n} {markdown_cell(t)}" for t, n in counts.items()) + ")"
+        )
+        lines.append(f"| {markdown_cell(entry.title)} {_code(entry.module_id)} | {sections} | {_changes_cell(entry)} |")
     lines += [
         "",
         f"Open `index.html` in the {_code(artifact)} artifact to see every module as students will, "
@@ -291,10 +289,10 @@ def _changes_cell(entry: IndexEntry) -> str:
     if diff.is_empty:
         return "unchanged"
     parts = [
-        f"{len(diff.sections(kind))} {kind}: " + ", ".join(_md(c.title, 40) for c in diff.sections(kind))
+        f"{len(diff.sections(kind))} {kind}: " + ", ".join(markdown_cell(c.title, 40) for c in diff.sections(kind))
         for kind in ("added", "changed", "moved", "removed")
         if diff.sections(kind)
     ]
     if diff.field_changes:
-        parts.append("fields: " + ", ".join(_md(c.field) for c in diff.field_changes))
+        parts.append("fields: " + ", ".join(markdown_cell(c.field) for c in diff.field_changes))
     return "; ".join(parts)

@@ -16,6 +16,7 @@ from pipeline.module.diff import ModuleDiff, SectionChange
 from pipeline.module.markdown_policy import link_scheme
 from pipeline.preview.markdown import PreviewAsset, esc, render_markdown
 from pipeline.preview.style import page_shell
+from pipeline.report import short_text
 
 __all__ = ["Comparison", "IndexEntry", "PreviewAsset", "render_index", "render_markdown", "render_module_page"]
 
@@ -280,8 +281,7 @@ def _facts(doc: Mapping[str, Any], module_hrefs: Mapping[str, str]) -> str:
 
 
 def _short(value: Any, limit: int = 160) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return esc(text if len(text) <= limit else text[: limit - 1] + "…")
+    return esc(short_text(value, limit))
 
 
 def _changes_card(comparison: Comparison) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.module.diff import ModuleDiff, diff_modules, text_diff
 from pipeline.module.document import content_hash
+from pipeline.report import markdown_cell
 
 PREVIEW_ARTIFACT = "module-preview"
 STATUS_CONTEXT = "modules/validate"
@@ -38,12 +38,6 @@ def _fence(diff: str, limit: int) -> str:
     if len(diff) > limit:
         diff = diff[:limit] + "\n… (diff shortened; see the Files tab)\n"
     return f"```diff\n{diff.rstrip()}\n```"
-
-
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = text.replace("\n", " ").replace("|", "\\|")
-    return text if len(text) <= 80 else text[:77] + "…"
 
 
 def _divergence_block(change: ModuleDiff, limit: int) -> list[str]:
@@ -76,7 +70,7 @@ def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mappi
     fields = [f for f in change.field_changes if f.field != "estimated_minutes"]
     if fields:
         lines += ["| field | before | after |", "| --- | --- | --- |"]
-        lines += [f"| `{f.field}` | {_short(f.old)} | {_short(f.new)} |" for f in fields]
+        lines += [f"| `{f.field}` | {markdown_cell(f.old)} | {markdown_cell(f.new)} |" for f in fields]
         lines.append("")
     labels = {"added": "Added", "changed": "Changed", "removed": "Removed", "moved": "Moved"}
     for kind, label in labels.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,27 @@ class BackupResult:
     pages: int
     blocks: int
 
+    ok = True
+
+    def lines(self) -> list[str]:
+        return [self.summary()]
+
     def summary(self) -> str:
         """One line for people: how much was saved, and where."""
         return f"backed up {self.pages} page(s) and {self.blocks} block(s) into {self.out_dir}"
 
 
-def backup_library(settings: Settings, out_dir: Path) -> BackupResult:
+def default_backup_dir() -> Path:
+    """data/backups/notion/<UTC date>: one folder a day."""
+    return Path("data/backups/notion") / datetime.now(UTC).date().isoformat()
+
+
+def backup_library(settings: Settings, out_dir: Path | None = None) -> BackupResult:
     """Write `<page_id>.json` = {"page": <page object>, "blocks": [<block, children under "children">]} per page.
 
     Every page of the data source, whatever its Status; the gateway paces, retries and raises NotionError.
     """
+    out_dir = out_dir or default_backup_dir()
     pages = blocks = 0
     with NotionGateway(settings) as notion:
         for page in notion.query_pages(status=None):

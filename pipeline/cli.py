@@ -9,152 +9,98 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import PipelineError, ValidationFailed
+from pipeline.report import Report
 from pipeline.settings import Settings, redact
 
+if TYPE_CHECKING:
+    from pipeline.validate.rules import ValidationReport
+
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _finish(report: Report) -> int:
+    """Print the report's lines; exit 0 when its input passed, 1 when it was refused."""
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
 
 
 def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.export import export_pages
 
-    report = export_pages(settings, page_id=args.page, all_pages=args.all)
-    for page in report.pages:
-        print(page)
-    print(report.summary())
-    return 0 if report.ok else 1
+    return _finish(export_pages(settings, page_id=args.page, all_pages=args.all))
 
 
 def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.notion.check import check_module_library
 
-    report = check_module_library(settings)
-    for line in report.lines():
-        print(line)
-    print(report.summary())
-    return 0 if report.ok else 1
+    return _finish(check_module_library(settings))
 
 
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.module.problems import format_github, format_json
     from pipeline.validate.rules import validate_paths
 
-    report = validate_paths(args.paths or [settings.modules_dir], settings)
-    if args.paths and not report.files_checked:  # a mistyped folder must not pass as "ok"
-        raise ConfigError(f"no module files in {', '.join(map(str, args.paths))}; give *.json files or their folder")
-    if args.format == "json":
-        print(format_json(report.problems, report.files_checked))
-    else:
-        for problem in report.problems:
-            print(format_github(problem) if args.format == "github" else str(problem))
-        print(report.summary())
-    return 0 if report.ok else 1
+    report = validate_paths(args.paths or [settings.modules_dir], settings, require_files=bool(args.paths))
+    return _finish(_Formatted(report, args.format))
 
 
 def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.sync import propose_and_link
+    from pipeline.sync import propose
 
-    report, links = propose_and_link(args.paths or None, settings, notion_web_url=args.notion_web_url)
-    if args.paths and not report.results:
-        raise ConfigError(f"no module files in {', '.join(map(str, args.paths))}; give *.json files or their folder")
-    for result in report.results:
-        print(result.line())
-    for link in links:
-        print(link.line())
-    print(f"propose: {report.summary()}")
-    return 0 if report.ok and not any(link.error for link in links) else 1
+    return _finish(propose(args.paths or None, settings, notion_web_url=args.notion_web_url))
 
 
 def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.sync import sync
 
-    report = sync(settings, page_id=args.page, all_pages=args.all)
-    print("\n".join(report.lines()))
-    return 0 if report.ok else 1
+    return _finish(sync(settings, page_id=args.page, all_pages=args.all))
 
 
 def _cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.preview.build import build_preview, summarise_preview
+    from pipeline.preview.build import build_preview
 
-    result = build_preview(args.paths, args.out, settings, base_ref=args.base)
-    if args.summary is not None:
-        try:
-            with args.summary.open("a", encoding="utf-8") as summary:
-                summary.write(summarise_preview(result))
-        except OSError as exc:
-            raise ConfigError(
-                f"--summary {args.summary}: cannot append to it ({exc.strerror}); give a file, "
-                "such as $GITHUB_STEP_SUMMARY"
-            ) from None
-    print(result.summary())
-    return 0
+    return _finish(build_preview(args.paths, args.out, settings, base_ref=args.base, summary_file=args.summary))
 
 
 def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.db.engine import connect, describe, upgrade
+    from pipeline.db.engine import upgrade_database
 
-    engine = connect(settings)
-    revision = upgrade(engine)
-    print(f"database {describe(engine)} is at migration {revision}")
-    return 0
+    return _finish(upgrade_database(settings))
 
 
 def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.deploy.apply import deploy
-    from pipeline.errors import ValidationFailed
 
-    try:
-        result = deploy(
-            args.paths, settings, dry_run=args.dry_run, allow_mass_archive=args.allow_mass_archive, force=args.force
-        )
-    except ValidationFailed as exc:
-        for problem in exc.problems:
-            print(str(problem))
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(result.render_text())
-    return 1 if result.refused_modules else 0
+    options = {"dry_run": args.dry_run, "allow_mass_archive": args.allow_mass_archive, "force": args.force}
+    return _finish(deploy(args.paths, settings, **options))
 
 
 def _cmd_writeback(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.writeback import write_back
 
-    report = write_back(settings)
-    for outcome in report.outcomes:
-        print(outcome.line())
-    print(report.summary())
-    return 0 if report.ok else 1
+    return _finish(write_back(settings))
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.db.engine import connect
-    from pipeline.status import module_statuses, render_statuses
+    from pipeline.status import live_status
 
-    print(render_statuses(module_statuses(connect(settings), args.module_id)))
-    return 0
+    return _finish(live_status(settings, args.module_id))
 
 
 def _cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.rollback import propose_rollback, restore_module_file
+    from pipeline.rollback import rollback
 
-    restored = restore_module_file(args.module_id, args.to, settings)
-    print(restored.render())
-    if args.no_pr or not (settings.github_token and settings.github_repository):
-        return 0
-    proposal = propose_rollback(restored, settings)
-    print(proposal.line())
-    return 1 if proposal.action == "failed" else 0
+    return _finish(rollback(args.module_id, args.to, settings, open_pr=not args.no_pr))
 
 
 def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.backup import backup_library
 
-    out = args.out or Path("data/backups/notion") / datetime.now(UTC).date().isoformat()
-    print(backup_library(settings, out).summary())
-    return 0
+    return _finish(backup_library(settings, args.out))
 
 
 def _cmd_webhook_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -162,6 +108,16 @@ def _cmd_webhook_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     serve(settings, host=args.host, port=args.port)
     return 0
+
+
+class _Formatted:
+    """A validation report printed in the `--format` asked for (text, GitHub annotations or JSON)."""
+
+    def __init__(self, report: ValidationReport, output_format: str) -> None:
+        self.ok, self._report, self._format = report.ok, report, output_format
+
+    def lines(self) -> list[str]:
+        return self._report.lines(self._format)
 
 
 def _port(text: str) -> int:
@@ -309,6 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         redacting.settings = settings
         handler: Handler = args.handler
         return handler(args, settings)
+    except ValidationFailed as exc:  # deploy refuses invalid files: the problems go where validate prints them
+        for problem in exc.problems:
+            print(str(problem))
+        print(f"error: {redact(str(exc), settings)}", file=sys.stderr)
+        return 1
     except PipelineError as exc:
         print(f"error: {redact(str(exc), settings)}", file=sys.stderr)
         return exc.exit_code

@@ -66,6 +66,10 @@ class ExportReport:
     def count(self, outcome: str) -> int:
         return sum(1 for p in self.pages if p.outcome == outcome)
 
+    def lines(self) -> list[str]:
+        """Each page's outcome (with its problems), then the summary."""
+        return [str(page) for page in self.pages] + [self.summary()]
+
     def summary(self) -> str:
         parts = [f"{self.count(o)} {o}" for o in ("written", "unchanged", "skipped", "failed")]
         return f"export: {len(self.pages)} page(s): " + ", ".join(parts)

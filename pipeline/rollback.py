@@ -86,3 +86,26 @@ def propose_rollback(restored: RestoredFile, settings: Settings) -> ProposalResu
         branch=f"rollback/{restored.module_id}",
         reason=reason,
     )
+
+
+@dataclass(frozen=True)
+class RollbackReport:
+    """The file restored and, when GitHub is configured, the rollback PR."""
+
+    restored: RestoredFile
+    proposal: ProposalResult | None
+
+    @property
+    def ok(self) -> bool:
+        return self.proposal is None or self.proposal.action != "failed"
+
+    def lines(self) -> list[str]:
+        return [self.restored.render()] + ([self.proposal.line()] if self.proposal else [])
+
+
+def rollback(module_id: str, ref: str, settings: Settings, *, open_pr: bool = True) -> RollbackReport:
+    """Restore the module file from `ref`; then, unless told not to and when GitHub is configured, open its PR."""
+    restored = restore_module_file(module_id, ref, settings)
+    if not open_pr or not (settings.github_token and settings.github_repository):
+        return RollbackReport(restored, None)
+    return RollbackReport(restored, propose_rollback(restored, settings))

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
-from pipeline.db.engine import database_errors
+from pipeline.db.engine import connect, database_errors
 from pipeline.errors import ConfigError
+from pipeline.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,19 @@ def render_statuses(statuses: list[ModuleStatus]) -> str:
     lines = [s.render() for s in statuses]
     lines.append(f"{live} live, {len(statuses) - live} archived")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What is live, for the `status` command."""
+
+    statuses: tuple[ModuleStatus, ...]
+    ok = True
+
+    def lines(self) -> list[str]:
+        return render_statuses(list(self.statuses)).splitlines()
+
+
+def live_status(settings: Settings, module_id: str | None = None) -> StatusReport:
+    """Every module (or one) as the runtime database holds it."""
+    return StatusReport(tuple(module_statuses(connect(settings), module_id)))

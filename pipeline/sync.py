@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import NotionError
+from pipeline.errors import ConfigError, NotionError
 from pipeline.export import ExportReport, export_pages
 from pipeline.notion.client import NotionGateway
 from pipeline.notion.page_updates import LINK_PROPERTY, pr_link_value
@@ -42,19 +42,19 @@ class PageLink:
 class SyncReport:
     """Export, propose and link results of one run."""
 
-    export: ExportReport
+    export: ExportReport | None  # None: `propose` alone (the files were exported earlier)
     propose: ProposeReport | None
     links: tuple[PageLink, ...]
 
     @property
     def ok(self) -> bool:
         proposed = self.propose is None or self.propose.ok
-        return self.export.ok and proposed and not any(link.error for link in self.links)
+        exported = self.export is None or self.export.ok
+        return exported and proposed and not any(link.error for link in self.links)
 
     def lines(self) -> list[str]:
         """Everything the run did, one line each, then a summary."""
-        lines = [str(page) for page in self.export.pages]
-        lines.append(self.export.summary())
+        lines = self.export.lines() if self.export is not None else []
         if self.propose is not None:
             lines += [result.line() for result in self.propose.results]
             lines.append(f"propose: {self.propose.summary()}")
@@ -90,8 +90,16 @@ def propose_and_link(
 ) -> tuple[ProposeReport, tuple[PageLink, ...]]:
     """Propose the module files, then put each new or updated PR's link on its Notion page when Notion is set up."""
     proposed = propose_modules(paths, settings, notion_base_url=notion_web_url)
+    if paths and not proposed.results:  # a mistyped folder must not pass as "ok"
+        raise ConfigError(f"no module files in {', '.join(map(str, paths))}; give *.json files or their folder")
     links = link_pull_requests(proposed.results, settings) if notion_configured(settings) else ()
     return proposed, links
+
+
+def propose(paths: list[Path] | None, settings: Settings, *, notion_web_url: str | None = None) -> SyncReport:
+    """The `propose` command: propose_and_link as a report."""
+    proposed, links = propose_and_link(paths, settings, notion_web_url=notion_web_url)
+    return SyncReport(None, proposed, links)
 
 
 def link_pull_requests(results: tuple[ProposalResult, ...], settings: Settings) -> tuple[PageLink, ...]:

@@ -53,6 +53,9 @@ class WritebackReport:
     def ok(self) -> bool:
         return not any(o.outcome == "failed" for o in self.outcomes)
 
+    def lines(self) -> list[str]:
+        return [outcome.line() for outcome in self.outcomes] + [self.summary()]
+
     def summary(self) -> str:
         kinds = ("written", "superseded", "no page", "failed")
         counts = ", ".join(f"{n} {k}" for k in kinds if (n := sum(o.outcome == k for o in self.outcomes)))

@@ -8,6 +8,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -184,3 +185,21 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
 def describe(engine: Engine) -> str:
     """The engine's URL with the password masked, for messages."""
     return mask_url(engine.url.render_as_string(hide_password=False))
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    """Where `db upgrade` left the database."""
+
+    database: str  # the URL, password masked
+    revision: str | None
+    ok = True
+
+    def lines(self) -> list[str]:
+        return [f"database {self.database} is at migration {self.revision}"]
+
+
+def upgrade_database(settings: Settings) -> MigrationReport:
+    """Connect (DATABASE_URL, or the embedded PostgreSQL) and apply every migration."""
+    engine = connect(settings)
+    return MigrationReport(describe(engine), upgrade(engine))

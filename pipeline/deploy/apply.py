@@ -70,6 +70,13 @@ class DeployResult:
     def refused_modules(self) -> list[str]:
         return [c.module_id for c in self.plan.of("refused")]
 
+    @property
+    def ok(self) -> bool:
+        return not self.refused_modules
+
+    def lines(self) -> list[str]:
+        return self.render_text().splitlines()
+
     def render_text(self) -> str:
         return (
             f"{self.plan.render_text(self.dry_run)}\n"

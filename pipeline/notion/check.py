@@ -22,8 +22,9 @@ class SchemaReport:
         return not self.issues
 
     def lines(self) -> list[str]:
-        """One line per issue, naming the data source (ConversionIssue's own str() would call it a page)."""
-        return [f"data source {self.data_source_id}: {issue.message}" for issue in self.issues]
+        """One line per issue, naming the data source (ConversionIssue's own str() would call it a page), then the
+        summary."""
+        return [f"data source {self.data_source_id}: {issue.message}" for issue in self.issues] + [self.summary()]
 
     def summary(self) -> str:
         if self.ok:

@@ -57,6 +57,11 @@ class PreviewResult:
     base_ref: str | None
     assets_copied: int
 
+    ok = True  # a module file that cannot be read gets its own entry in the index; validate is what refuses
+
+    def lines(self) -> list[str]:
+        return [self.summary()]
+
     def summary(self) -> str:
         """One line for the terminal."""
         pages = sum(1 for e in self.entries if e.href)
@@ -180,7 +185,12 @@ def _module_error(doc: ModuleDocument | None, error: str | None, seen: Mapping[s
 
 
 def build_preview(
-    paths: Sequence[Path], out_dir: Path, settings: Settings | None = None, base_ref: str | None = None
+    paths: Sequence[Path],
+    out_dir: Path,
+    settings: Settings | None = None,
+    base_ref: str | None = None,
+    *,
+    summary_file: Path | None = None,
 ) -> PreviewResult:
     """Write the preview of the module files in `paths` (files or folders) to `out_dir`, compared with `base_ref`."""
     settings = settings or Settings.from_env()
@@ -234,7 +244,20 @@ def build_preview(
     index = out_dir / "index.html"
     index.write_text(render_index(entries, base_label), encoding="utf-8")
     copied = sum(1 for a in assets.values() if a.href)
-    return PreviewResult(out_dir, index, tuple(entries), base_label, copied)
+    result = PreviewResult(out_dir, index, tuple(entries), base_label, copied)
+    if summary_file is not None:
+        _append_summary(summary_file, summarise_preview(result))
+    return result
+
+
+def _append_summary(summary_file: Path, markdown: str) -> None:
+    try:
+        with summary_file.open("a", encoding="utf-8") as summary:
+            summary.write(markdown)
+    except OSError as exc:
+        raise ConfigError(
+            f"--summary {summary_file}: cannot append to it ({exc.strerror}); give a file, such as $GITHUB_STEP_SUMMARY"
+        ) from None
 
 
 def _code(text: str) -> str:

@@ -19,7 +19,7 @@ from pipeline.module.assets import asset_path, image_size, is_local_asset
 from pipeline.module.document import ModuleDocument, ModuleLoadError, load_schema, parse_module, read_module_bytes
 from pipeline.module.json_locator import pointer_of
 from pipeline.module.markdown_policy import MarkdownInspection, inspect_markdown
-from pipeline.module.problems import Problem, display_path
+from pipeline.module.problems import Problem, display_path, format_github, format_json
 from pipeline.settings import Settings
 from pipeline.validate.graphs import cycle_through, strongly_connected
 from pipeline.validate.schema_messages import describe_error
@@ -44,6 +44,13 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+    def lines(self, output_format: str = "text") -> list[str]:
+        """The problems as `path:line: /pointer: message` and the summary; or as GitHub annotations; or as JSON."""
+        if output_format == "json":
+            return [format_json(self.problems, self.files_checked)]
+        shown = format_github if output_format == "github" else str
+        return [shown(problem) for problem in self.problems] + [self.summary()]
 
     def summary(self) -> str:
         """One line for humans: how many files, how many problems in how many files."""
@@ -90,17 +97,24 @@ def collect_module_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def validate_paths(
-    paths: Sequence[Path], settings: Settings | None = None, trusted: Trusted | None = None
+    paths: Sequence[Path],
+    settings: Settings | None = None,
+    trusted: Trusted | None = None,
+    *,
+    require_files: bool = False,
 ) -> ValidationReport:
     """Validate the module files in `paths` (files or folders), cross-checked with their sibling modules.
 
     `trusted` (deploy passes the keys of the live revisions; the validate command never does): files whose
     validation key is in it skip the checks that depend on their bytes alone; the result is the same.
+    `require_files`: folders named on the command line that hold no module file are a usage error, not "ok".
     """
     settings = settings or Settings.from_env()
     trusted = trusted or {}
     fingerprint = validator_fingerprint()
     files = collect_module_files(paths)
+    if require_files and not files:  # a mistyped folder must not pass as "ok"
+        raise ConfigError(f"no module files in {', '.join(map(str, paths))}; give *.json files or their folder")
     problems: list[Problem] = []
     documents: list[ModuleDocument] = []
     keys: list[str] = []

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pipeline.errors import ConfigError, NotionError
 from pipeline.module.document import (
@@ -28,6 +28,8 @@ from pipeline.notion.properties import page_module_id, page_title
 from pipeline.settings import Settings
 from pipeline.validate.rules import validate_documents
 
+PageOutcome = Literal["written", "unchanged", "skipped", "failed"]  # skipped: not edited since its export
+
 log = logging.getLogger(__name__)
 
 EXPORTED_BY = "notion_sync_bot"
@@ -43,7 +45,7 @@ class PageResult:
     page_id: str
     title: str
     module_id: str | None
-    outcome: str
+    outcome: PageOutcome
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     notice: str | None = None  # what became of the comment on the page, when there was one to add
@@ -63,7 +65,7 @@ class ExportReport:
     def ok(self) -> bool:
         return not any(p.outcome == "failed" for p in self.pages)
 
-    def count(self, outcome: str) -> int:
+    def count(self, outcome: PageOutcome) -> int:
         return sum(1 for p in self.pages if p.outcome == outcome)
 
     def lines(self) -> list[str]:
@@ -299,7 +301,7 @@ def _prerequisite_ids(gateway: NotionGateway, page: dict[str, Any], known: dict[
     return resolved
 
 
-def _result(candidate: _Candidate, outcome: str) -> PageResult:
+def _result(candidate: _Candidate, outcome: PageOutcome) -> PageResult:
     return PageResult(
         candidate.page["id"],
         candidate.title,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from github import GithubException
 from sqlalchemy import Engine
@@ -22,6 +22,8 @@ from pipeline.notion.client import NotionGateway
 from pipeline.notion.page_updates import live_properties
 from pipeline.settings import Settings, redact
 
+TaskOutcome = Literal["written", "superseded", "no page", "failed"]
+
 log = logging.getLogger(__name__)
 
 
@@ -30,7 +32,7 @@ class WritebackOutcome:
     """What became of one outbox task."""
 
     task: WritebackTask
-    outcome: str  # "written" | "superseded" | "no page" | "failed"
+    outcome: TaskOutcome
     pr_url: str | None = None
     message: str = ""
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pipeline.module.document import content_hash
 from pipeline.report import markdown_cell
+
+PlanAction = Literal["added", "updated", "unchanged", "archived", "refused"]
 
 # Top-level document keys stored as columns of `modules` (sections and metadata go elsewhere).
 MODULE_COLUMNS = (
@@ -49,7 +51,7 @@ class ModuleChange:
     """One line of the plan: what happens to one module."""
 
     module_id: str
-    action: str  # added | updated | unchanged | archived | refused
+    action: PlanAction
     old_revision: int | None
     new_revision: int | None
     note: str = ""

@@ -6,9 +6,12 @@ import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pipeline.module.document import BOOKKEEPING_KEY
+
+ChangeKind = Literal["added", "removed", "changed", "moved"]
+CHANGE_KINDS: tuple[ChangeKind, ...] = ("added", "changed", "moved", "removed")  # the order reviewers read them in
 
 # Module fields shown as "metadata changes"; sections are compared one by one instead.
 _SECTION_KEY = "sections"
@@ -29,7 +32,7 @@ class SectionChange:
 
     section_id: str
     title: str
-    kind: str  # "added" | "removed" | "changed" | "moved"
+    kind: ChangeKind
     old_number: int | None
     new_number: int | None
     changed_fields: tuple[str, ...] = ()
@@ -49,7 +52,7 @@ class ModuleDiff:
     def is_empty(self) -> bool:
         return not self.field_changes and not self.section_changes
 
-    def sections(self, kind: str) -> tuple[SectionChange, ...]:
+    def sections(self, kind: ChangeKind) -> tuple[SectionChange, ...]:
         """The section changes of one kind ("added", "removed", "changed", "moved")."""
         return tuple(change for change in self.section_changes if change.kind == kind)
 

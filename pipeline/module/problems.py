@@ -7,6 +7,9 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]  # an error refuses the file; a warning is reported and passes
 
 
 @dataclass(frozen=True, order=True)
@@ -17,7 +20,7 @@ class Problem:
     line: int | None
     pointer: str
     message: str
-    severity: str = "error"
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path

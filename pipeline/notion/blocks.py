@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import PipelineError
 from pipeline.module.markdown_policy import inspect_markdown, is_safe_link
+from pipeline.module.problems import Severity
 from pipeline.notion.ids import notion_page_url
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.rich_text import escape_text, math_source, render_rich_text, rich_text_to_plain, safe_url
@@ -82,7 +83,7 @@ class _Converter:
         self.warnings: list[ConversionIssue] = []
         self.errors: list[ConversionIssue] = []
 
-    def issue(self, block: dict[str, Any] | None, message: str, severity: str = "error") -> None:
+    def issue(self, block: dict[str, Any] | None, message: str, severity: Severity = "error") -> None:
         found = ConversionIssue(self.page_id, block.get("id") if block else None, self.where, message, severity)
         (self.errors if severity == "error" else self.warnings).append(found)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.module.problems import Severity
+
 
 @dataclass(frozen=True)
 class ConversionIssue:
@@ -13,7 +15,7 @@ class ConversionIssue:
     block_id: str | None
     where: str  # the section title or property name, "" when the whole page is meant
     message: str
-    severity: str = "error"  # "error" stops the page's export; "warning" is reported and the export goes on
+    severity: Severity = "error"  # "error" stops the page's export; "warning" is reported and the export goes on
 
     def __str__(self) -> str:
         place = [f"Notion page {self.page_id}"]

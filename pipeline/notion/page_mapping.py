@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 from pipeline.errors import PipelineError
 from pipeline.module.document import SECTION_TYPES, is_valid_id, load_schema
 from pipeline.module.markdown_policy import link_scheme
+from pipeline.module.problems import Severity
 from pipeline.notion.blocks import LIST_TYPES, ResolveFile, blocks_to_markdown, media_source, notion_file_url
 from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue
@@ -113,7 +114,7 @@ class _PageReader:
         self.problems: list[ConversionIssue] = []
         self.warnings: list[ConversionIssue] = []
 
-    def issue(self, where: str, block: dict[str, Any] | None, message: str, severity: str = "error") -> None:
+    def issue(self, where: str, block: dict[str, Any] | None, message: str, severity: Severity = "error") -> None:
         found = ConversionIssue(self.page_id, block.get("id") if block else None, where, message, severity)
         (self.problems if severity == "error" else self.warnings).append(found)
 

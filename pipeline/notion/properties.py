@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.module.document import is_valid_id
+from pipeline.module.problems import Severity
 from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.rich_text import rich_text_to_plain
@@ -142,7 +143,7 @@ class _FieldReader:
         self.properties: Mapping[str, Any] = page.get("properties") or {}
         self.issues: list[ConversionIssue] = []
 
-    def problem(self, name: str, message: str, severity: str = "error") -> None:
+    def problem(self, name: str, message: str, severity: Severity = "error") -> None:
         self.issues.append(ConversionIssue(self.page_id, None, name, f"property {name!r}: {message}", severity))
 
     def value(self, name: str) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 from pipeline.errors import ConfigError
 from pipeline.github.git import run_git
 from pipeline.module.assets import asset_path, image_size, referenced_assets
-from pipeline.module.diff import diff_modules
+from pipeline.module.diff import CHANGE_KINDS, diff_modules
 from pipeline.module.document import ModuleDocument, ModuleLoadError, is_valid_id, load_module, parse_module
 from pipeline.module.problems import display_path
 from pipeline.preview.html import (
@@ -313,7 +313,7 @@ def _changes_cell(entry: IndexEntry) -> str:
         return "unchanged"
     parts = [
         f"{len(diff.sections(kind))} {kind}: " + ", ".join(markdown_cell(c.title, 40) for c in diff.sections(kind))
-        for kind in ("added", "changed", "moved", "removed")
+        for kind in CHANGE_KINDS
         if diff.sections(kind)
     ]
     if diff.field_changes:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.module.assets import is_local_asset
-from pipeline.module.diff import ModuleDiff, SectionChange
+from pipeline.module.diff import CHANGE_KINDS, ModuleDiff, SectionChange
 from pipeline.module.markdown_policy import link_scheme
 from pipeline.preview.markdown import PreviewAsset, esc, render_markdown
 from pipeline.preview.style import page_shell
@@ -387,7 +387,7 @@ def render_index(entries: Sequence[IndexEntry], base_ref: str | None = None) -> 
             elif diff.is_empty:
                 status = '<span class="meta">unchanged</span>'
             else:
-                kinds = [k for k in ("added", "changed", "moved", "removed") if diff.sections(k)]
+                kinds = [k for k in CHANGE_KINDS if diff.sections(k)]
                 status = " ".join(f'<span class="change change-{k}">{len(diff.sections(k))} {k}</span>' for k in kinds)
                 if diff.field_changes:
                     status += f' <span class="change change-changed">{len(diff.field_changes)} field(s)</span>'

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.module.diff import ModuleDiff, diff_modules, text_diff
+from pipeline.module.diff import ChangeKind, ModuleDiff, diff_modules, text_diff
 from pipeline.module.document import content_hash
 from pipeline.report import markdown_cell
 
@@ -72,7 +72,7 @@ def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mappi
         lines += ["| field | before | after |", "| --- | --- | --- |"]
         lines += [f"| `{f.field}` | {markdown_cell(f.old)} | {markdown_cell(f.new)} |" for f in fields]
         lines.append("")
-    labels = {"added": "Added", "changed": "Changed", "removed": "Removed", "moved": "Moved"}
+    labels: dict[ChangeKind, str] = {"added": "Added", "changed": "Changed", "removed": "Removed", "moved": "Moved"}
     for kind, label in labels.items():
         sections = change.sections(kind)
         if not sections:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from github import GithubException, InputGitTreeElement
 
@@ -27,6 +27,9 @@ from pipeline.propose.pr_body import STATUS_CONTEXT, pr_title, render_pr_body, s
 from pipeline.settings import Settings
 from pipeline.validate.rules import collect_module_files, validate_paths
 
+# closed: an outdated PR (its module now equals main) was closed
+ProposalAction = Literal["created", "updated", "unchanged", "closed", "failed"]
+
 if TYPE_CHECKING:
     from github.GitCommit import GitCommit
     from github.GitTree import GitTree
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REPO_MODULES_DIR = "data/modules"  # the repository layout (DESIGN §3), whatever MODULES_DIR is locally
+REPO_MODULES_DIR = "data/modules"  # the repository layout, whatever MODULES_DIR is locally
 REPO_ASSETS_DIR = "data/assets"
 LABELS = ("module", "from-notion")
 BLOB_MODE = "100644"
@@ -50,7 +53,7 @@ class ProposalResult:
     branch: str
     pr_number: int | None
     pr_url: str | None
-    action: str  # "created" | "updated" | "unchanged" | "closed" (outdated PR closed) | "failed"
+    action: ProposalAction
     problems: tuple[str, ...] = ()  # validation problems (the PR is opened anyway, with a failing status)
     message: str = ""
 
@@ -190,7 +193,7 @@ def propose_module_file(
         problems = [str(p) for p in validate_paths([path], settings).problems if p.severity == "error"]
     page_id = data.get("notion_page_id") if isinstance(data.get("notion_page_id"), str) else None
 
-    def result(action: str, pr: PullRequest | None = None, message: str = "") -> ProposalResult:
+    def result(action: ProposalAction, pr: PullRequest | None = None, message: str = "") -> ProposalResult:
         return ProposalResult(
             module_id,
             page_id,

@@ -162,3 +162,44 @@ def test_the_checks_catch_a_wrong_command_flag_link_and_variable(tmp_path: Path)
     ]
     assert [p.split(":")[0] for p in link_problems(markdown, document)] == ["missing.md", "#nowhere"]
     assert variable_problems(markdown, known_variables()) == ["NOTION_TOKEN_FILE"]
+
+
+# --- the code map matches the tree ------------------------------------------------------------------------------
+
+
+def _pipeline_entries() -> set[str]:
+    """What `ls pipeline/` shows that is code: modules and packages (names as `x.py` and `x/`)."""
+    root = REPO_ROOT / "pipeline"
+    return {
+        f"{path.name}/" if path.is_dir() else path.name
+        for path in root.iterdir()
+        if (path.is_dir() and (path / "__init__.py").exists()) or path.suffix == ".py"
+    }
+
+
+def _table_rows(text: str, heading: str) -> list[str]:
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
+
+
+def _named_entries(cell: str) -> set[str]:
+    """`pipeline/x.py`, `pipeline/y/` and the bare `z.py` / `w/` listed after them in one table cell."""
+    spans = re.findall(r"`([^`]+)`", cell)
+    if not any(span.startswith("pipeline/") for span in spans):
+        return set()
+    return {span.removeprefix("pipeline/") for span in spans if re.fullmatch(r"(pipeline/)?[a-z_]+(\.py|/)", span)}
+
+
+def test_the_architecture_page_lists_every_entry_of_pipeline_and_nothing_else() -> None:
+    rows = _table_rows((REPO_ROOT / "docs" / "architecture.md").read_text(), "## The packages")
+    listed = set().union(*(_named_entries(row.split(" | ")[0]) for row in rows))
+
+    assert listed == _pipeline_entries()
+
+
+def test_the_readme_layout_names_every_stage_and_shared_package_and_only_what_exists() -> None:
+    rows = _table_rows((REPO_ROOT / "README.md").read_text(), "## Layout")
+    named = set().union(*(_named_entries(row.split(" | ")[0]) for row in rows))
+
+    assert named <= _pipeline_entries()
+    assert _pipeline_entries() - named == {"__init__.py", "__main__.py"}

@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.module.json_locator import JsonLocations, locate, pointer_of
-from pipeline.module.problems import Problem, display_path
+from pipeline.module.problems import Problem, Severity, display_path
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
@@ -28,7 +28,7 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "data" / "schemas" / "module
 SECTION_TYPES = ("text", "video", "image", "interactive", "quiz")
 # Keys outside the content: changing only these deploys nothing and opens no PR.
 BOOKKEEPING_KEY = "metadata"
-# module_id and section_id (DESIGN.md §3): they become file names, branch names and URLs.
+# module_id and section_id (docs/architecture.md, the module file): they become file names, branch names and URLs.
 _ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 MAX_ID_LENGTH = 64
 
@@ -74,7 +74,7 @@ class ModuleDocument:
     def line_of(self, pointer: str) -> int | None:
         return self.locations().line_of(pointer)
 
-    def problem(self, pointer: str, message: str, severity: str = "error") -> Problem:
+    def problem(self, pointer: str, message: str, severity: Severity = "error") -> Problem:
         """A Problem at `pointer` in this file, with its line."""
         return Problem(self.display_path, self.line_of(pointer), pointer, message, severity)
 

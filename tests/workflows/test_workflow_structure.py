@@ -1,4 +1,4 @@
-"""The workflows do what DESIGN.md §7 says: triggers, least privilege, one deploy at a time, real commands."""
+"""The workflows do what docs/operations.md says: triggers, least privilege, one deploy at a time, real commands."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.paths import REPO_ROOT
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 NAMES = ("export", "validate", "deploy", "backup", "ci")
 
-# Per job, exactly the permissions it may have (DESIGN.md §7; writeback reads the merged PR).
+# Per job, exactly the permissions it may have (docs/operations.md; writeback reads the merged PR).
 EXPECTED_PERMISSIONS = {
     ("export", "sync"): {"contents": "write", "pull-requests": "write", "statuses": "write"},
     ("validate", "validate"): {"contents": "read"},

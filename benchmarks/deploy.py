@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from pipeline.db.engine import engine_for, upgrade  # noqa: E402
 from pipeline.db.models import Module, ModuleSection  # noqa: E402
 from pipeline.deploy.apply import deploy  # noqa: E402
+from pipeline.deploy.plan import MODULE_COLUMNS  # noqa: E402
 from pipeline.module.document import content_hash, write_module  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
@@ -82,24 +83,7 @@ def deploy_the_spec_way(engine: Engine, modules: Path) -> None:
             if module is None:
                 module = Module(module_id=data["module_id"], revision=1)
             module.content_hash = content_hash(data)
-            for column in (
-                "title",
-                "description",
-                "category",
-                "estimated_minutes",
-                "created_by_id",
-                "owner_id",
-                "university_id",
-                "cohort",
-                "status",
-                "prerequisites",
-                "tags",
-                "target_audience",
-                "notion_page_id",
-                "content_source",
-                "authoring_method",
-                "learning_objectives",
-            ):
+            for column in MODULE_COLUMNS:
                 setattr(module, column, data.get(column))
             session.add(module)
             session.commit()

@@ -2,7 +2,7 @@
 
 Measures the first full deploy, a no-op redeploy and a one-module change (in-process, warm), a no-op redeploy as
 an operator runs it (`python -m pipeline deploy` in a new process: imports and connecting included), and the
-same first deploy done the spec's way (ORM, row by row, session.add + commit per module) as the baseline.
+same first deploy done the straightforward ORM way (row by row, session.add + commit per module) as the baseline.
 Targets: no-op under 1 s end to end, full deploy at least 10x faster than the baseline.
 
     python benchmarks/deploy.py [--modules N] [--sections S] [--runs R] [--baseline-runs B]
@@ -75,7 +75,7 @@ def cli_deploy(url: str, modules: Path) -> None:
 
 
 def deploy_the_spec_way(engine: Engine, modules: Path) -> None:
-    """The spec's deploy_modules_to_db.py: per module, query, set fields, add, commit; then sections one by one."""
+    """A deploy script written the plain ORM way: per module, query, set fields, add, commit; then sections one by one."""
     with Session(engine) as session:
         for json_file in sorted(modules.glob("*.json")):
             data = json.loads(json_file.read_text(encoding="utf-8"))
@@ -177,7 +177,7 @@ def main() -> int:
             f"   {trusted[name]:>8} of {args.modules}"
         )
     print(f"  no-op redeploy via `python -m pipeline deploy` (new process): {med['cli_noop']:.2f} s")
-    print(f"  baseline, the spec's way (ORM, row by row, commit per module): {med['baseline']:.2f} s")
+    print(f"  baseline, the plain ORM way (row by row, commit per module): {med['baseline']:.2f} s")
     print(
         f"  full deploy vs baseline: {med['baseline'] / med['full_db']:.1f}x faster on the database part "
         f"(target >= 10x); {med['baseline'] / med['full']:.1f}x end to end including full validation, "

@@ -225,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for <page_id>.json files (default: data/backups/notion/<UTC date>)",
     )
     backup.set_defaults(handler=_cmd_backup)
-    webhook = sub.add_parser("webhook", help="the Notion webhook receiver (Strategy 3, docs/webhook.md)")
+    webhook = sub.add_parser(
+        "webhook", help="the Notion webhook receiver that starts the export workflow (docs/webhook.md)"
+    )
     webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="COMMAND")
     serve = webhook_sub.add_parser("serve", help="receive Notion webhooks and dispatch the export workflow")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")

@@ -75,7 +75,7 @@ def cli_deploy(url: str, modules: Path) -> None:
 
 
 def deploy_the_spec_way(engine: Engine, modules: Path) -> None:
-    """A deploy script written the plain ORM way: per module, query, set fields, add, commit; then sections one by one."""
+    """A deploy written the plain ORM way: per module, query, set fields, add, commit; then sections one by one."""
     with Session(engine) as session:
         for json_file in sorted(modules.glob("*.json")):
             data = json.loads(json_file.read_text(encoding="utf-8"))

@@ -16,15 +16,18 @@ from pipeline.module.document import (
     ModuleLoadError,
     content_hash,
     dump_module,
+    is_valid_id,
     load_module,
     write_module,
 )
-from pipeline.module.problems import display_path
+from pipeline.module.problems import Problem, display_path
 from pipeline.notion.assets import PageAssets
 from pipeline.notion.client import NotionGateway, is_transient
 from pipeline.notion.feedback import tell_team_lead
 from pipeline.notion.ids import normalise_page_id
+from pipeline.notion.issues import ConversionIssue
 from pipeline.notion.properties import page_module_id, page_title
+from pipeline.notion.wording import covered, issue_text, problem_issue
 from pipeline.settings import Settings
 from pipeline.validate.rules import validate_documents
 
@@ -46,10 +49,12 @@ class PageResult:
     title: str
     module_id: str | None
     outcome: PageOutcome
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # for the log: with page and block ids, file paths and JSON pointers
     warnings: tuple[str, ...] = ()
     notice: str | None = None  # what became of the comment on the page, when there was one to add
     transient: bool = False  # failed because of Notion or the network, not the page: no comment, just run again
+    page_problems: tuple[str, ...] = ()  # the same, in the team lead's words (columns, headings, numbers from 1)
+    page_warnings: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         head = f"{self.outcome:9} {self.module_id or '-'}  {self.title!r} (Notion page {self.page_id})"
@@ -77,6 +82,22 @@ class ExportReport:
         return f"export: {len(self.pages)} page(s): " + ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class _Finding:
+    """One problem or warning, as the log shows it (ids, paths, pointers) and as the page's comment says it."""
+
+    log: str
+    page: str
+
+    @classmethod
+    def of(cls, issue: ConversionIssue, log: str | None = None) -> _Finding:
+        return cls(log if log is not None else str(issue), issue_text(issue))
+
+    @classmethod
+    def plain(cls, log: str, page: str | None = None) -> _Finding:
+        return cls(log, page if page is not None else log)
+
+
 @dataclass
 class _Candidate:
     """A page read and converted, waiting for validation and writing."""
@@ -85,9 +106,11 @@ class _Candidate:
     title: str
     module_id: str | None
     module: dict[str, Any] | None = None
+    draft: dict[str, Any] | None = None  # what converted despite problems: validated too, never written
     assets: PageAssets | None = None
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    problems: list[_Finding] = field(default_factory=list)
+    warnings: list[_Finding] = field(default_factory=list)
+    covers: list[str] = field(default_factory=list)  # pointers the conversion's problems already name
     transient: bool = False
 
 
@@ -118,9 +141,13 @@ def export_pages(
         with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
             candidates = list(pool.map(lambda p: _read_page(gateway, p, known_ids), to_read))
         for result in _write_candidates(candidates, existing, settings, now):
-            if result.outcome == "failed" and result.problems and not result.transient:
+            for warning in result.warnings:
+                log.warning("%s (%s): %s", result.title or result.page_id, result.module_id or "-", warning)
+            wanted = result.page_problems if result.outcome == "failed" else ()
+            if (wanted or result.page_warnings) and not result.transient:
                 # a Notion outage (transient) is the operator's business, not the team lead's
-                result = dataclasses.replace(result, notice=tell_team_lead(gateway, result.page_id, result.problems))
+                notice = tell_team_lead(gateway, result.page_id, wanted, result.page_warnings, settings.guide_url)
+                result = dataclasses.replace(result, notice=notice)
             results[result.page_id] = result
     return ExportReport(tuple(results[p["id"]] for p in pages))
 
@@ -138,17 +165,21 @@ def _read_page(gateway: NotionGateway, page: dict[str, Any], known_ids: dict[str
             page, blocks, prerequisite_ids=prerequisite_ids, resolve_file=candidate.assets.resolve_file
         )
     except NotionError as error:
-        candidate.problems.append(str(error))
+        status = f" (Notion answered {error.status})" if error.status else ""
+        candidate.problems.append(
+            _Finding.plain(str(error), f"the page could not be read from Notion{status}; the export log has details")
+        )
         candidate.transient = is_transient(error)
         return candidate
-    candidate.problems += [str(p) for p in conversion.problems if getattr(p, "severity", "error") == "error"]
-    candidate.warnings += [
-        str(w)
-        for w in list(conversion.warnings)
-        + [p for p in conversion.problems if getattr(p, "severity", "error") != "error"]
-    ]
+    for issue in conversion.problems:
+        (candidate.problems if issue.severity == "error" else candidate.warnings).append(_Finding.of(issue))
+    candidate.warnings += [_Finding.of(issue) for issue in conversion.warnings]
+    candidate.covers = [issue.pointer for issue in conversion.problems if issue.severity == "error" and issue.pointer]
     candidate.transient = bool(candidate.assets.outages)
     candidate.module = conversion.module
+    draft_id = (conversion.draft or {}).get("module_id")
+    if conversion.module is None and isinstance(draft_id, str) and is_valid_id(draft_id):
+        candidate.draft = conversion.draft
     if conversion.module and conversion.module.get("module_id"):
         candidate.module_id = conversion.module["module_id"]
     return candidate
@@ -157,7 +188,11 @@ def _read_page(gateway: NotionGateway, page: dict[str, Any], known_ids: dict[str
 def _write_candidates(
     candidates: list[_Candidate], existing: dict[str, ModuleDocument], settings: Settings, now: datetime
 ) -> list[PageResult]:
-    """Give each converted module its metadata, validate them together, then write the valid ones."""
+    """Give each converted module its metadata, validate them together, then write the valid ones.
+
+    A page with problems is validated too, as far as it converted (its draft), so that its comment lists every
+    problem at once; what its own problems already name is not repeated, and a draft is never written.
+    """
     modules_dir, assets_dir = settings.modules_dir, settings.resolved_assets_dir
     documents: dict[int, ModuleDocument] = {}
     created_assets: dict[int, list[Path]] = {}
@@ -165,23 +200,34 @@ def _write_candidates(
     for candidate in candidates:
         if not candidate.problems and candidate.module is not None:
             claims.setdefault(candidate.module_id or "", []).append(candidate)
+    titles = {c.page["id"]: c.title for c in candidates}
     for index, candidate in enumerate(candidates):
         if candidate.problems or candidate.module is None:
             if not candidate.problems:
-                candidate.problems.append("the page could not be converted into a module")
-            continue
-        others = [c.page["id"] for c in claims[candidate.module_id or ""] if c is not candidate]
-        if others:  # neither page wins: which one the module is, is the team lead's call
-            candidate.problems.append(
-                f"Module ID {candidate.module_id!r} is also the Module ID of Notion page(s) "
-                f"{', '.join(others)}; give each page its own Module ID"
-            )
-            continue
-        assert candidate.assets is not None  # every converted page has its asset list
-        candidate.assets.module_id = candidate.module_id or candidate.assets.module_id
+                candidate.problems.append(_Finding.plain("the page could not be converted into a module"))
+            draft = candidate.draft
+            if draft is None or candidate.transient or draft["module_id"] in claims:
+                continue
+            module, module_id = draft, str(draft["module_id"])
+        else:
+            module, module_id = candidate.module, candidate.module_id or ""
+            others = [c.page["id"] for c in claims[module_id] if c is not candidate]
+            if others:  # neither page wins: which one the module is, is the team lead's call
+                names = ", ".join(repr(titles[o]) if titles[o] else "an untitled page" for o in others)
+                candidate.problems.append(
+                    _Finding.plain(
+                        f"Module ID {module_id!r} is also the Module ID of Notion page(s) {', '.join(others)}; "
+                        "give each page its own Module ID",
+                        f"Module ID {module_id!r} is also the Module ID of the page(s) {names}; "
+                        "give each page its own Module ID",
+                    )
+                )
+                continue
+        assert candidate.assets is not None
+        candidate.assets.module_id = module_id
         previous = existing.get(normalise_page_id(candidate.page["id"]))
-        data = _with_metadata(candidate.module, previous, candidate.page, now)
-        path = modules_dir / f"{candidate.module_id}.json"
+        data = _with_metadata(module, previous, candidate.page, now)
+        path = modules_dir / f"{module_id}.json"
         taken = _taken_by_another(path, candidate.page["id"])
         if taken:
             candidate.problems.append(taken)
@@ -189,16 +235,19 @@ def _write_candidates(
         documents[index] = ModuleDocument(path, dump_module(data), data)
         created_assets[index] = candidate.assets.write(assets_dir)
     problems = validate_documents(list(documents.values()), modules_dir, assets_dir)
-    by_path: dict[str, list[str]] = {}
+    by_path: dict[str, list[Problem]] = {}
     for problem in problems:
         if problem.severity == "error":
-            by_path.setdefault(problem.path, []).append(str(problem))
+            by_path.setdefault(problem.path, []).append(problem)
     results = []
     for index, candidate in enumerate(candidates):
         document = documents.get(index)
         if document is not None:
-            candidate.problems += by_path.get(document.display_path, [])
-        if candidate.problems or document is None:
+            for problem in by_path.get(document.display_path, []):
+                if not covered(problem.pointer, candidate.covers):
+                    issue = problem_issue(problem, document.data, candidate.page["id"])
+                    candidate.problems.append(_Finding.of(issue, str(problem)))
+        if candidate.problems or document is None or candidate.module is None:
             for path in created_assets.get(index, []):
                 path.unlink(missing_ok=True)  # content-addressed files only this failed page asked for
             results.append(_result(candidate, "failed"))
@@ -245,7 +294,7 @@ def _unchanged_since_export(page: dict[str, Any], current: ModuleDocument) -> bo
     return _parse(recorded) == edited and _parse(exported_at) > edited + EDIT_TIME_RESOLUTION
 
 
-def _taken_by_another(path: Path, page_id: str) -> str | None:
+def _taken_by_another(path: Path, page_id: str) -> _Finding | None:
     """Why `path` must not be overwritten by this page: it holds a module of another page, or one written in Git."""
     try:
         owner = load_module(path).data.get("notion_page_id")
@@ -253,10 +302,14 @@ def _taken_by_another(path: Path, page_id: str) -> str | None:
         return None  # a free id, or a file too broken to be anyone's module
     if isinstance(owner, str) and normalise_page_id(owner) == normalise_page_id(page_id):
         return None
-    source = f"Notion page {owner}" if isinstance(owner, str) and owner else "Git (not exported from Notion)"
-    return (
+    from_notion = isinstance(owner, str) and bool(owner)
+    source = f"Notion page {owner}" if from_notion else "Git (not exported from Notion)"
+    return _Finding.plain(
         f"Module ID {path.stem!r} is already used by {display_path(path)}, which comes from {source}; "
-        "give this page another Module ID (or delete that file first to hand the module over to this page)"
+        "give this page another Module ID (or delete that file first to hand the module over to this page)",
+        f"Module ID {path.stem!r} is already used by "
+        + ("another page's module" if from_notion else "a module written outside Notion")
+        + "; give this page another Module ID (or ask the pipeline's operator to hand that module over to it)",
     )
 
 
@@ -307,9 +360,11 @@ def _result(candidate: _Candidate, outcome: PageOutcome) -> PageResult:
         candidate.title,
         candidate.module_id,
         outcome,
-        tuple(dict.fromkeys(candidate.problems)),
-        tuple(dict.fromkeys(candidate.warnings)),
+        tuple(dict.fromkeys(f.log for f in candidate.problems)),
+        tuple(dict.fromkeys(f.log for f in candidate.warnings)),
         transient=candidate.transient,
+        page_problems=tuple(dict.fromkeys(f.page for f in candidate.problems)),
+        page_warnings=tuple(dict.fromkeys(f.page for f in candidate.warnings)),
     )
 
 

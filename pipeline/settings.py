@@ -29,6 +29,9 @@ _ENV_NAMES = {
     "pgdata_dir": "PIPELINE_PGDATA",
     "source_commit": "GITHUB_SHA",
     "notion_webhook_secret": "NOTION_WEBHOOK_SECRET",
+    "notion_guide_url": "NOTION_GUIDE_URL",
+    "github_server_url": "GITHUB_SERVER_URL",
+    "github_run_id": "GITHUB_RUN_ID",
     "notion_requests_per_second": "NOTION_REQUESTS_PER_SECOND",
     "notion_timeout_seconds": "NOTION_TIMEOUT_SECONDS",
     "notion_retry_seconds": "NOTION_RETRY_SECONDS",
@@ -70,6 +73,9 @@ class Settings:
     pgdata_dir: Path = Path(".pipeline/pgdata")  # the embedded PostgreSQL, used when DATABASE_URL is unset
     source_commit: str | None = None  # the commit being deployed (Actions sets GITHUB_SHA)
     notion_webhook_secret: str | None = field(default=None, repr=False)
+    notion_guide_url: str | None = None  # the page team leads read: linked from every comment export leaves
+    github_server_url: str = "https://github.com"
+    github_run_id: str | None = None  # set by Actions: the run a commit status links to
     notion_requests_per_second: float = 3.0  # Notion allows 3 on average; the exporter paces itself under it
     notion_timeout_seconds: float = 60.0
     notion_retry_seconds: float = 1.0  # first back-off after a Notion 5xx or dropped connection; doubles each time
@@ -102,6 +108,22 @@ class Settings:
     def resolved_assets_dir(self) -> Path:
         """data/assets beside data/modules unless ASSETS_DIR says otherwise."""
         return self.assets_dir if self.assets_dir is not None else self.modules_dir.parent / "assets"
+
+    @property
+    def guide_url(self) -> str | None:
+        """Where team leads read how to write a page: NOTION_GUIDE_URL, else the guide in the GitHub repository."""
+        if self.notion_guide_url:
+            return self.notion_guide_url
+        if self.github_repository:
+            return f"{self.github_server_url.rstrip('/')}/{self.github_repository}/blob/main/docs/notion-template.md"
+        return None
+
+    @property
+    def run_url(self) -> str | None:
+        """The Actions run this process is (GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID)."""
+        if self.github_run_id and self.github_repository:
+            return f"{self.github_server_url.rstrip('/')}/{self.github_repository}/actions/runs/{self.github_run_id}"
+        return None
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming every missing environment variable among `names` (field names)."""

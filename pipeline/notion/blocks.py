@@ -18,7 +18,7 @@ from pipeline.errors import PipelineError
 from pipeline.module.markdown_policy import inspect_markdown, is_safe_link
 from pipeline.module.problems import Severity
 from pipeline.notion.ids import notion_page_url
-from pipeline.notion.issues import ConversionIssue
+from pipeline.notion.issues import ConversionIssue, block_words
 from pipeline.notion.rich_text import escape_text, math_source, render_rich_text, rich_text_to_plain, safe_url
 
 ResolveFile = Callable[[dict[str, Any]], str]
@@ -76,15 +76,28 @@ def _blockquote(text: str) -> str:
 
 
 class _Converter:
-    def __init__(self, page_id: str, where: str, resolve_file: ResolveFile) -> None:
+    def __init__(
+        self, page_id: str, where: str, resolve_file: ResolveFile, section_number: int | None, pointer: str
+    ) -> None:
         self.page_id = page_id
         self.where = where
+        self.section_number = section_number
+        self.pointer = pointer
         self.resolve_file = resolve_file
         self.warnings: list[ConversionIssue] = []
         self.errors: list[ConversionIssue] = []
 
     def issue(self, block: dict[str, Any] | None, message: str, severity: Severity = "error") -> None:
-        found = ConversionIssue(self.page_id, block.get("id") if block else None, self.where, message, severity)
+        found = ConversionIssue(
+            self.page_id,
+            block.get("id") if block else None,
+            self.where,
+            message,
+            severity,
+            section_number=self.section_number,
+            pointer=self.pointer,
+            block_words=block_words(block),
+        )
         (self.errors if severity == "error" else self.warnings).append(found)
 
     def text(
@@ -346,9 +359,12 @@ def blocks_to_markdown(
     page_id: str,
     resolve_file: ResolveFile = notion_file_url,
     where: str = "",
+    section_number: int | None = None,
+    pointer: str = "",
 ) -> Conversion:
-    """Convert blocks (children under `"children"`) to Markdown; `where` names the section in issues."""
-    converter = _Converter(page_id, where, resolve_file)
+    """Convert blocks (children under `"children"`) to Markdown; `where` (and `section_number`) name the section
+    in issues, `pointer` the module field the Markdown becomes."""
+    converter = _Converter(page_id, where, resolve_file, section_number, pointer)
     markdown = converter.render(blocks).strip("\n")
     # A safety net: escaping should make this impossible, but a policy breach must never reach a module file.
     for found in inspect_markdown(markdown).issues:

@@ -22,12 +22,14 @@ from jsonschema import Draft202012Validator
 from pipeline.errors import PipelineError
 from pipeline.module.document import SECTION_TYPES, is_valid_id, load_schema
 from pipeline.module.markdown_policy import link_scheme
+from pipeline.module.places import describe_place
 from pipeline.module.problems import Severity
 from pipeline.notion.blocks import LIST_TYPES, ResolveFile, blocks_to_markdown, media_source, notion_file_url
 from pipeline.notion.ids import normalise_page_id
-from pipeline.notion.issues import ConversionIssue
+from pipeline.notion.issues import ConversionIssue, block_words
 from pipeline.notion.properties import module_fields
 from pipeline.notion.rich_text import rich_text_to_plain
+from pipeline.notion.settings_help import apply_quiz_answers, yaml_boolean_problems
 from pipeline.validate.schema_messages import describe_error
 
 HEADINGS = frozenset({"heading_1", "heading_2", "heading_3", "heading_4"})
@@ -40,11 +42,16 @@ _OBJECTIVES = re.compile(r"^\s*learning\s+objectives\s*:?\s*$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class PageConversion:
-    """The module a page gives (None when it has problems), what stops it (`problems`) and `warnings`."""
+    """The module a page gives (None when it has problems), what stops it (`problems`) and `warnings`.
+
+    `draft` is whatever did convert, problems or not: export validates it too, so that a team lead hears about
+    every problem in one round (the parts `problems` already cover are not reported twice).
+    """
 
     module: dict[str, Any] | None
     problems: tuple[ConversionIssue, ...]
     warnings: tuple[ConversionIssue, ...]
+    draft: dict[str, Any] | None = None
 
 
 @lru_cache(maxsize=2)
@@ -113,9 +120,25 @@ class _PageReader:
         self.resolve_file = resolve_file
         self.problems: list[ConversionIssue] = []
         self.warnings: list[ConversionIssue] = []
+        self.section_number: int | None = None  # the section being read, counting from 1
+        self.heading: dict[str, Any] | None = None  # its heading (named by the section, not by its words)
 
-    def issue(self, where: str, block: dict[str, Any] | None, message: str, severity: Severity = "error") -> None:
-        found = ConversionIssue(self.page_id, block.get("id") if block else None, where, message, severity)
+    def issue(
+        self, where: str, block: dict[str, Any] | None, message: str, severity: Severity = "error", *, field: str = ""
+    ) -> None:
+        """Record an issue; `field` is the module field it is about (a section field inside a section)."""
+        number = self.section_number
+        pointer = (f"/sections/{number - 1}" if number else "") + (f"/{field}" if field else "")
+        found = ConversionIssue(
+            self.page_id,
+            block.get("id") if block else None,
+            where,
+            message,
+            severity,
+            section_number=number,
+            pointer=pointer,
+            block_words=block_words(block) if block is not None and block is not self.heading else "",
+        )
         (self.problems if severity == "error" else self.warnings).append(found)
 
     def take(self, issues: tuple[ConversionIssue, ...] | list[ConversionIssue]) -> None:
@@ -169,15 +192,20 @@ class _PageReader:
                 continue
             else:
                 self.issue(
-                    "Learning Objectives", block, "only list items count as objectives; this was left out", "warning"
+                    "Learning Objectives",
+                    block,
+                    "only list items count as objectives; this was left out",
+                    "warning",
+                    field="learning_objectives",
                 )
         return found
 
     # --- one section ---
     def section(self, number: int, section: _Section) -> dict[str, Any] | None:
         where = section.title or f"section {number}"
+        self.section_number, self.heading = number, section.heading
         if not section.title:
-            self.issue(where, section.heading, "the section heading is empty; give the section a title")
+            self.issue(where, section.heading, "the section heading is empty; give the section a title", field="title")
         directives, blocks = self.directives(where, section.blocks)
         kind = directives.kind
         section_id = directives.section_id or section_id_for(str(section.heading.get("id", "")))
@@ -187,18 +215,27 @@ class _PageReader:
             media = self.first_media(blocks, wanted)
             if media is None:
                 if kind != "quiz":
-                    self.issue(where, section.heading, f"a {kind} section needs a {wanted[0]} block; add one")
+                    message = f"a {kind} section needs a {wanted[0]} block; add one"
+                    self.issue(where, section.heading, message, field="media_url")
             else:
                 blocks = [b for b in blocks if b is not media]
                 media_url = self.media_url(where, media)
         if kind in ("interactive", "quiz"):
             content: Any = self.config(where, section.heading, kind, blocks)
         else:
-            conversion = blocks_to_markdown(blocks, page_id=self.page_id, resolve_file=self.resolve_file, where=where)
+            conversion = blocks_to_markdown(
+                blocks,
+                page_id=self.page_id,
+                resolve_file=self.resolve_file,
+                where=where,
+                section_number=number,
+                pointer=f"/sections/{number - 1}/content",
+            )
             self.take(conversion.errors + conversion.warnings)
             content = conversion.markdown
             if kind == "text" and not content:
-                self.issue(where, section.heading, "the section has no content; write some or delete the heading")
+                message = "the section has no content; write some or delete the heading"
+                self.issue(where, section.heading, message, field="content")
         return {
             "section_id": section_id,
             "section_number": number,
@@ -232,13 +269,14 @@ class _PageReader:
         try:
             url = media_source(block, self.resolve_file)
         except PipelineError as exc:
-            self.issue(where, block, f"the {block.get('type')} could not be fetched: {exc}")
+            self.issue(where, block, f"the {block.get('type')} could not be fetched: {exc}", field="media_url")
             return None
         if not url.startswith("/assets/") and link_scheme(url) != "https":
             self.issue(
                 where,
                 block,
                 f"the {block.get('type')} address {url[:80]!r} must start with https:// (or upload the file to Notion)",
+                field="media_url",
             )
             return None
         return url
@@ -258,27 +296,12 @@ class _PageReader:
                 heading,
                 f"a {kind} section needs a code block (language JSON or YAML) with its "
                 "settings; see the example in the Notion template guide",
+                field="content",
             )
             return {}
         language = CONFIG_LANGUAGES[str((code.get("code") or {}).get("language"))]  # one of them: found above
-        source = rich_text_to_plain((code.get("code") or {}).get("rich_text"))
-        try:
-            content = json.loads(source) if language == "JSON" else yaml.safe_load(source)
-            json.dumps(content, allow_nan=False)  # YAML can hold dates and other values a module file cannot
-        except json.JSONDecodeError as exc:
-            self.issue(where, code, f"the JSON settings are not valid JSON at line {exc.lineno}: {exc.msg}; fix it")
-            return {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" at line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            self.issue(where, code, f"the YAML settings are not valid YAML{line}: {problem}; fix it")
-            return {}
-        except (TypeError, ValueError) as exc:
-            self.issue(where, code, f"the {language} settings hold a value a module cannot store ({exc}); quote it")
-            return {}
-        if not isinstance(content, dict):
-            self.issue(where, code, f"the {language} settings must be an object with named fields, not a list or text")
+        content = self.parse_settings(where, code, language)
+        if content is None:
             return {}
         others = [b for b in blocks if b is not code and not (b.get("type") == "paragraph" and not _text(b))]
         words = " ".join(_text(b) for b in others if b.get("type") == "paragraph" and _text(b))
@@ -290,11 +313,45 @@ class _PageReader:
                 others[0],
                 f"a {kind} section shows only its settings and media; the other {len(others)} block(s) were left out",
                 "warning",
+                field="content",
             )
-        for pointer, message in _config_problems(kind, content):
-            place = f" at {pointer.lstrip('/')}" if pointer else ""
-            self.issue(where, code, f"the {language} settings{place}: {message}; fix the code block")
+        found = yaml_boolean_problems(content) if language == "YAML" else []
+        if kind == "quiz":
+            found += apply_quiz_answers(content)
+        if not found:
+            found = _config_problems(kind, content)
+        for pointer, message in found:
+            place = describe_place({"sections": [{"content": content}]}, "/sections/0/content" + pointer).detail
+            self.issue(
+                where,
+                code,
+                f"the {language} settings{', ' + place if place else ''}: {message}; fix the code block",
+                field="content",
+            )
         return content
+
+    def parse_settings(self, where: str, code: dict[str, Any], language: str) -> dict[str, Any] | None:
+        """The code block's settings as an object, or None (and the reason recorded) when they are not one."""
+        source = rich_text_to_plain((code.get("code") or {}).get("rich_text"))
+        problem = None
+        try:
+            content = json.loads(source) if language == "JSON" else yaml.safe_load(source)
+            json.dumps(content, allow_nan=False)  # YAML can hold dates and other values a module file cannot
+        except json.JSONDecodeError as exc:
+            problem = f"the JSON settings are not valid JSON at line {exc.lineno}: {exc.msg}; fix it"
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f" at line {mark.line + 1}" if mark is not None else ""
+            reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            problem = f"the YAML settings are not valid YAML{line}: {reason}; fix it"
+        except (TypeError, ValueError) as exc:
+            problem = f"the {language} settings hold a value a module cannot store ({exc}); put it in quotes"
+        else:
+            if isinstance(content, dict):
+                return content
+            problem = f"the {language} settings must be an object with named fields, not a list or text"
+        self.issue(where, code, problem, field="content")
+        return None
 
 
 def page_to_module(
@@ -315,23 +372,26 @@ def page_to_module(
             None,
             "no learning objectives found; add a heading 'Learning Objectives' "
             "followed by a bulleted list, one objective per item",
+            field="learning_objectives",
         )
     if not sections:
-        reader.issue("", None, "the page has no sections; start each section with a heading 2")
+        reader.issue("", None, "the page has no sections; start each section with a heading 2", field="sections")
     converted = [reader.section(number, section) for number, section in enumerate(sections, start=1)]
     seen: dict[str, str] = {}
     for section, source in zip(converted, sections, strict=True):
         if section is None:
             continue
         if section["section_id"] in seen:
+            reader.section_number, reader.heading = section["section_number"], source.heading
             reader.issue(
                 section["title"],
                 source.heading,
                 f"the section id {section['section_id']!r} is also used by "
                 f"{seen[section['section_id']]!r}; give one of them another 'ID:' line",
+                field="section_id",
             )
         seen.setdefault(section["section_id"], section["title"])
     module = {**fields, "learning_objectives": objectives, "sections": [s for s in converted if s is not None]}
     if reader.problems:
-        return PageConversion(None, tuple(reader.problems), tuple(reader.warnings))
-    return PageConversion(module, (), tuple(reader.warnings))
+        return PageConversion(None, tuple(reader.problems), tuple(reader.warnings), draft=module)
+    return PageConversion(module, (), tuple(reader.warnings), draft=module)

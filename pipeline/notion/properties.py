@@ -144,7 +144,9 @@ class _FieldReader:
         self.issues: list[ConversionIssue] = []
 
     def problem(self, name: str, message: str, severity: Severity = "error") -> None:
-        self.issues.append(ConversionIssue(self.page_id, None, name, f"property {name!r}: {message}", severity))
+        field = EXPECTED_PROPERTIES[name].field
+        pointer = f"/{field}" if field.isidentifier() else ""
+        self.issues.append(ConversionIssue(self.page_id, None, name, message, severity, pointer=pointer))
 
     def value(self, name: str) -> Any:
         expected = EXPECTED_PROPERTIES[name]
@@ -220,7 +222,7 @@ def _person(read: _FieldReader, name: str, *, required: bool) -> str | None:
         read.problem(
             name,
             "the person has no name the exporter can read: ask your Notion workspace admin to give the "
-            "integration the 'Read user information' capability (docs/operations.md), or put the "
+            "integration the 'Read user information' capability, or put the "
             "person's id in a text column instead",
         )
     return found
@@ -229,7 +231,7 @@ def _person(read: _FieldReader, name: str, *, required: bool) -> str | None:
 def _prerequisites(read: _FieldReader, prerequisite_ids: Mapping[str, str]) -> list[str]:
     known = {normalise_page_id(page): module for page, module in prerequisite_ids.items()}
     found: list[str] = []
-    for related in read.value("Prerequisites") or []:
+    for number, related in enumerate(read.value("Prerequisites") or [], start=1):
         page = normalise_page_id(str(related.get("id", "")))
         module = known.get(page)
         if page == normalise_page_id(read.page_id):
@@ -237,7 +239,7 @@ def _prerequisites(read: _FieldReader, prerequisite_ids: Mapping[str, str]) -> l
         elif module is None:
             read.problem(
                 "Prerequisites",
-                f"the related page {page} is not a Module Library page with a Module ID; "
+                f"related page {number} is not a Module Library page with a Module ID; "
                 "give that page a Module ID or remove the relation",
             )
         elif module not in found:

@@ -230,7 +230,9 @@ def test_unknown_prerequisite_and_unsupported_block_are_problems() -> None:
     )
     result = convert(blocks, page)
     assert result.module is None
-    assert any("99999999999949998999999999999999" in m for m in _problem_messages(result))
+    messages = _problem_messages(result)
+    assert any("related page 1 is not a Module Library page" in m for m in messages)
+    assert not any("9999" in m for m in messages), "a team lead cannot see page ids in Notion"
     unsupported = next(p for p in result.problems if p.block_id == "ffffffff-0000-4000-8000-000000000000")
     assert unsupported.where == "The Electronics Bench" and "'unsupported'" in unsupported.message
 
@@ -293,8 +295,9 @@ def test_config_that_breaks_the_module_schema_is_explained_in_notion_terms() -> 
     messages = [p.message for p in result.problems if p.block_id == blocks[10]["id"]]
     assert all(p.where == "Find the Tools" for p in result.problems)
     assert any("missing required field 'completion_criteria'" in m for m in messages)
-    assert any("at hotspots/0:" in m and "'label'" in m for m in messages)
-    assert any("at hotspots/0/x:" in m and "too small" in m for m in messages)
+    assert any("settings, hotspot 1 'a': " in m and "'label'" in m for m in messages)
+    assert any("settings, hotspot 1 'a', x: " in m and "too small" in m for m in messages)
+    assert not any("hotspots/0" in m for m in messages), "a pointer, counting from 0, is no help in Notion"
 
 
 def test_duration_line_sets_the_section_duration() -> None:

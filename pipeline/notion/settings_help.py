@@ -1,0 +1,85 @@
+"""Make a section's settings (the JSON/YAML code block) easier to write than the module file they become.
+
+A team lead may name a quiz question's correct answer by its text (`answer: The current limit`) or by its number
+counting from 1 (`answer: 2`); the module file keeps `correct_choice`, counted from 0, so files written before stay
+valid. YAML reads an unquoted Yes, No, On or Off as true/false: that is reported with the fix (quote it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# fields whose value is text: a true/false there is YAML's reading of an unquoted Yes/No/On/Off
+_TEXT_FIELDS = frozenset({"instruction", "prompt", "answer", "explanation", "label", "description", "id"})
+_TEXT_LISTS = frozenset({"choices"})
+
+
+def yaml_boolean_problems(content: Any, path: str = "") -> list[tuple[str, str]]:
+    """(pointer, message) for each true/false where text belongs: YAML turned an unquoted word into a boolean."""
+    found: list[tuple[str, str]] = []
+    if isinstance(content, dict):
+        for key, value in content.items():
+            here = f"{path}/{key}"
+            if isinstance(value, bool) and key in _TEXT_FIELDS:
+                found.append((here, _boolean_message(value)))
+            elif isinstance(value, list) and key in _TEXT_LISTS:
+                found += [(f"{here}/{i}", _boolean_message(v)) for i, v in enumerate(value) if isinstance(v, bool)]
+            else:
+                found += yaml_boolean_problems(value, here)
+    elif isinstance(content, list):
+        for index, value in enumerate(content):
+            found += yaml_boolean_problems(value, f"{path}/{index}")
+    return found
+
+
+def _boolean_message(value: bool) -> str:
+    words = "Yes, On or True" if value else "No, Off or False"
+    return (
+        f"YAML read an unquoted {words} as {str(value).lower()}; put the text in quotes, "
+        f'e.g. "{"Yes" if value else "No"}"'
+    )
+
+
+def apply_quiz_answers(content: dict[str, Any]) -> list[tuple[str, str]]:
+    """Turn each question's `answer` (its text, or its number from 1) into `correct_choice`; the problems found."""
+    problems: list[tuple[str, str]] = []
+    questions = content.get("questions")
+    if not isinstance(questions, list):
+        return problems
+    for index, question in enumerate(questions):
+        if not isinstance(question, dict) or "answer" not in question:
+            continue
+        pointer = f"/questions/{index}/answer"
+        answer = question.pop("answer")
+        choices = question.get("choices") if isinstance(question.get("choices"), list) else []
+        if "correct_choice" in question:
+            problems.append((pointer, "give either answer or correct_choice, not both; keep answer"))
+        elif isinstance(answer, bool):
+            continue  # reported by yaml_boolean_problems
+        elif isinstance(answer, int):
+            if 1 <= answer <= len(choices):
+                question["correct_choice"] = answer - 1
+            else:
+                problems.append(
+                    (pointer, f"answer {answer} is not a choice: the choices are numbered 1 to {len(choices)}")
+                )
+        elif isinstance(answer, str):
+            wanted = _same(answer)
+            matches = [i for i, c in enumerate(choices) if isinstance(c, str) and _same(c) == wanted]
+            if len(matches) == 1:
+                question["correct_choice"] = matches[0]
+            else:
+                problems.append(
+                    (
+                        pointer,
+                        f"answer {answer!r} is not one of the choices; copy the correct choice's text exactly, "
+                        f"or give its number counting from 1",
+                    )
+                )
+        else:
+            problems.append((pointer, "answer must be the correct choice's text, or its number counting from 1"))
+    return problems
+
+
+def _same(text: str) -> str:
+    return " ".join(text.split()).casefold()

@@ -66,6 +66,11 @@ def _config_problems(kind: str, content: dict[str, Any]) -> list[tuple[str, str]
     return [found for error in errors for found in describe_error(error, content)]
 
 
+def _natural(pointer: str) -> list[tuple[int, str]]:
+    """Sort key: question 2 before question 10."""
+    return [(int(t), "") if t.isdigit() else (-1, t) for t in pointer.split("/")]
+
+
 def section_id_for(block_id: str) -> str:
     """The default section_id: stable across retitling and reordering because Notion block ids never change."""
     return "s-" + normalise_page_id(block_id)[:12]
@@ -320,7 +325,7 @@ class _PageReader:
             found += apply_quiz_answers(content)
         if not found:
             found = _config_problems(kind, content)
-        for pointer, message in found:
+        for pointer, message in sorted(found, key=lambda item: _natural(item[0])):
             place = describe_place({"sections": [{"content": content}]}, "/sections/0/content" + pointer).detail
             self.issue(
                 where,

@@ -6,6 +6,7 @@ The one command the scheduled export workflow runs; its report and exit status c
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +77,13 @@ def sync(settings: Settings, *, page_id: str | None = None, all_pages: bool = Fa
     paths = [path for path in paths if path.is_file()]
     if not paths:
         return SyncReport(exported, None, ())
-    proposed, links = propose_and_link(paths, settings)
+    # what export left out or changed, for the PR body; a skipped page was not read, so its PR keeps its notes
+    notes = {
+        page.module_id: page.page_warnings
+        for page in exported.pages
+        if page.module_id and page.outcome in ("written", "unchanged")
+    }
+    proposed, links = propose_and_link(paths, settings, export_notes=notes)
     return SyncReport(exported, proposed, links)
 
 
@@ -86,10 +93,14 @@ def notion_configured(settings: Settings) -> bool:
 
 
 def propose_and_link(
-    paths: list[Path] | None, settings: Settings, *, notion_web_url: str | None = None
+    paths: list[Path] | None,
+    settings: Settings,
+    *,
+    notion_web_url: str | None = None,
+    export_notes: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[ProposeReport, tuple[PageLink, ...]]:
     """Propose the module files, then put each new or updated PR's link on its Notion page when Notion is set up."""
-    proposed = propose_modules(paths, settings, notion_base_url=notion_web_url)
+    proposed = propose_modules(paths, settings, notion_base_url=notion_web_url, export_notes=export_notes)
     if paths and not proposed.results:  # a mistyped folder must not pass as "ok"
         raise ConfigError(f"no module files in {', '.join(map(str, paths))}; give *.json files or their folder")
     links = link_pull_requests(proposed.results, settings) if notion_configured(settings) else ()

@@ -134,11 +134,16 @@ class NotionGateway:
             lambda: self.sdk.data_sources.retrieve(self.data_source_id), f"data source {self.data_source_id}"
         )
 
-    def query_pages(self, status: str | None = "Ready", edited_since: str | None = None) -> Iterator[dict[str, Any]]:
-        """Pages of the data source with that Status (None: all), optionally edited on or after an ISO time."""
+    def query_pages(
+        self, status: str | tuple[str, ...] | None = "Ready", edited_since: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Pages of the data source with that Status, or any of those (None: all), optionally edited on or after
+        an ISO time."""
         conditions: list[dict[str, Any]] = []
         if status is not None:
-            conditions.append({"property": "Status", "status": {"equals": status}})
+            names = (status,) if isinstance(status, str) else status
+            either = [{"property": "Status", "status": {"equals": name}} for name in names]
+            conditions.append(either[0] if len(either) == 1 else {"or": either})
         if edited_since is not None:
             conditions.append({"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": edited_since}})
         query: dict[str, Any] = {

@@ -8,6 +8,8 @@ from typing import Any
 
 from pipeline.module.diff import ChangeKind, ModuleDiff, diff_modules, text_diff
 from pipeline.module.document import content_hash
+from pipeline.module.places import describe_place
+from pipeline.module.problems import Problem
 from pipeline.report import markdown_cell
 
 PREVIEW_ARTIFACT = "module-preview"
@@ -15,6 +17,18 @@ STATUS_CONTEXT = "modules/validate"
 MAX_BODY_CHARS = 65_000  # GitHub refuses a PR body over 65,536 characters
 _DIFF_LIMITS = (6000, 1500, 300)
 _MAX_PROBLEMS = 50  # per diff; shorter ones when a big change would not fit otherwise
+REEXPORT = (
+    "Fix them in Notion: the page stays Ready, and the next export (the nightly run, or Actions → export → "
+    "Run workflow) updates this PR."
+)
+NOTES_START, NOTES_END = "<!-- export-notes -->", "<!-- /export-notes -->"
+
+
+def reviewer_problem(problem: Problem, data: Mapping[str, Any] | None) -> str:
+    """`section #6 'Check yourself', question 1: <message> (line 42, /sections/5/content/questions/0)`."""
+    place = describe_place(data, problem.pointer).text()
+    where = ", ".join(part for part in (f"line {problem.line}" if problem.line else "", problem.pointer) if part)
+    return f"{place or 'the module'}: {problem.message}" + (f" ({where})" if where else "")
 
 
 def pr_title(data: Mapping[str, Any]) -> str:
@@ -121,11 +135,13 @@ def render_pr_body(
     *,
     notion_url: str | None,
     reason: str | None = None,
+    export_notes: Sequence[str] = (),
 ) -> str:
-    """The PR body: divergence warning, what changed, Notion link, validation, preview summary, marker."""
+    """The PR body: divergence warning, people, what changed, Notion link, what export left out, validation,
+    preview summary, marker."""
     change = diff_modules(old, new)
     for limit in _DIFF_LIMITS:
-        body = _render(change, old, new, problems, notion_url, reason, limit)
+        body = _render(change, old, new, problems, notion_url, reason, limit, export_notes)
         if len(body) <= MAX_BODY_CHARS:
             return body
     marker_line = marker(str(new.get("module_id", "")))
@@ -140,6 +156,7 @@ def _render(
     notion_url: str | None,
     reason: str | None,
     limit: int,
+    export_notes: Sequence[str] = (),
 ) -> str:
     module_id = str(new.get("module_id", ""))
     lines: list[str] = []
@@ -152,16 +169,18 @@ def _render(
     lines += [
         f"**Notion page:** {notion_url}" if notion_url else "**Notion page:** none (not exported from Notion)",
         "",
+        f"**Team lead:** {_person(new.get('created_by_id'))} · **Owner:** {_person(new.get('owner_id'))}",
+        "",
         "### What changed",
         "",
         *_changes_block(change, old, new, limit),
+        *export_notes_block(export_notes),
         "### Validation",
         "",
     ]
     if problems:
         lines += [
-            f"❌ **{len(problems)} problem(s)** — the `{STATUS_CONTEXT}` status is failing. "
-            "Fix them in Notion and re-export:",
+            f"❌ **{len(problems)} problem(s)** — the `{STATUS_CONTEXT}` status is failing. {REEXPORT}",
             "",
         ]
         lines += [f"- `{p.replace('`', chr(39))}`" for p in problems[:_MAX_PROBLEMS]]
@@ -180,9 +199,43 @@ def _render(
     return "\n".join(lines)
 
 
+def _person(person_id: Any) -> str:
+    return f"`{person_id}`" if isinstance(person_id, str) and person_id else "not set"
+
+
+def export_notes_block(notes: Sequence[str]) -> list[str]:
+    """What the export left out or changed on the Notion page (also posted there as a comment), between markers."""
+    if not notes:
+        return []
+    lines = [NOTES_START, "### What the export left out or changed", ""]
+    lines += ["The team lead was told on the Notion page too. Check that students do not miss these:", ""]
+    lines += [f"- {_short_note(note)}" for note in notes[:_MAX_PROBLEMS]]
+    if len(notes) > _MAX_PROBLEMS:
+        lines.append(f"- … and {len(notes) - _MAX_PROBLEMS} more (see the export run's log)")
+    return [*lines, "", NOTES_END, ""]
+
+
+def keep_export_notes(body: str, previous: str | None) -> str:
+    """`body` with the export notes of the `previous` body, when this run did not read the Notion page again."""
+    old = previous or ""
+    start, end = old.find(NOTES_START), old.find(NOTES_END)
+    anchor = "### Validation"
+    if NOTES_START in body or start < 0 or end < start or anchor not in body:
+        return body
+    block = old[start : end + len(NOTES_END)]
+    return body.replace(anchor, f"{block}\n\n{anchor}", 1)
+
+
+def _short_note(note: str) -> str:
+    return "`" + note.replace("\n", " ").replace("`", "'") + "`"
+
+
 def status_description(problems: Sequence[str]) -> str:
-    """A commit status description (GitHub keeps at most 140 characters)."""
+    """A commit status description, leading with the first problem (GitHub keeps at most 140 characters)."""
     if not problems:
         return "Module file valid"
-    text = f"{len(problems)} problem(s): {problems[0]}"
-    return text if len(text) <= 140 else text[:139] + "…"
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    head = problems[0]
+    if len(head) + len(more) > 140:
+        head = head[: 139 - len(more)] + "…"
+    return head + more

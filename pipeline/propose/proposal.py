@@ -21,9 +21,16 @@ from pipeline.errors import GitHubError
 from pipeline.github.client import git_blob_sha, git_tree_sha, github_errors, is_already_exists, open_repository
 from pipeline.module.assets import asset_path, referenced_assets
 from pipeline.module.document import ModuleLoadError, dump_module, is_valid_id, load_module
-from pipeline.module.problems import display_path
+from pipeline.module.problems import Problem, display_path
 from pipeline.notion.ids import NOTION_WEB_ROOT, notion_page_url
-from pipeline.propose.pr_body import STATUS_CONTEXT, pr_title, render_pr_body, status_description
+from pipeline.propose.pr_body import (
+    STATUS_CONTEXT,
+    keep_export_notes,
+    pr_title,
+    render_pr_body,
+    reviewer_problem,
+    status_description,
+)
 from pipeline.settings import Settings
 from pipeline.validate.rules import collect_module_files, validate_paths
 
@@ -108,9 +115,17 @@ def read_main(repo: Repository, settings: Settings, base: str = "main") -> MainS
 
 
 def propose_modules(
-    paths: Sequence[Path] | None, settings: Settings, *, notion_base_url: str | None = None
+    paths: Sequence[Path] | None,
+    settings: Settings,
+    *,
+    notion_base_url: str | None = None,
+    export_notes: Mapping[str, Sequence[str]] | None = None,
 ) -> ProposeReport:
-    """Propose every module file in `paths` (default: MODULES_DIR); one failed module does not stop the others."""
+    """Propose every module file in `paths` (default: MODULES_DIR); one failed module does not stop the others.
+
+    `export_notes` maps a module id to what this run's export left out or changed on its page (listed in the
+    PR body); a module not in it was not read from Notion this time, and its PR keeps the notes it had.
+    """
     files = collect_module_files(paths or [settings.modules_dir])
     repo = open_repository(settings)
     main = read_main(repo, settings)
@@ -118,8 +133,9 @@ def propose_modules(
     results = []
     for path in files:
         shown = display_path(path)
-        problems = [str(p) for p in (report.problems if report else ()) if p.path == shown and p.severity == "error"]
-        results.append(_propose_safely(repo, path, settings, main, problems, notion_base_url))
+        problems = [p for p in (report.problems if report else ()) if p.path == shown and p.severity == "error"]
+        notes = (export_notes or {}).get(path.stem)
+        results.append(_propose_safely(repo, path, settings, main, problems, notion_base_url, notes))
     return ProposeReport(tuple(results))
 
 
@@ -128,12 +144,19 @@ def _propose_safely(
     path: Path,
     settings: Settings,
     main: MainSnapshot,
-    problems: list[str],
+    problems: list[Problem],
     notion_base_url: str | None,
+    export_notes: Sequence[str] | None,
 ) -> ProposalResult:
     try:
         return propose_module_file(
-            repo, path, settings=settings, main=main, problems=problems, notion_base_url=notion_base_url
+            repo,
+            path,
+            settings=settings,
+            main=main,
+            problems=problems,
+            notion_base_url=notion_base_url,
+            export_notes=export_notes,
         )
     except ModuleLoadError as exc:
         return ProposalResult(
@@ -156,7 +179,7 @@ def _propose_safely(
             None,
             None,
             "failed",
-            tuple(problems),
+            tuple(str(p) for p in problems),
             str(exc),
         )
 
@@ -170,10 +193,14 @@ def propose_module_file(
     reason: str | None = None,
     base: str = "main",
     main: MainSnapshot | None = None,
-    problems: Sequence[str] | None = None,
+    problems: Sequence[Problem] | None = None,
     notion_base_url: str | None = None,
+    export_notes: Sequence[str] | None = None,
 ) -> ProposalResult:
-    """Open or update the PR proposing `path` (branch `notion/<id>` unless given; `reason` goes in the body)."""
+    """Open or update the PR proposing `path` (branch `notion/<id>` unless given; `reason` goes in the body).
+
+    `export_notes`: what the export left out or changed on the Notion page; None keeps the open PR's notes.
+    """
     settings = settings or Settings.from_env()
     doc = load_module(path)
     data = doc.data
@@ -190,7 +217,8 @@ def propose_module_file(
     branch = branch or f"notion/{module_id}"
     main = main or read_main(repo, settings, base)
     if problems is None:
-        problems = [str(p) for p in validate_paths([path], settings).problems if p.severity == "error"]
+        problems = [p for p in validate_paths([path], settings).problems if p.severity == "error"]
+    shown = [reviewer_problem(p, data) for p in problems]
     page_id = data.get("notion_page_id") if isinstance(data.get("notion_page_id"), str) else None
 
     def result(action: ProposalAction, pr: PullRequest | None = None, message: str = "") -> ProposalResult:
@@ -201,7 +229,7 @@ def propose_module_file(
             pr.number if pr else None,
             pr.html_url if pr else None,
             action,
-            tuple(problems),
+            tuple(shown),
             message,
         )
 
@@ -218,14 +246,16 @@ def propose_module_file(
     head_sha, committed = _commit_to_branch(repo, settings, main, branch, files, changes, data, reason, subject)
     title = pr_title(data)
     notion_url = notion_page_url(page_id, notion_base_url or NOTION_WEB_ROOT) if page_id else None
-    body = render_pr_body(old, data, problems, notion_url=notion_url, reason=reason)
-    pr, opened, edited = _open_or_update_pr(repo, settings, branch, base, title, body, subject)
+    body = render_pr_body(old, data, shown, notion_url=notion_url, reason=reason, export_notes=export_notes or ())
+    pr, opened, edited = _open_or_update_pr(
+        repo, settings, branch, base, title, body, subject, keep_notes=export_notes is None
+    )
     with github_errors(settings, "label the pull request and set its status", f"{subject}, PR #{pr.number}"):
         wanted = LABELS if branch.startswith("notion/") else LABELS[:1]  # a rollback does not come from Notion
         missing = [label for label in wanted if label not in {existing.name for existing in pr.labels}]
         if missing:
             pr.add_to_labels(*missing)
-        _set_status(repo, head_sha, problems, pr.html_url)
+        _set_status(repo, head_sha, shown, settings.run_url or pr.html_url)
     if opened:
         return result("created", pr)
     return result(
@@ -336,7 +366,15 @@ def _find_ref(repo: Repository, branch: str):  # -> GitRef | None
 
 
 def _open_or_update_pr(
-    repo: Repository, settings: Settings, branch: str, base: str, title: str, body: str, subject: str
+    repo: Repository,
+    settings: Settings,
+    branch: str,
+    base: str,
+    title: str,
+    body: str,
+    subject: str,
+    *,
+    keep_notes: bool = False,
 ) -> tuple[PullRequest, bool, bool]:
     """The open PR for `branch`, created or edited; (pr, created, edited)."""
     head = f"{repo.full_name.split('/')[0]}:{branch}"
@@ -351,6 +389,8 @@ def _open_or_update_pr(
                 if not is_already_exists(exc) or (pr := _find_open_pr(repo, head, base)) is None:
                     raise
                 created = True
+    if keep_notes:
+        body = keep_export_notes(body, pr.body)
     with github_errors(settings, "update the pull request", f"{subject}, PR #{pr.number}"):
         if pr.title == title and (pr.body or "") == body:
             return pr, created, False
@@ -378,7 +418,10 @@ def _find_open_pr(repo: Repository, head: str, base: str) -> PullRequest | None:
 
 
 def _set_status(repo: Repository, sha: str, problems: Sequence[str], target_url: str) -> None:
-    """Set `modules/validate` on the head commit unless it already says the same (PRs by GITHUB_TOKEN run no CI)."""
+    """Set `modules/validate` on the head commit unless it already says the same (PRs by GITHUB_TOKEN run no CI).
+
+    `target_url` is the Actions run that set it (its log has the whole export), or the PR outside Actions.
+    """
     state, description = ("failure" if problems else "success"), status_description(problems)
     commit = repo.get_commit(sha)
     current = {s.context: s for s in commit.get_combined_status().statuses}.get(STATUS_CONTEXT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from pipeline.module.document import dump_module, load_module
+from pipeline.propose.proposal import propose_modules
 from tests.module_builders import export_edit
 from tests.paths import REPO_ROOT
 
@@ -119,10 +120,50 @@ def test_invalid_module_is_still_proposed_with_a_failing_status_and_its_problems
     assert result.problems and "section_number" in " ".join(result.problems)
     (status,) = github_fake.statuses(github_fake.head("notion/lab-safety-101"))
     assert status["state"] == "failure"
-    assert "problem" in status["description"] and len(status["description"]) <= 140
+    # the status leads with the problem, in the reviewer's terms (section number and title)
+    assert status["description"].startswith("section #2 'PPE Requirements', its position: section_number is 7")
+    assert len(status["description"]) <= 140
     body = github_fake.pulls()[0]["body"]
     assert "**1 problem(s)**" in body
-    assert "/sections/1/section_number" in body
+    assert "section #2 'PPE Requirements', its position: section_number is 7" in body
+    assert "/sections/1/section_number" in body, "the pointer stays, to find the line in the Files tab"
+    assert "the next export (the nightly run, or Actions → export → Run workflow)" in body
+
+
+def test_the_status_links_the_actions_run_that_set_it_not_the_pr(github_fake, module_tree):
+    path = export_edit(module_tree, "lab-safety-101", lambda d: d["sections"][1].update(section_number=7))
+    settings = github_fake.settings(modules_dir=module_tree, github_run_id="4242", github_server_url="https://gh.test")
+
+    propose_modules([path], settings)
+
+    (status,) = github_fake.statuses(github_fake.head("notion/lab-safety-101"))
+    assert status["target_url"] == f"https://gh.test/{github_fake.repo_name}/actions/runs/4242"
+
+
+def test_the_body_names_the_team_lead_and_the_owner(github_fake, module_tree, propose):
+    path = export_edit(module_tree, "lab-safety-101", lambda d: d.update(created_by_id="maria-lopez", owner_id=None))
+
+    propose(path)
+
+    body = github_fake.pulls()[0]["body"]
+    assert "**Team lead:** `maria-lopez` · **Owner:** not set" in body
+
+
+def test_export_notes_are_listed_in_the_body_and_kept_when_the_page_was_not_read_again(github_fake, module_tree):
+    settings = github_fake.settings(modules_dir=module_tree)
+    path = export_edit(module_tree, "lab-safety-101", lambda d: d.update(description="Safety first."))
+    note = "section #2 'In practice', the block starting 'Extra reading': the sub-page 'Extra reading' is not exported"
+    propose_modules([path], settings, export_notes={"lab-safety-101": [note]})
+
+    export_edit(module_tree, "lab-safety-101", lambda d: d.update(description="Safety first, always."))
+    propose_modules([path], settings)  # e.g. `propose` by hand: the page was not read, its notes still hold
+
+    body = github_fake.pulls()[0]["body"]
+    assert "### What the export left out or changed" in body
+    assert f"- `{note}`" in body
+    assert body.count("### What the export left out or changed") == 1
+    propose_modules([path], settings, export_notes={"lab-safety-101": []})  # read again: nothing left out now
+    assert "What the export left out" not in github_fake.pulls()[0]["body"]
 
 
 def test_module_edited_in_github_after_export_is_flagged_at_the_top_of_the_pr(

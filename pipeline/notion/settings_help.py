@@ -51,7 +51,8 @@ def apply_quiz_answers(content: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         pointer = f"/questions/{index}/answer"
         answer = question.pop("answer")
-        choices = question.get("choices") if isinstance(question.get("choices"), list) else []
+        raw_choices = question.get("choices")
+        choices: list[Any] = raw_choices if isinstance(raw_choices, list) else []
         if "correct_choice" in question:
             problems.append((pointer, "give either answer or correct_choice, not both; keep answer"))
         elif isinstance(answer, bool):

@@ -26,7 +26,7 @@ from pipeline.notion.client import NotionGateway, is_transient
 from pipeline.notion.feedback import tell_team_lead
 from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue
-from pipeline.notion.properties import page_module_id, page_title
+from pipeline.notion.properties import RETIRED_STATUSES, exported_statuses, page_module_id, page_title, property_value
 from pipeline.notion.wording import covered, issue_text, problem_issue
 from pipeline.settings import Settings
 from pipeline.validate.rules import validate_documents
@@ -124,10 +124,14 @@ def export_pages(
             f"MODULES_DIR {settings.modules_dir} is a file; set it to the folder of module files (data/modules)"
         )
     with NotionGateway(settings) as gateway:
-        pages = [gateway.retrieve_page(page_id)] if page_id else list(gateway.query_pages(status="Ready"))
         if page_id:
+            pages = [gateway.retrieve_page(page_id)]
             _require_in_library(pages[0], gateway.data_source_id)
+        else:
+            pages = list(gateway.query_pages(status=exported_statuses(gateway.retrieve_data_source())))
         existing = _existing_modules(settings.modules_dir)
+        # a Retired/Archived page retires its module; one never exported has no module to retire
+        pages = [p for p in pages if not _is_retired(p) or normalise_page_id(p["id"]) in existing or page_id]
         results: dict[str, PageResult] = {}
         to_read = []
         for page in pages:
@@ -366,6 +370,11 @@ def _result(candidate: _Candidate, outcome: PageOutcome) -> PageResult:
         page_problems=tuple(dict.fromkeys(f.page for f in candidate.problems)),
         page_warnings=tuple(dict.fromkeys(f.page for f in candidate.warnings)),
     )
+
+
+def _is_retired(page: dict[str, Any]) -> bool:
+    status = (page.get("properties") or {}).get("Status") or {}
+    return str(property_value(status) or "").strip().lower() in RETIRED_STATUSES
 
 
 def _require_in_library(page: dict[str, Any], data_source_id: str) -> None:

@@ -15,7 +15,13 @@ from github import GithubException
 from sqlalchemy import Engine
 
 from pipeline.db.engine import connect, database_errors
-from pipeline.db.outbox import WritebackTask, mark_writeback_done, pending_writebacks, record_writeback_failure
+from pipeline.db.outbox import (
+    WritebackTask,
+    mark_writeback_done,
+    pending_writebacks,
+    record_writeback_failure,
+    retired_modules,
+)
 from pipeline.errors import GitHubError, NotionError
 from pipeline.github.client import github_errors, open_repository
 from pipeline.notion.client import NotionGateway
@@ -117,6 +123,7 @@ def _drain(
 ) -> list[WritebackOutcome]:
     latest = {t.notion_page_id: t for t in sorted(tasks, key=lambda t: (t.revision, t.id)) if t.notion_page_id}
     outcomes = []
+    retired = retired_modules(engine, sorted({t.module_id for t in tasks}))
     for task in tasks:
         if not task.notion_page_id:
             mark_writeback_done(engine, task.id)
@@ -126,18 +133,25 @@ def _drain(
             mark_writeback_done(engine, task.id)
             outcomes.append(WritebackOutcome(task, "superseded"))
         else:
-            outcomes.append(_write_one(task, engine, notion, repo, schema, settings))
+            outcomes.append(_write_one(task, engine, notion, repo, schema, settings, task.module_id in retired))
     return outcomes
 
 
 def _write_one(
-    task: WritebackTask, engine: Engine, notion: Any, repo: Any, schema: Mapping[str, Any], settings: Settings
+    task: WritebackTask,
+    engine: Engine,
+    notion: Any,
+    repo: Any,
+    schema: Mapping[str, Any],
+    settings: Settings,
+    retired: bool = False,
 ) -> WritebackOutcome:
     pr_url = None
     try:
         with github_errors(settings, "find the merged pull request", task.source_commit or task.module_id):
             pr_url = find_merged_pr_url(repo, task.source_commit, task.module_id)
-        notion.update_page_properties(task.notion_page_id, live_properties(schema, pr_url, task.deployed_at))
+        payload = live_properties(schema, pr_url, task.deployed_at, retired=retired)
+        notion.update_page_properties(task.notion_page_id, payload)
     except (NotionError, GitHubError) as exc:
         message = redact(str(exc), settings)
         record_writeback_failure(engine, task.id, message)

@@ -36,6 +36,16 @@ def pending_writebacks(engine: Engine, limit: int = 100) -> list[WritebackTask]:
     return [WritebackTask(*row) for row in rows]
 
 
+def retired_modules(engine: Engine, module_ids: list[str]) -> set[str]:
+    """Which of these modules are deployed as retired (their Notion page keeps its Retired/Archived Status)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT module_id FROM modules WHERE status = 'retired' AND module_id = ANY(:ids)"),
+            {"ids": module_ids},
+        ).all()
+    return {row[0] for row in rows}
+
+
 def mark_writeback_done(engine: Engine, task_id: int) -> None:
     """Record that Notion now shows the task's revision as live."""
     with engine.begin() as conn:

@@ -34,8 +34,13 @@ def pr_link_value(property_type: str | None, pr_url: str | None) -> dict[str, An
     return None
 
 
-def live_properties(schema: Mapping[str, Any], pr_url: str | None, deployed_at: datetime) -> dict[str, Any]:
-    """The page-update payload for a deployed module, shaped by the data source's own property types."""
+def live_properties(
+    schema: Mapping[str, Any], pr_url: str | None, deployed_at: datetime, *, retired: bool = False
+) -> dict[str, Any]:
+    """The page-update payload for a deployed module, shaped by the data source's own property types.
+
+    A retired module's page keeps the Status its team lead set (Retired/Archived): only Live pages say Live.
+    """
     types = {name: prop.get("type") for name, prop in schema.items()}
     payload: dict[str, Any] = {}
     status_type = types.get(STATUS_PROPERTY)
@@ -44,7 +49,8 @@ def live_properties(schema: Mapping[str, Any], pr_url: str | None, deployed_at: 
             f"the Module Library has no Status property of type status or select (found {status_type or 'none'}); "
             "run `python -m pipeline notion check` and fix the column in Notion"
         )
-    payload[STATUS_PROPERTY] = {status_type: {"name": LIVE}}
+    if not retired:
+        payload[STATUS_PROPERTY] = {status_type: {"name": LIVE}}
     link = pr_link_value(types.get(LINK_PROPERTY), pr_url)
     if link is not None:
         payload[LINK_PROPERTY] = link

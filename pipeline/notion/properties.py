@@ -24,7 +24,10 @@ AUTHORING_METHODS = {
     "form": "form",
     "interview": "interview",
 }
-RETIRED_STATUSES = frozenset({"retired", "archived"})
+READY_STATUS = "Ready"
+# Status options that export a module as `retired` (hidden from students, progress kept)
+RETIRED_OPTIONS = ("Retired", "Archived")
+RETIRED_STATUSES = frozenset(name.lower() for name in RETIRED_OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,13 @@ EXPECTED_PROPERTIES: dict[str, ExpectedProperty] = {
 }
 # Status options the pipeline moves a page between (export reads Ready, writeback sets Live).
 REQUIRED_STATUS_OPTIONS = ("Ready", "Live")
+
+
+def exported_statuses(data_source: Mapping[str, Any]) -> tuple[str, ...]:
+    """The Status names export reads: Ready, and whichever of Retired/Archived the Status property offers."""
+    status = (data_source.get("properties") or {}).get("Status") or {}
+    options = {option.get("name") for option in (status.get(str(status.get("type"))) or {}).get("options") or []}
+    return (READY_STATUS, *(name for name in RETIRED_OPTIONS if name in options))
 
 
 def check_data_source_schema(data_source: Mapping[str, Any]) -> list[ConversionIssue]:

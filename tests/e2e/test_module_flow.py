@@ -227,3 +227,60 @@ def test_a_deploy_of_a_commit_github_never_saw_still_goes_live_in_notion(loop: L
     assert status == 0, out
     assert loop.notion.property_of(page_id, "Status") == "Live"
     assert _scalar(loop.engine, "SELECT count(*) FROM notion_writeback WHERE state = 'pending'") == 0
+
+
+def test_a_page_moved_from_live_to_retired_is_retired_in_its_file_and_hidden_after_the_merge(loop: Loop):
+    # given a module that went live
+    page_id = loop.add_ready_page()
+    assert sync(loop.settings).ok
+    [first] = loop.github.pulls("open")
+    loop.merge_and_deploy(first["number"])
+    assert write_back(loop.settings, engine=loop.engine).ok
+    assert loop.notion.property_of(page_id, "Status") == "Live"
+
+    # when its team lead sets Status to Retired and the next export runs
+    loop.notion.advance(minutes=5)
+    loop.notion.set_property(page_id, "Status", "Retired")
+    report = sync(loop.settings)
+
+    # then the same module is proposed again, now `retired` in its file
+    assert report.ok, "\n".join(report.lines())
+    [pr] = loop.github.pulls("open")
+    module = json.loads(loop.github.read_file(MODULE_FILE, f"notion/{MODULE_ID}"))
+    assert module["status"] == "retired"
+
+    # when it is merged and deployed: hidden from students, progress kept, and the page still says Retired
+    loop.merge_and_deploy(pr["number"])
+    written = write_back(loop.settings, engine=loop.engine)
+    assert _scalar(loop.engine, "SELECT status FROM modules WHERE module_id = :m", m=MODULE_ID) == "retired"
+    assert _scalar(loop.engine, "SELECT archived_at IS NOT NULL FROM modules WHERE module_id = :m", m=MODULE_ID)
+    assert written.ok, written.summary()
+    assert loop.notion.property_of(page_id, "Status") == "Retired"
+    assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
+
+
+def test_a_retired_page_that_was_never_exported_is_left_alone(loop: Loop):
+    page_id = add_module_page(loop.notion, loop.data_source_id, "old-draft", Status="Retired")
+
+    report = sync(loop.settings)
+
+    assert report.ok and report.export is not None and report.export.pages == ()
+    assert loop.github.pulls("all") == [] and page_id not in loop.notion.comments
+
+
+def test_what_export_left_out_is_on_the_page_and_in_the_pr_body(loop: Loop):
+    # given a page with a sub-page in a section: exported as a link, with a warning
+    sub_page = {"type": "child_page", "payload": {"title": "Calibration log"}, "children": []}
+    page_id = add_module_page(
+        loop.notion, loop.data_source_id, MODULE_ID, blocks=module_body("pipetting", extra=[sub_page])
+    )
+
+    report = sync(loop.settings)
+
+    assert report.ok, "\n".join(report.lines())
+    [pr] = loop.github.pulls("open")
+    assert "### What the export left out or changed" in pr["body"]
+    note = "section #2 'In practice', the block starting 'Calibration log': the sub-page 'Calibration log'"
+    assert note in pr["body"]
+    [comment] = loop.notion.comments[page_id]
+    assert "the sub-page 'Calibration log' is not exported" in comment["rich_text"][0]["plain_text"]

@@ -53,7 +53,7 @@ def rich_text(content: str, *, link: str | None = None, **annotations: Any) -> l
 
 # --- the Module Library data source (property name -> type, options) ---
 
-STATUS_OPTIONS = ("Draft", "In Review", "Ready", "Live", "Archived")
+STATUS_OPTIONS = ("Draft", "In Review", "Ready", "Live", "Retired", "Archived")
 MODULE_LIBRARY_SCHEMA: dict[str, tuple[str, tuple[str, ...]]] = {
     "Module Name": ("title", ()),
     "Module ID": ("rich_text", ()),

@@ -166,7 +166,11 @@ def _read_page(gateway: NotionGateway, page: dict[str, Any], known_ids: dict[str
         blocks = gateway.fetch_block_tree(page["id"], page["id"])
         candidate.assets = PageAssets(gateway, page["id"], candidate.module_id or "unnamed-module")
         conversion = page_to_module(
-            page, blocks, prerequisite_ids=prerequisite_ids, resolve_file=candidate.assets.resolve_file
+            page,
+            blocks,
+            prerequisite_ids=prerequisite_ids,
+            resolve_file=candidate.assets.resolve_file,
+            image_size=candidate.assets.image_size,
         )
     except NotionError as error:
         status = f" (Notion answered {error.status})" if error.status else ""

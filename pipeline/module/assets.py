@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pipeline.module.markdown_policy import inspect_markdown
 
@@ -49,14 +50,26 @@ def image_size(path: Path) -> tuple[int, int] | None:
     """(width, height) in pixels of a PNG, GIF or JPEG file; None for other files or unreadable ones."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(32)
-            if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
-                return struct.unpack(">II", head[16:24])
-            if head[:6] in (b"GIF87a", b"GIF89a"):
-                return struct.unpack("<HH", head[6:10])
-            if head.startswith(b"\xff\xd8"):
-                handle.seek(2)
-                return _jpeg_size(handle)
+            return _image_size(handle)
+    except OSError:
+        return None
+
+
+def image_size_of(content: bytes) -> tuple[int, int] | None:
+    """The same for an image held in memory (a download not yet written)."""
+    return _image_size(io.BytesIO(content))
+
+
+def _image_size(handle: BinaryIO) -> tuple[int, int] | None:
+    try:
+        head = handle.read(32)
+        if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+            return struct.unpack(">II", head[16:24])
+        if head[:6] in (b"GIF87a", b"GIF89a"):
+            return struct.unpack("<HH", head[6:10])
+        if head.startswith(b"\xff\xd8"):
+            handle.seek(2)
+            return _jpeg_size(handle)
     except (OSError, struct.error):
         return None
     return None

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import NotionError
-from pipeline.module.assets import ASSET_URL_PREFIX
+from pipeline.module.assets import ASSET_URL_PREFIX, image_size_of
 from pipeline.module.document import write_atomically
 from pipeline.notion.client import ExpiredFileURL, NotionGateway, is_transient
 
@@ -47,6 +47,13 @@ class PageAssets:
                 self.outages.append(str(error))
             raise  # the converter names the block and the section in the page's problems
         return f"{ASSET_URL_PREFIX}{self.module_id}/{name}"
+
+    def image_size(self, url: str) -> tuple[int, int] | None:
+        """(width, height) of a picture this page uploaded (resolved to /assets/…); None for others."""
+        if not url.startswith(ASSET_URL_PREFIX):
+            return None
+        content = self.pending.get(url.rsplit("/", 1)[-1])
+        return image_size_of(content) if content is not None else None
 
     def _fetch(self, block: dict[str, Any], url: str) -> str:
         try:

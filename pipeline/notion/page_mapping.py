@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -29,7 +29,7 @@ from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue, block_words
 from pipeline.notion.properties import module_fields
 from pipeline.notion.rich_text import rich_text_to_plain
-from pipeline.notion.settings_help import apply_quiz_answers, yaml_boolean_problems
+from pipeline.notion.settings_help import apply_hotspot_percentages, apply_quiz_answers, yaml_boolean_problems
 from pipeline.validate.schema_messages import describe_error
 
 HEADINGS = frozenset({"heading_1", "heading_2", "heading_3", "heading_4"})
@@ -119,10 +119,18 @@ class _Section:
     blocks: list[dict[str, Any]]
 
 
+ImageSize = Callable[[str], "tuple[int, int] | None"]
+
+
+def _unknown_size(url: str) -> tuple[int, int] | None:
+    return None
+
+
 class _PageReader:
-    def __init__(self, page: Mapping[str, Any], resolve_file: ResolveFile) -> None:
+    def __init__(self, page: Mapping[str, Any], resolve_file: ResolveFile, image_size: ImageSize) -> None:
         self.page_id = str(page.get("id", ""))
         self.resolve_file = resolve_file
+        self.image_size = image_size
         self.problems: list[ConversionIssue] = []
         self.warnings: list[ConversionIssue] = []
         self.section_number: int | None = None  # the section being read, counting from 1
@@ -226,7 +234,8 @@ class _PageReader:
                 blocks = [b for b in blocks if b is not media]
                 media_url = self.media_url(where, media)
         if kind in ("interactive", "quiz"):
-            content: Any = self.config(where, section.heading, kind, blocks)
+            size = self.image_size(media_url) if media_url and kind == "interactive" else None
+            content: Any = self.config(where, section.heading, kind, blocks, size)
         else:
             conversion = blocks_to_markdown(
                 blocks,
@@ -286,7 +295,14 @@ class _PageReader:
             return None
         return url
 
-    def config(self, where: str, heading: dict[str, Any], kind: str, blocks: list[dict[str, Any]]) -> Any:
+    def config(
+        self,
+        where: str,
+        heading: dict[str, Any],
+        kind: str,
+        blocks: list[dict[str, Any]],
+        image_size: tuple[int, int] | None = None,
+    ) -> Any:
         code = next(
             (
                 b
@@ -323,6 +339,8 @@ class _PageReader:
         found = yaml_boolean_problems(content) if language == "YAML" else []
         if kind == "quiz":
             found += apply_quiz_answers(content)
+        else:
+            found += apply_hotspot_percentages(content, image_size)
         if not found:
             found = _config_problems(kind, content)
         for pointer, message in sorted(found, key=lambda item: _natural(item[0])):
@@ -365,9 +383,11 @@ def page_to_module(
     *,
     prerequisite_ids: Mapping[str, str],
     resolve_file: ResolveFile = notion_file_url,
+    image_size: ImageSize = _unknown_size,
 ) -> PageConversion:
-    """Map a Module Library page and its block tree to a module document (without `metadata`)."""
-    reader = _PageReader(page, resolve_file)
+    """Map a Module Library page and its block tree to a module document (without `metadata`); `image_size`
+    gives a resolved picture's (width, height), to place hotspots given in percent."""
+    reader = _PageReader(page, resolve_file, image_size)
     fields, property_issues = module_fields(page, prerequisite_ids)
     reader.take(property_issues)
     objectives, sections = reader.split(blocks)

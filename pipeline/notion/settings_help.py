@@ -1,5 +1,6 @@
 """Make a section's settings (the JSON/YAML code block) easier to write than the module file they become.
 
+A hotspot position may be a percentage of the picture ("40%"), turned into pixels when its size is known.
 A team lead may name a quiz question's correct answer by its text (`answer: The current limit`) or by its number
 counting from 1 (`answer: 2`); the module file keeps `correct_choice`, counted from 0, so files written before stay
 valid. YAML reads an unquoted Yes, No, On or Off as true/false: that is reported with the fix (quote it).
@@ -7,6 +8,7 @@ valid. YAML reads an unquoted Yes, No, On or Off as true/false: that is reported
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # fields whose value is text: a true/false there is YAML's reading of an unquoted Yes/No/On/Off
@@ -84,3 +86,37 @@ def apply_quiz_answers(content: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _same(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def apply_hotspot_percentages(content: dict[str, Any], size: tuple[int, int] | None) -> list[tuple[str, str]]:
+    """Turn hotspot positions given as percentages of the picture ("40%") into its pixels; the problems found."""
+    problems: list[tuple[str, str]] = []
+    hotspots = content.get("hotspots")
+    if not isinstance(hotspots, list):
+        return problems
+    for index, hotspot in enumerate(hotspots):
+        if not isinstance(hotspot, dict):
+            continue
+        for axis, extent in (("x", 0), ("y", 1)):
+            value = hotspot.get(axis)
+            match = _PERCENT.match(value) if isinstance(value, str) else None
+            if match is None:
+                continue
+            percent = float(match.group(1))
+            pointer = f"/hotspots/{index}/{axis}"
+            if size is None:
+                problems.append(
+                    (
+                        pointer,
+                        f"{value} needs the picture's size, which is known only for a PNG, JPEG or GIF uploaded "
+                        "to Notion; upload the picture, or give the position in pixels",
+                    )
+                )
+            elif percent > 100:
+                problems.append((pointer, f"{value} lies outside the picture: use 0% to 100%"))
+            else:
+                hotspot[axis] = min(round(percent * size[extent] / 100), size[extent] - 1)
+    return problems

@@ -9,7 +9,7 @@ from pipeline.export import export_pages
 from pipeline.notion.feedback import NEXT_EXPORT
 from tests.fakes import notion_blocks as b
 from tests.fakes.notion_objects import rich_text
-from tests.notion.pages import add_module_page, module_body
+from tests.notion.pages import PNG, add_module_page, module_body
 
 UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.IGNORECASE)
 POINTER = re.compile(r"/(sections|tags|questions|hotspots|choices|content)\b|/\d+\b")
@@ -154,3 +154,42 @@ def test_the_comment_links_the_guide_by_its_configured_url(notion_fake, library)
     export_pages(settings)
 
     assert "How to write a module page: https://wiki.example.edu/frames/notion-guide" in comment_of(notion_fake, page)
+
+
+def interactive_section(picture: dict, settings: str) -> list[dict]:
+    return [b.heading(2, "Find the Tools"), b.paragraph("Type: interactive"), picture, b.code(settings, "yaml")]
+
+
+HOTSPOTS = """\
+instruction: Click the middle of the picture.
+hotspots:
+  - {id: middle, x: 50%, y: "25 %", label: Middle}
+completion_criteria: {hotspots_clicked: 1}
+"""
+
+
+def test_hotspots_may_be_placed_in_percent_of_an_uploaded_picture(notion_fake, library):
+    picture = b.hosted_file("image", PNG, "bench.png", "image/png")  # 16 × 16 pixels
+    body = module_body("h", extra=interactive_section(picture, HOTSPOTS))
+    add_module_page(notion_fake, library.data_source_id, "hotspots-in-percent", blocks=body)
+
+    report = export_pages(library.settings)
+
+    assert report.ok, report.pages[0].problems
+    data = json.loads((library.settings.modules_dir / "hotspots-in-percent.json").read_text())
+    (hotspot,) = data["sections"][2]["content"]["hotspots"]
+    assert (hotspot["x"], hotspot["y"]) == (8, 4), "50% and 25% of a 16 × 16 picture"
+
+
+def test_percentages_on_a_linked_picture_say_what_to_do(notion_fake, library):
+    picture = b.image_external("https://example.org/bench.png")
+    body = module_body("h", extra=interactive_section(picture, HOTSPOTS))
+    page = add_module_page(notion_fake, library.data_source_id, "linked-picture", blocks=body)
+
+    export_pages(library.settings)
+
+    comment = comment_of(notion_fake, page)
+    where = "section #3 'Find the Tools': the YAML settings, hotspot 1 'middle', x:"
+    assert f"{where} 50% needs the picture's size" in comment
+    assert "upload the picture, or give the position in pixels" in comment
+    assert_in_notion_terms(comment, page)

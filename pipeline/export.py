@@ -145,8 +145,6 @@ def export_pages(
         with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
             candidates = list(pool.map(lambda p: _read_page(gateway, p, known_ids), to_read))
         for result in _write_candidates(candidates, existing, settings, now):
-            for warning in result.warnings:
-                log.warning("%s (%s): %s", result.title or result.page_id, result.module_id or "-", warning)
             wanted = result.page_problems if result.outcome == "failed" else ()
             if (wanted or result.page_warnings) and not result.transient:
                 # a Notion outage (transient) is the operator's business, not the team lead's

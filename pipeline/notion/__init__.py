@@ -3,7 +3,8 @@ Library's properties (read and written), and comments to the team lead.
 
 `client` (NotionGateway: pacing, retries, errors) is the only module that talks to Notion; `rich_text`, `blocks` and
 `page_mapping` are pure conversion; `properties` reads a page's columns, `page_updates` shapes what writeback writes;
-`assets` downloads Notion-hosted files; `feedback` comments on pages; `check` is `notion check`.
+`assets` downloads Notion-hosted files; `feedback` comments on pages, in the words `wording` finds (columns,
+headings, numbers from 1); `settings_help` eases quiz answers and hotspots; `check` is `notion check`.
 The names below are imported on first use, so importing `pipeline.notion.ids` does not load the Notion SDK.
 """
 

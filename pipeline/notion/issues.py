@@ -29,6 +29,7 @@ class ConversionIssue:
     section_number: int | None = None
     pointer: str = ""
     block_words: str = ""
+    detail: str = ""  # where inside the property or section: "question 1, choice 2"
 
     def __str__(self) -> str:
         place = [f"Notion page {self.page_id}"]

@@ -34,6 +34,8 @@ def issue_text(issue: ConversionIssue) -> str:
         parts.append(f"section #{issue.section_number}{title}")
     elif issue.where:
         parts.append(issue.where)
+    if issue.detail:
+        parts.append(issue.detail)
     if issue.block_words:
         parts.append(f"the block starting {issue.block_words!r}")
     return _joined(", ".join(parts), issue.message)
@@ -59,17 +61,15 @@ def problem_issue(problem: Problem, data: Mapping[str, Any] | None, page_id: str
     """A validator problem (file, line, pointer) as a ConversionIssue worded for the page it came from."""
     place = describe_place(data, problem.pointer)
     where = place.section_title or "" if place.section_number is not None else NOTION_NAMES.get(place.field, "")
-    message = _notion_message(problem, place.field)
-    if place.detail:
-        message = _joined(place.detail, message)
     return ConversionIssue(
         page_id,
         None,
         where,
-        message,
+        _notion_message(problem, place.field),
         problem.severity,
         section_number=place.section_number,
         pointer=problem.pointer,
+        detail=place.detail,
     )
 
 

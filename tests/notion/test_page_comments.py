@@ -62,7 +62,7 @@ def test_an_empty_property_and_a_too_long_tag_are_both_reported_in_one_comment(n
     comment = comment_of(notion_fake, page)
     assert "Estimated Minutes is empty" in comment
     assert "Module Name is 210 characters long; at most 200" in comment
-    assert "Tags: tag 2 'xxxx" in comment and "is 60 characters long; at most 50" in comment
+    assert "Tags, tag 2 'xxxx" in comment and "is 60 characters long; at most 50" in comment
     assert NEXT_EXPORT in comment
     assert_in_notion_terms(comment, page)
 

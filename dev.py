@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run the project with nothing but Python 3.11+.
 
-    python3 dev.py run     # create .venv, install, run the main job on the embedded defaults
+    python3 dev.py run     # create .venv, install, run the main job on the examples and the embedded defaults
     python3 dev.py test    # create .venv, install, run the whole test suite
     python3 dev.py lint    # ruff check, ruff format --check, mypy on pipeline/ (CI runs it before the tests)
     python3 dev.py bench   # run every benchmark in benchmarks/
@@ -33,6 +33,9 @@ LINT_STEPS = [
     ["-m", "ruff", "format", "--check", "."],
     ["-m", "mypy"],
 ]
+# What it deploys: the demo modules (their assets are the sibling examples/assets). A real repository's
+# data/modules/ starts empty, so that the demos never reach students; MODULES_DIR set by the caller wins.
+EXAMPLE_MODULES = "examples/modules"
 
 
 def ensure_environment() -> None:
@@ -72,8 +75,8 @@ def ensure_chromium() -> None:
         print("dev.py: installing chromium failed; the browser tests will skip and say why", flush=True)
 
 
-def run(*args: str) -> int:
-    return subprocess.call([str(PYTHON), *args], cwd=ROOT)
+def run(*args: str, env: dict[str, str] | None = None) -> int:
+    return subprocess.call([str(PYTHON), *args], cwd=ROOT, env=env)
 
 
 def main(argv: list[str]) -> int:
@@ -83,9 +86,11 @@ def main(argv: list[str]) -> int:
         return 0 if command in ("help", "-h", "--help") else 2
     ensure_environment()
     if command == "run":
+        env = {**os.environ, "MODULES_DIR": os.environ.get("MODULES_DIR") or EXAMPLE_MODULES}
+        print(f"dev.py: MODULES_DIR={env['MODULES_DIR']}", flush=True)
         for step in RUN_STEPS:
             print(f"$ python -m pipeline {' '.join(step)}", flush=True)
-            status = run("-m", "pipeline", *step)
+            status = run("-m", "pipeline", *step, env=env)
             if status:
                 return status
         return 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import shutil
 import sys
 import tempfile
 import time
@@ -24,8 +23,7 @@ from pipeline.settings import Settings
 from tests.fakes import notion_blocks as b
 from tests.fakes.notion_server import NotionFake
 from tests.notion.pages import module_properties
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import copy_sample_data
 
 
 def page_body(index: int) -> list[dict]:
@@ -71,7 +69,7 @@ def main() -> int:
     fake.rate_limit(args.rate, burst=3)
     fake.latency = args.latency
     with tempfile.TemporaryDirectory() as tmp:
-        shutil.copytree(REPO_ROOT / "data", Path(tmp) / "data", ignore=shutil.ignore_patterns("backups"))
+        copy_sample_data(Path(tmp))
         settings = Settings(
             notion_token=fake.token,
             notion_data_source_id=data_source_id,

@@ -6,7 +6,6 @@ Run: .venv/bin/python benchmarks/propose.py [N]   (N modules, default 30)
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pipeline.module.document import load_module, write_module  # noqa: E402
 from pipeline.propose.proposal import propose_modules  # noqa: E402
 from tests.fakes.github_fixture import GitHubFake  # noqa: E402
 from tests.fakes.github_server import FakeGitHub  # noqa: E402
+from tests.paths import copy_sample_data  # noqa: E402
 
 
 def _make_modules(data_dir: Path, count: int) -> None:
@@ -57,10 +57,9 @@ def main() -> None:
     for _ in range(3):
         server.reset()
         fake = GitHubFake(server)
-        fake.seed(ROOT / "data")
         with tempfile.TemporaryDirectory() as tmp:
-            data_dir = Path(tmp) / "data"
-            shutil.copytree(ROOT / "data", data_dir)
+            data_dir = copy_sample_data(Path(tmp))
+            fake.seed(data_dir)
             _make_modules(data_dir, count)
             figures["new"].append(_run(fake, data_dir / "modules", count))
             figures["re-run"].append(_run(fake, data_dir / "modules", count))

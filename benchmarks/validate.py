@@ -19,8 +19,7 @@ from pipeline.module.document import write_module
 from pipeline.settings import Settings
 from pipeline.validate.rules import validate_paths
 from tests.module_builders import sample_module
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import SAMPLE_ASSETS
 
 
 def generated_module(index: int, sections: int) -> dict:
@@ -47,8 +46,9 @@ def generated_module(index: int, sections: int) -> dict:
 
 
 def write_generated_tree(data: Path, modules: int, sections: int) -> Path:
-    """data/assets (the samples') and data/modules with `modules` generated modules; returns data/modules."""
-    shutil.copytree(REPO_ROOT / "data" / "assets", data / "assets")
+    """data/assets (the samples', from examples/assets) and data/modules with `modules` generated modules; returns
+    data/modules."""
+    shutil.copytree(SAMPLE_ASSETS, data / "assets")
     folder = data / "modules"
     for index in range(modules):
         write_module(folder / f"bench-module-{index:05d}.json", generated_module(index, sections))

@@ -6,16 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.paths import REPO_ROOT, SAMPLE_MODULES  # noqa: F401  (fixtures below use them)
+from tests.paths import copy_sample_data
 
 
 @pytest.fixture
 def module_tree(tmp_path: Path) -> Path:
-    """A copy of data/ (modules, assets, schema) in a temporary folder; returns its data/modules."""
-    import shutil
-
-    shutil.copytree(REPO_ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns("backups"))
-    return tmp_path / "data" / "modules"
+    """A temporary data/ holding the samples from examples/ (modules, assets) and the schema; returns its modules."""
+    return copy_sample_data(tmp_path) / "modules"
 
 
 # --- database ---
@@ -124,12 +121,18 @@ def _github_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def _sample_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data/ with the samples, for seeding the fake GitHub (read only)."""
+    return copy_sample_data(tmp_path_factory.mktemp("sample-repo"))
+
+
 @pytest.fixture
-def github_fake(_github_server):
-    """The fake GitHub (fresh state) with `owner/frames` whose main holds a copy of the repo's data/ folder."""
+def github_fake(_github_server, _sample_data: Path):
+    """The fake GitHub (fresh state) with `owner/frames` whose main holds data/ with the samples (as module_tree)."""
     from tests.fakes.github_fixture import GitHubFake
 
     _github_server.reset()
     fake = GitHubFake(_github_server)
-    fake.seed(REPO_ROOT / "data")
+    fake.seed(_sample_data)
     return fake

@@ -130,7 +130,7 @@ def validate_paths(
             continue
         keys.append(key)
         recorded.append(known)
-    found, images = _validate_loaded(documents, settings.resolved_assets_dir, _sibling_dirs(files), recorded)
+    found, images = _validate_loaded(documents, _assets_dir_for(files, settings), _sibling_dirs(files), recorded)
     problems.extend(found)
     failed = {p.path for p in problems if p.severity == "error"}
     valid: dict[str, ModuleDocument] = {}
@@ -156,6 +156,15 @@ def validate_documents(documents: Sequence[ModuleDocument], modules_dir: Path, a
 
 def _sibling_dirs(files: Sequence[Path]) -> list[Path]:
     return sorted({f.parent for f in files})
+
+
+def _assets_dir_for(files: Sequence[Path], settings: Settings) -> Path:
+    """ASSETS_DIR; else `assets` beside the one folder the files are in (as preview does), so `validate
+    examples/modules` checks examples/assets; files from several folders fall back to MODULES_DIR's sibling."""
+    if settings.assets_dir is not None:
+        return settings.assets_dir
+    folders = {f.resolve().parent for f in files}
+    return next(iter(folders)).parent / "assets" if len(folders) == 1 else settings.resolved_assets_dir
 
 
 class MarkdownCheck:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from pipeline.sync import sync
 from pipeline.writeback import write_back
 from tests.fakes import notion_blocks as b
 from tests.notion.pages import PNG, add_module_page, module_body
-from tests.paths import REPO_ROOT
+from tests.paths import copy_sample_data
 
 MODULE_ID = "pipette-basics"
 MODULE_FILE = f"data/modules/{MODULE_ID}.json"
@@ -24,11 +23,7 @@ MODULE_FILE = f"data/modules/{MODULE_ID}.json"
 @pytest.fixture
 def loop(tmp_path: Path, notion_fake, github_fake, migrated_engine):
     """Notion with a Module Library, GitHub whose main holds one manual module, and a working tree like main's."""
-    data = tmp_path / "work" / "data"
-    (data / "modules").mkdir(parents=True)
-    shutil.copytree(REPO_ROOT / "data" / "schemas", data / "schemas")
-    shutil.copy(REPO_ROOT / "data" / "modules" / "first-pull-request.json", data / "modules")
-    shutil.copytree(REPO_ROOT / "data" / "assets" / "first-pull-request", data / "assets" / "first-pull-request")
+    data = copy_sample_data(tmp_path / "work", ("first-pull-request",))
     github_fake.seed(data)
     _, data_source_id = notion_fake.add_module_library()
     settings = github_fake.settings(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 from pipeline.cli import main
-from tests.paths import REPO_ROOT
+from tests.paths import copy_sample_data
 
 GIT = ["-c", "user.name=t", "-c", "user.email=t@example.org"]
 
@@ -22,7 +21,7 @@ def _git(root: Path, *args: str) -> str:
 def test_rollback_opens_a_pr_that_restores_the_old_file(tmp_path: Path, github_fake, monkeypatch, capsys):
     # given a module whose title was broken in a later commit, and GitHub's main holding the broken version
     root = tmp_path / "repo"
-    shutil.copytree(REPO_ROOT / "data", root / "data", ignore=shutil.ignore_patterns("backups"))
+    copy_sample_data(root)
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", "data")
     _git(root, "commit", "-qm", "modules")

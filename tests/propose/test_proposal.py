@@ -7,7 +7,7 @@ import shutil
 from pipeline.module.document import dump_module, load_module
 from pipeline.propose.proposal import propose_modules
 from tests.module_builders import export_edit
-from tests.paths import REPO_ROOT
+from tests.paths import copy_sample_data
 
 
 def _retitle_welcome(data: dict) -> None:
@@ -18,11 +18,7 @@ def test_new_module_opens_one_pr_with_its_commit_assets_labels_status_and_body(
     github_fake, module_tree, propose, tmp_path
 ):
     # given: main does not have equipment-tour yet (nor its picture)
-    seeded = tmp_path / "seed"
-    shutil.copytree(REPO_ROOT / "data", seeded)
-    (seeded / "modules" / "equipment-tour.json").unlink()
-    shutil.rmtree(seeded / "assets" / "equipment-tour")
-    github_fake.seed(seeded)
+    github_fake.seed(copy_sample_data(tmp_path / "seed", ("lab-safety-101", "first-pull-request")))
     main_before = github_fake.head("main")
 
     # when

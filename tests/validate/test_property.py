@@ -14,10 +14,10 @@ from pipeline.module.document import ModuleLoadError, parse_module
 from pipeline.module.problems import Problem
 from pipeline.validate.rules import validate_documents
 from tests.module_builders import sample_module
-from tests.paths import REPO_ROOT
+from tests.paths import SAMPLE_ASSETS, SAMPLE_MODULES
 
-MODULES = REPO_ROOT / "data" / "modules"
-ASSETS = REPO_ROOT / "data" / "assets"
+MODULES = SAMPLE_MODULES
+ASSETS = SAMPLE_ASSETS
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),

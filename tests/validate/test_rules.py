@@ -13,7 +13,7 @@ from pipeline.module.problems import Problem
 from pipeline.settings import Settings
 from pipeline.validate.rules import validate_paths
 from tests.module_builders import sample_module, text_section, write_json
-from tests.paths import REPO_ROOT
+from tests.paths import REPO_ROOT, SAMPLE_MODULES
 
 
 def problems_for(modules_dir: Path, data: dict, name: str | None = None) -> list[Problem]:
@@ -28,7 +28,7 @@ def only(problems: list[Problem]) -> Problem:
 
 
 def test_the_sample_modules_are_valid() -> None:
-    report = validate_paths([REPO_ROOT / "data" / "modules"], Settings(modules_dir=REPO_ROOT / "data" / "modules"))
+    report = validate_paths([SAMPLE_MODULES], Settings(modules_dir=SAMPLE_MODULES))
     assert report.ok, [str(p) for p in report.problems]
     assert report.files_checked == 3
     assert set(report.documents) == {"lab-safety-101", "equipment-tour", "first-pull-request"}
@@ -281,8 +281,8 @@ def run_cli(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[st
     )
 
 
-def test_cli_accepts_the_samples_with_exit_0() -> None:
-    result = run_cli("validate")
+def test_cli_accepts_the_samples_with_exit_0(module_tree: Path) -> None:
+    result = run_cli("validate", cwd=module_tree.parent.parent)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok: 3 module file(s) valid" in result.stdout
 

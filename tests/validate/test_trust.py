@@ -27,7 +27,7 @@ from pipeline.validate.trust import (
     validator_fingerprint,
 )
 from tests.module_builders import sample_module, text_section, write_json
-from tests.paths import REPO_ROOT
+from tests.paths import REPO_ROOT, copy_sample_data
 
 IMAGE_IN_MARKDOWN = "A plan of the lab:\n\n![Floor plan](/assets/lab-safety-101/floor-plan.png)\n"
 
@@ -333,8 +333,7 @@ MUTATIONS = [
 @given(st.lists(st.sampled_from(MUTATIONS), max_size=4, unique=True))
 def test_full_and_incremental_validation_agree_after_any_mutations(mutations: list) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "data"
-        shutil.copytree(REPO_ROOT / "data", data, ignore=shutil.ignore_patterns("backups"))
+        data = copy_sample_data(Path(tmp))
         add_markdown_image_module(data / "modules")
         trusted = trusted_after_full_validation(data / "modules")
         for mutate in mutations:

@@ -80,8 +80,10 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_writeback(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.writeback import write_back
+    from pipeline.writeback import retry_gone_writebacks, write_back
 
+    if args.retry:
+        return _finish(retry_gone_writebacks(settings, args.retry))
     return _finish(write_back(settings))
 
 
@@ -202,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deploy.set_defaults(handler=_cmd_deploy)
     writeback = sub.add_parser("writeback", help="tell Notion what deploy made live: Status, PR link, Last Updated")
+    writeback.add_argument(
+        "--retry",
+        metavar="MODULE_ID",
+        help="queue again the writeback closed because the module's Notion page was gone (then run writeback)",
+    )
     writeback.set_defaults(handler=_cmd_writeback)
     status = sub.add_parser("status", help="show what is live: revision, hash, commit, time, sections")
     status.add_argument("module_id", nargs="?", help="one module (default: all)")

@@ -1,7 +1,8 @@
 """Writeback: drain the deploy outbox into Notion — Status = Live, the merged PR's link, Last Updated.
 
 It writes those three properties and nothing else (never student data). A task is marked done only after
-Notion accepted the update; a failure stays queued, with its error, for the next run.
+Notion accepted the update; a failure stays queued, with its error, for the next run — except when the page is
+gone (404 object_not_found), which no rerun can fix: that task is closed and reported once, with how to clear it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from sqlalchemy import Engine
 from pipeline.db.engine import connect, database_errors
 from pipeline.db.outbox import (
     WritebackTask,
+    close_writeback_gone,
     mark_writeback_done,
     pending_writebacks,
     record_writeback_failure,
+    reopen_gone_writebacks,
     retired_modules,
 )
 from pipeline.errors import GitHubError, NotionError
@@ -28,7 +31,7 @@ from pipeline.notion.client import NotionGateway
 from pipeline.notion.page_updates import live_properties
 from pipeline.settings import Settings, redact
 
-TaskOutcome = Literal["written", "superseded", "no page", "failed"]
+TaskOutcome = Literal["written", "superseded", "no page", "page gone", "failed"]
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +62,41 @@ class WritebackReport:
 
     @property
     def ok(self) -> bool:
-        return not any(o.outcome == "failed" for o in self.outcomes)
+        """False when a task failed (it stays queued) or its page is gone (reported this once, not retried)."""
+        return not any(o.outcome in ("failed", "page gone") for o in self.outcomes)
 
     def lines(self) -> list[str]:
         return [outcome.line() for outcome in self.outcomes] + [self.summary()]
 
     def summary(self) -> str:
-        kinds = ("written", "superseded", "no page", "failed")
+        kinds = ("written", "superseded", "no page", "page gone", "failed")
         counts = ", ".join(f"{n} {k}" for k in kinds if (n := sum(o.outcome == k for o in self.outcomes)))
-        tail = "; failed tasks stay queued: run writeback again" if not self.ok else ""
+        tail = ""
+        if any(o.outcome == "failed" for o in self.outcomes):
+            tail += "; failed tasks stay queued: run writeback again"
+        if any(o.outcome == "page gone" for o in self.outcomes):
+            tail += "; tasks whose page is gone are not retried: see each line for how to clear it"
         return f"writeback: {counts or 'nothing to write back'}{tail}"
+
+
+@dataclass(frozen=True)
+class RetryReport:
+    """What `writeback --retry MODULE_ID` queued again."""
+
+    module_id: str
+    reopened: int
+
+    @property
+    def ok(self) -> bool:
+        return self.reopened > 0
+
+    def lines(self) -> list[str]:
+        if self.reopened:
+            return [f"queued again: {self.reopened} writeback task(s) of {self.module_id}; run writeback to send them"]
+        return [
+            f"nothing to retry: {self.module_id} has no writeback task closed because its Notion page was gone "
+            "(check the module id: `python -m pipeline status` lists them)"
+        ]
 
 
 def find_merged_pr_url(repo: Any, commit_sha: str | None, module_id: str) -> str | None:
@@ -137,6 +165,30 @@ def _drain(
     return outcomes
 
 
+def retry_gone_writebacks(settings: Settings, module_id: str, *, engine: Engine | None = None) -> RetryReport:
+    """Queue again the writeback of `module_id` that was closed because its Notion page was gone."""
+    owned = engine is None
+    engine = engine or connect(settings)
+    try:
+        with database_errors(engine, "writeback --retry"):
+            return RetryReport(module_id, reopen_gone_writebacks(engine, module_id))
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def gone_page_advice(task: WritebackTask) -> str:
+    """What an operator does about a module whose Notion page Notion cannot find."""
+    return (
+        f"Notion has no page {task.notion_page_id} that the integration can see (object_not_found): it was "
+        "deleted, or is not shared with the integration. This task is closed and will not be retried. To clear "
+        "it: restore the page from Notion's Trash or share it (page menu → Connections), then run "
+        f"`python -m pipeline writeback --retry {task.module_id}`; or, if the module has another page now, export "
+        "that page (its id goes into notion_page_id) and the next deploy writes back to it; or, if it has no page, "
+        f'set "notion_page_id": null in data/modules/{task.module_id}.json'
+    )
+
+
 def _write_one(
     task: WritebackTask,
     engine: Engine,
@@ -153,6 +205,11 @@ def _write_one(
         payload = live_properties(schema, pr_url, task.deployed_at, retired=retired)
         notion.update_page_properties(task.notion_page_id, payload)
     except (NotionError, GitHubError) as exc:
+        if isinstance(exc, NotionError) and exc.code == "object_not_found":
+            # No rerun brings the page back: retrying it on every deploy, for ever, would only bury real failures.
+            advice = gone_page_advice(task)
+            close_writeback_gone(engine, task.id, advice)
+            return WritebackOutcome(task, "page gone", pr_url, advice)
         message = redact(str(exc), settings)
         record_writeback_failure(engine, task.id, message)
         return WritebackOutcome(task, "failed", pr_url, message)

@@ -8,6 +8,9 @@ from datetime import datetime
 from sqlalchemy import Engine, text
 
 ERROR_LIMIT = 2000  # characters of last_error kept: enough to diagnose, never a whole HTTP body
+# A task whose Notion page is gone is closed ('done', as the state CHECK allows) with its error starting so;
+# `writeback --retry MODULE_ID` reopens such tasks.
+GONE_PREFIX = "page gone: "
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,29 @@ def record_writeback_failure(engine: Engine, task_id: int, error: str) -> None:
             text("UPDATE notion_writeback SET attempts = attempts + 1, last_error = :error WHERE id = :id"),
             {"id": task_id, "error": error[:ERROR_LIMIT]},
         )
+
+
+def close_writeback_gone(engine: Engine, task_id: int, error: str) -> None:
+    """Stop retrying a task whose Notion page no longer exists (or is not shared): closed, its error kept."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE notion_writeback SET state = 'done', done_at = now(), attempts = attempts + 1, "
+                "last_error = :error WHERE id = :id"
+            ),
+            {"id": task_id, "error": (GONE_PREFIX + error)[:ERROR_LIMIT]},
+        )
+
+
+def reopen_gone_writebacks(engine: Engine, module_id: str) -> int:
+    """Queue again the tasks of `module_id` closed because their page was gone; returns how many."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            text(
+                "UPDATE notion_writeback SET state = 'pending', done_at = NULL, "
+                "last_error = 'queued again after ' || last_error "
+                "WHERE module_id = :module_id AND state = 'done' AND starts_with(last_error, :prefix)"
+            ),
+            {"module_id": module_id, "prefix": GONE_PREFIX},
+        )
+    return result.rowcount

@@ -53,3 +53,21 @@ def test_a_failed_writeback_stays_pending_with_its_error(settings: Settings, mig
         scalar(migrated_engine, "SELECT last_error FROM notion_writeback WHERE id = :i", i=first.id)
         == "Notion 429 rate limited"
     )
+
+
+def test_writeback_retry_of_a_module_with_nothing_closed_says_so_and_exits_1(
+    settings: Settings, migrated_engine: Engine, database_url: str, monkeypatch, capsys
+) -> None:
+    from pipeline.cli import main
+
+    # given a deploy whose writebacks are all still pending (none closed because a page was gone)
+    deploy(None, settings)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    # when the operator asks to retry one
+    code = main(["writeback", "--retry", "lab-safety-101"])
+
+    # then nothing changes and the command says why, without touching Notion (no token needed)
+    assert code == 1
+    assert "nothing to retry: lab-safety-101 has no writeback task closed" in capsys.readouterr().out
+    assert scalar(migrated_engine, "SELECT count(*) FROM notion_writeback WHERE state = 'pending'") == 3

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from pipeline.deploy.apply import deploy
 from pipeline.settings import Settings
 from pipeline.sync import sync
-from pipeline.writeback import write_back
+from pipeline.writeback import retry_gone_writebacks, write_back
 from tests.fakes import notion_blocks as b
 from tests.notion.pages import PNG, add_module_page, module_body
 from tests.paths import copy_sample_data
@@ -153,6 +153,41 @@ def test_notion_failing_during_writeback_keeps_the_task_and_a_rerun_delivers_it(
     assert loop.notion.property_of(page_id, "Status") == "Live"
     assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
     assert _scalar(loop.engine, "SELECT count(*) FROM notion_writeback WHERE state = 'pending'") == 0
+
+
+def test_a_page_deleted_after_deploy_is_reported_once_not_retried_and_can_be_requeued(loop: Loop):
+    page_id = loop.add_ready_page()
+    assert sync(loop.settings).ok
+    [pr] = loop.github.pulls("open")
+    loop.merge_and_deploy(pr["number"])
+
+    # given the team lead deleted the page in Notion after the deploy (Notion answers 404 object_not_found)
+    page = loop.notion.pages.pop(page_id)
+    first = write_back(loop.settings, engine=loop.engine)
+
+    # then this run reports it, once, with what to do, and closes the task
+    assert not first.ok
+    [gone] = [o for o in first.outcomes if o.outcome == "page gone"]
+    assert gone.task.module_id == MODULE_ID
+    assert f"python -m pipeline writeback --retry {MODULE_ID}" in gone.line()
+    assert "Trash" in gone.line() and f"data/modules/{MODULE_ID}.json" in gone.line()
+    assert "not retried" in first.summary()
+    assert _scalar(loop.engine, "SELECT count(*) FROM notion_writeback WHERE state = 'pending'") == 0
+
+    # when writeback runs again (the next deploy), it does not ask Notion again and reports nothing
+    loop.notion.log.clear()
+    again = write_back(loop.settings, engine=loop.engine)
+    assert again.ok and again.outcomes == ()
+    assert loop.notion.count(route="pages.update") == 0
+
+    # when the page is restored and the operator asks for a retry, the next writeback delivers it
+    loop.notion.pages[page_id] = page
+    retried = retry_gone_writebacks(loop.settings, MODULE_ID, engine=loop.engine)
+    assert retried.ok and "queued again: 1" in retried.lines()[0]
+    delivered = write_back(loop.settings, engine=loop.engine)
+    assert delivered.ok, delivered.summary()
+    assert loop.notion.property_of(page_id, "Status") == "Live"
+    assert not retry_gone_writebacks(loop.settings, MODULE_ID, engine=loop.engine).ok
 
 
 def _asset_urls(module: dict) -> list[str]:

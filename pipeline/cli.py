@@ -41,6 +41,15 @@ def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
     return _finish(check_module_library(settings))
 
 
+def _cmd_notion_init(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.notion.library import create_module_library
+
+    report = create_module_library(settings, args.parent, title=args.title, status_type=args.status_type)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.validate.rules import validate_paths
 
@@ -150,6 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
     notion_sub = notion.add_subparsers(dest="notion_command", required=True, metavar="SUBCOMMAND")
     notion_check = notion_sub.add_parser("check", help="report Module Library properties that are missing or mistyped")
     notion_check.set_defaults(handler=_cmd_notion_check)
+    notion_init = notion_sub.add_parser("init", help="create the Module Library database under a Notion page")
+    notion_init.add_argument(
+        "--parent", required=True, metavar="PAGE_ID", help="the page to create it in (its id or URL; share it first)"
+    )
+    notion_init.add_argument("--title", default="Module Library", help="the database's name (default: Module Library)")
+    notion_init.add_argument(
+        "--status-type",
+        choices=("status", "select"),
+        default=None,
+        help="the Status column's type (default: status, or select where Notion cannot create a status column)",
+    )
+    notion_init.set_defaults(handler=_cmd_notion_init)
 
     validate = sub.add_parser("validate", help="check module files against the schema and the semantic rules")
     _add_paths(validate, "files or folders (default: data/modules)")

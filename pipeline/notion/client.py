@@ -69,9 +69,17 @@ class Download:
 class NotionGateway:
     """Typed operations on the Module Library over notion-client, with the token kept out of every message."""
 
-    def __init__(self, settings: Settings, *, attempts: int = 3, backoff_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        attempts: int = 3,
+        backoff_seconds: float | None = None,
+        needs_library: bool = True,
+    ) -> None:
+        """`needs_library=False` for `notion init`, which creates the Module Library the other commands read."""
         settings.require("notion_token")
-        if not (settings.notion_data_source_id or settings.notion_database_id):
+        if needs_library and not (settings.notion_data_source_id or settings.notion_database_id):
             raise ConfigError(
                 "missing configuration: NOTION_DATA_SOURCE_ID (or NOTION_DATABASE_ID) "
                 "— the Module Library data source to export from"
@@ -79,6 +87,7 @@ class NotionGateway:
         self._settings = settings
         self._base_url = settings.http_url("notion_base_url", "https://api.notion.com")
         self._data_source_id = settings.notion_data_source_id
+        self._status_type = "status"  # the Status filter's type; "select" once Notion says the column is a select
         backoff_seconds = settings.notion_retry_seconds if backoff_seconds is None else backoff_seconds
         self.attempts, self.backoff_seconds = attempts, backoff_seconds
         self.pacer = RequestPacer(settings.notion_requests_per_second)
@@ -139,10 +148,21 @@ class NotionGateway:
     ) -> Iterator[dict[str, Any]]:
         """Pages of the data source with that Status, or any of those (None: all), optionally edited on or after
         an ISO time."""
+        try:
+            yield from self._query_pages(status, edited_since)
+        except NotionError as error:
+            # Filters are typed: a `status` condition on a select column is a 400 validation_error. Many Module
+            # Libraries (and `notion init` where Notion cannot create a status column) use a select named Status.
+            if status is None or error.code != "validation_error" or self._status_type != "status":
+                raise
+            self._status_type = "select"
+            yield from self._query_pages(status, edited_since)
+
+    def _query_pages(self, status: str | tuple[str, ...] | None, edited_since: str | None) -> Iterator[dict[str, Any]]:
         conditions: list[dict[str, Any]] = []
         if status is not None:
             names = (status,) if isinstance(status, str) else status
-            either = [{"property": "Status", "status": {"equals": name}} for name in names]
+            either = [{"property": "Status", self._status_type: {"equals": name}} for name in names]
             conditions.append(either[0] if len(either) == 1 else {"or": either})
         if edited_since is not None:
             conditions.append({"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": edited_since}})
@@ -155,6 +175,26 @@ class NotionGateway:
         ds = self.data_source_id
         yield from self._paginate(
             lambda cursor: self.sdk.data_sources.query(ds, start_cursor=cursor, **query), f"query of data source {ds}"
+        )
+
+    def create_database(self, parent_page_id: str, title: str, properties: dict[str, Any]) -> dict[str, Any]:
+        """POST /v1/databases under a page, with the schema of its first data source (API 2025-09-03)."""
+        # Not retried on 5xx: the database may exist already, and a second one would split the library.
+        return self._call(
+            lambda: self.sdk.databases.create(
+                parent={"type": "page_id", "page_id": parent_page_id},
+                title=[{"type": "text", "text": {"content": title}}],
+                initial_data_source={"properties": properties},
+            ),
+            f"creation of a database under page {parent_page_id}",
+            idempotent=False,
+        )
+
+    def update_data_source_properties(self, data_source_id: str, properties: dict[str, Any]) -> dict[str, Any]:
+        """Add, change or remove properties of a data source (PATCH /v1/data_sources/{id})."""
+        return self._call(
+            lambda: self.sdk.data_sources.update(data_source_id, properties=properties),
+            f"update of data source {data_source_id}",
         )
 
     # --- pages and blocks ---

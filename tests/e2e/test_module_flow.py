@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from pipeline.deploy.apply import deploy
+from pipeline.notion.library import create_module_library
 from pipeline.settings import Settings
 from pipeline.sync import sync
 from pipeline.writeback import retry_gone_writebacks, write_back
@@ -188,6 +189,28 @@ def test_a_page_deleted_after_deploy_is_reported_once_not_retried_and_can_be_req
     assert delivered.ok, delivered.summary()
     assert loop.notion.property_of(page_id, "Status") == "Live"
     assert not retry_gone_writebacks(loop.settings, MODULE_ID, engine=loop.engine).ok
+
+
+def test_a_library_made_by_notion_init_with_a_select_status_goes_all_the_way_to_live(loop: Loop):
+    # given a Notion that cannot create status columns, so `notion init` made Status a select
+    loop.notion.status_creation_supported = False
+    library = create_module_library(loop.settings, loop.notion.add_workspace_page())
+    assert library.status_type == "select"
+    loop.data_source_id = library.data_source_id
+    loop.settings = loop.settings.with_overrides(notion_data_source_id=library.data_source_id)
+
+    # when a page turns Ready, is exported, merged, deployed and written back
+    page_id = loop.add_ready_page()
+    assert sync(loop.settings).ok
+    [pr] = loop.github.pulls("open")
+    loop.merge_and_deploy(pr["number"])
+    written = write_back(loop.settings, engine=loop.engine)
+
+    # then the select column shows Live and the PR link, like a status column would
+    assert written.ok, written.summary()
+    assert loop.notion.data_sources[library.data_source_id]["properties"]["Status"]["type"] == "select"
+    assert loop.notion.property_of(page_id, "Status") == "Live"
+    assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
 
 
 def _asset_urls(module: dict) -> list[str]:

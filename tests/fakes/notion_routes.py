@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes import notion_objects as obj
+from tests.fakes import notion_schema as schema
 
 if TYPE_CHECKING:
     from tests.fakes.notion_server import NotionFake
@@ -71,6 +72,10 @@ def dispatch(fake: NotionFake, method: str, path: str, query: dict[str, str], bo
                 return _find(fake.data_sources, ds_id, "data_source")
             case ("POST", ["data_sources", ds_id, "query"]):
                 return _query(fake, _find(fake.data_sources, ds_id, "data_source"), body)
+            case ("PATCH", ["data_sources", ds_id]):
+                return schema.update_data_source(fake, _find(fake.data_sources, ds_id, "data_source"), body)
+            case ("POST", ["databases"]):
+                return schema.create_database(fake, body)
             case ("GET", ["databases", db_id]):
                 return _find(fake.databases, db_id, "database")
             case ("GET", ["pages", page_id]):
@@ -104,7 +109,7 @@ def _page_view(fake: NotionFake, page: dict) -> dict:
 
 
 def _query(fake: NotionFake, ds: dict, body: dict) -> dict:
-    pages = [p for p in fake.pages.values() if p["parent"]["data_source_id"] == ds["id"] and not p["in_trash"]]
+    pages = [p for p in fake.pages.values() if p["parent"].get("data_source_id") == ds["id"] and not p["in_trash"]]
     if body.get("filter"):
         pages = [p for p in pages if _matches(p, body["filter"], ds)]
     for sort in reversed(body.get("sorts") or []):
@@ -174,6 +179,8 @@ def _parse_time(text: str) -> datetime:
 
 
 def _update_page(fake: NotionFake, page: dict, body: dict) -> dict:
+    if "data_source_id" not in page["parent"]:
+        raise _error(400, "validation_error", "the fake updates only pages in a data source.")
     ds = fake.data_sources[page["parent"]["data_source_id"]]
     for name, value in (body.get("properties") or {}).items():
         schema = ds["properties"].get(name)

@@ -74,6 +74,9 @@ class NotionFake:
             self.latency = 0.0
             self.faults: list[dict[str, Any]] = []
             self.comments_allowed = True
+            # Notion's changelog of 2026-03-19: status properties with custom options can be created by the API.
+            # False answers as before it: a 400 validation_error for a status property in a schema.
+            self.status_creation_supported = True
             self.relation_page_limit = 25
             self.stale_urls = 0  # how many of the next signed file URLs are handed out already expired
             self.rate_limit(None)
@@ -150,6 +153,17 @@ class NotionFake:
                 database_id, title, [{"id": data_source_id, "name": title}]
             )
         return database_id, data_source_id
+
+    def add_workspace_page(self, title: str = "Teams") -> str:
+        """A page at the top of the workspace, shared with the integration (a parent for a new database)."""
+        page_id = obj.new_id()
+        stamp = obj.notion_time(self.now())
+        with self._lock:
+            page = obj.page_object(page_id, "", "", stamp, {"title": obj.property_value("title", "title", title)})
+            page["parent"] = {"type": "workspace", "workspace": True}
+            self.pages[page_id] = page
+            self.children[page_id] = []
+        return page_id
 
     def rename_property(self, data_source_id: str, old: str, new: str) -> None:
         with self._lock:
@@ -386,6 +400,8 @@ class _RateLimited(Exception):
 _ROUTES = [
     ("GET", r"/v1/data_sources/[^/]+", "data_sources.retrieve"),
     ("POST", r"/v1/data_sources/[^/]+/query", "data_sources.query"),
+    ("PATCH", r"/v1/data_sources/[^/]+", "data_sources.update"),
+    ("POST", r"/v1/databases", "databases.create"),
     ("GET", r"/v1/databases/[^/]+", "databases.retrieve"),
     ("GET", r"/v1/pages/[^/]+", "pages.retrieve"),
     ("PATCH", r"/v1/pages/[^/]+", "pages.update"),

@@ -44,10 +44,13 @@ def _cmd_notion_check(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_notion_init(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.notion.library import create_module_library
 
-    report = create_module_library(settings, args.parent, title=args.title, status_type=args.status_type)
-    for line in report.lines():
-        print(line)
-    return 0 if report.ok else 1
+    return _finish(create_module_library(settings, args.parent, title=args.title, status_type=args.status_type))
+
+
+def _cmd_github_check(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.github.check import check_github_access
+
+    return _finish(check_github_access(settings))
 
 
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -78,6 +81,10 @@ def _cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.db.engine import upgrade_database
 
+    if args.action == "check":
+        from pipeline.db.check import check_database
+
+        return _finish(check_database(settings))
     return _finish(upgrade_database(settings))
 
 
@@ -172,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     notion_init.set_defaults(handler=_cmd_notion_init)
 
+    github = sub.add_parser("github", help="GitHub helpers")
+    github_sub = github.add_subparsers(dest="github_command", required=True, metavar="SUBCOMMAND")
+    github_check = github_sub.add_parser(
+        "check", help="can GITHUB_TOKEN make branches, PRs, commit statuses and labels in GITHUB_REPOSITORY?"
+    )
+    github_check.set_defaults(handler=_cmd_github_check)
+
     validate = sub.add_parser("validate", help="check module files against the schema and the semantic rules")
     _add_paths(validate, "files or folders (default: data/modules)")
     validate.add_argument(
@@ -212,7 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     # files -> PostgreSQL -> Notion
     db = sub.add_parser("db", help="manage the runtime database schema")
-    db.add_argument("action", choices=("upgrade",), help="upgrade: apply the Alembic migrations")
+    db.add_argument(
+        "action",
+        choices=("upgrade", "check"),
+        help="upgrade: apply the Alembic migrations; check: connect and show the schema's migration",
+    )
     db.set_defaults(handler=_cmd_db)
     deploy = sub.add_parser("deploy", help="make module files live in PostgreSQL, in one transaction")
     _add_paths(deploy, "files or folders (default: data/modules; only a whole folder archives missing modules)")

@@ -53,6 +53,12 @@ def _advice(status: int | None, message: str, operation: str, subject: str) -> t
         ), 2
     if status in (403, 429) and "rate limit" in lowered:
         return "GitHub rate-limited this token; run the command again later (it is safe to repeat)", 1
+    if status == 403 and "create labels" in lowered:
+        return (
+            "the labels propose puts on each PR do not exist and this token may not create them; run "
+            "`python -m pipeline github check` (Actions → setup-check), which creates them, or add them under "
+            "Issues → Labels"
+        ), 1
     if status == 403:
         return (
             "the token lacks a permission; give it contents, pull-requests and statuses: write "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tests.fakes.github_permissions import LABELS_NOT_CREATABLE
 from tests.fakes.github_routes import BOT_EMAIL, BOT_NAME, Answer, _on
 from tests.fakes.github_server import ApiError, Repo, _now
 
@@ -162,6 +163,9 @@ def _ancestry(repo: Repo, sha: str) -> list[str]:
 def add_labels(fake: FakeGitHub, repo: Repo, query: dict, body: Any, number: str) -> Answer:
     _pull(repo, number)
     names = body.get("labels", []) if isinstance(body, dict) else list(body)
+    if any(n not in repo.defined_labels for n in names) and not fake.policy.may_create_labels():
+        raise ApiError(403, LABELS_NOT_CREATABLE)
+    repo.defined_labels.update(names)
     current = repo.labels.setdefault(int(number), [])
     current.extend(n for n in names if n not in current)
     return 200, [fake.label_json(repo, n) for n in current], {}

@@ -31,6 +31,7 @@ def route(fake: FakeGitHub, method: str, path: str, query: dict[str, str], body:
     if repo is None:
         raise ApiError(404, "Not Found")
     rest = match[3] or ""
+    fake.policy.check(method, rest)
     for verb, pattern, func in ROUTES:
         found = pattern.match(rest)
         if verb == method and found:
@@ -211,6 +212,27 @@ def get_contents(fake: FakeGitHub, repo: Repo, query: dict, body: dict, path: st
     if entry is None:
         raise ApiError(404, "Not Found")
     return 200, content_json(fake, repo, path.strip("/"), ref, entry.sha), {}
+
+
+# ---- labels ---------------------------------------------------------------------------------------------
+@_on("GET", r"/labels/(.+)")
+def get_label(fake: FakeGitHub, repo: Repo, query: dict, body: dict, name: str) -> Answer:
+    if name not in repo.defined_labels:
+        raise ApiError(404, "Not Found")
+    return 200, fake.label_json(repo, name), {}
+
+
+@_on("POST", "/labels")
+def create_label(fake: FakeGitHub, repo: Repo, query: dict, body: dict) -> Answer:
+    name, color = body.get("name") or "", str(body.get("color") or "ededed")
+    if not name:
+        raise ApiError(422, "Validation Failed", [{"resource": "Label", "field": "name", "code": "missing_field"}])
+    if not re.fullmatch(r"[0-9a-fA-F]{6}", color):
+        raise ApiError(422, "Validation Failed", [{"resource": "Label", "field": "color", "code": "invalid"}])
+    if name in repo.defined_labels:
+        raise ApiError(422, "Validation Failed", [{"resource": "Label", "field": "name", "code": "already_exists"}])
+    repo.defined_labels.add(name)
+    return 201, fake.label_json(repo, name), {}
 
 
 # ---- statuses, dispatches -------------------------------------------------------------------------------

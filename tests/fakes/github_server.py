@@ -83,6 +83,7 @@ class Repo:
     labels: dict[int, list[str]] = field(default_factory=dict)
     comments: dict[int, list[dict]] = field(default_factory=dict)
     dispatches: list[dict] = field(default_factory=list)
+    defined_labels: set[str] = field(default_factory=set)  # the repository's labels (Issues → Labels)
     next_number: int = 1
 
     @property
@@ -99,6 +100,7 @@ class FakeGitHub:
         self.faults: list[Fault] = []
         self.log: list[LoggedRequest] = []
         self.lock = threading.RLock()
+        self.policy = _new_policy()
         self._server: ThreadingHTTPServer | None = None
         self.base_url = ""
         self._ids = 1000
@@ -122,6 +124,7 @@ class FakeGitHub:
             self.repos.clear()
             self.faults.clear()
             self.log.clear()
+            self.policy = _new_policy()
 
     def create_repo(self, full_name: str, files_root: Path | None = None, prefix: str = "data/") -> Repo:
         """A repository whose `main` holds the files under `files_root` at `prefix` (or an empty tree)."""
@@ -275,6 +278,11 @@ class FakeGitHub:
             return pr["head_sha"]
         return repo.git.refs.get(f"refs/heads/{pr['head']}", pr["head_sha"])
 
+    def restrict_token(self, *writes: str, actions_may_create_pulls: bool = True) -> None:
+        """Give the token only these write permissions (GitHub's names: contents, pull_requests, statuses,
+        issues), like a workflow's `permissions:`; and set "Allow GitHub Actions to create … pull requests"."""
+        self.policy = _new_policy(frozenset(writes), actions_may_create_pulls)
+
     def label_json(self, repo: Repo, name: str) -> dict:
         return {
             "id": abs(hash(name)) % 10**9,
@@ -305,6 +313,12 @@ class FakeGitHub:
             raise ApiError(401, "Bad credentials")
         with self.lock:
             return route(self, method, path, query, body)
+
+
+def _new_policy(writes: frozenset[str] | None = None, actions_may_create_pulls: bool = True) -> Any:
+    from tests.fakes.github_permissions import TokenPolicy
+
+    return TokenPolicy(writes, actions_may_create_pulls)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -12,7 +12,7 @@ from tests.cli_calls import FLAG, PIPELINE_CALL, call_problems
 from tests.paths import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
-NAMES = ("export", "validate", "deploy", "backup", "ci")
+NAMES = ("export", "validate", "deploy", "backup", "ci", "setup-check")
 
 # Per job, exactly the permissions it may have (docs/operations.md; writeback reads the merged PR).
 EXPECTED_PERMISSIONS = {
@@ -22,6 +22,10 @@ EXPECTED_PERMISSIONS = {
     ("backup", "backup"): {"contents": "write", "pull-requests": "write", "statuses": "write"},
     ("ci", "test"): {"contents": "read"},
     ("ci", "modules"): {"contents": "read"},
+    ("setup-check", "notion"): {"contents": "read"},
+    # the GitHub check proves what export's token may do, so it gets exactly export's permissions
+    ("setup-check", "github"): {"contents": "write", "pull-requests": "write", "statuses": "write"},
+    ("setup-check", "database"): {"contents": "read"},
 }
 
 ARRAY_FLAGS = re.compile(r"args\+?=\(([^)]*)\)")

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from pipeline.cli import main
+from pipeline.errors import ConfigError
 from pipeline.export import export_pages
 from pipeline.notion.check import check_module_library
 from pipeline.notion.library import create_module_library
@@ -94,7 +95,7 @@ def test_init_refuses_a_second_library_in_the_same_page(notion_fake, module_tree
     parent = notion_fake.add_workspace_page()
     first = create_module_library(_settings(notion_fake, module_tree), parent)
 
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ConfigError) as refused:
         create_module_library(_settings(notion_fake, module_tree), parent)
 
     assert f"NOTION_DATABASE_ID={first.database_id.replace('-', '')}" in str(refused.value)

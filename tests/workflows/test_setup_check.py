@@ -122,3 +122,16 @@ def test_the_database_job_without_the_secret_names_the_environment_secret(tmp_pa
     run = run_check(tmp_path, "database", {"DATABASE_URL": "", "DATABASE_DIRECT_URL": ""})
     assert run.status == 2
     assert "DATABASE_URL is empty" in run.summary and "`production` environment's secret DATABASE_URL" in run.summary
+
+
+def test_it_passes_zizmors_auditor_persona_with_no_finding() -> None:
+    # stricter than ci.yml's offline audit: no secret is read outside an environment, and runs are serialised
+    zizmor = Path(sys.executable).parent / "zizmor"
+    result = subprocess.run(
+        [str(zizmor), "--offline", "--persona", "auditor", "--no-progress", str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout

@@ -102,7 +102,17 @@ def create_module_library(
                 "relation": {"data_source_id": data_source_id, "type": "single_property", "single_property": {}}
             }
         }
-        notion.update_data_source_properties(data_source_id, relation)
+        try:
+            notion.update_data_source_properties(data_source_id, relation)
+        except NotionError as error:
+            # The database exists now: say what is missing and how to finish, rather than leave a silent half.
+            raise NotionError(
+                f"created the Module Library ({notion_page_url(database['id'])}, data source {data_source_id}) "
+                f"but could not add its {SELF_RELATION} column: {error}. Finish by hand: add a Relation column "
+                f"{SELF_RELATION!r} to the Module Library itself, then set NOTION_DATA_SOURCE_ID={data_source_id}",
+                code=error.code,
+                status=error.status,
+            ) from None
     return LibraryReport(database["id"], data_source_id, title, used)
 
 

@@ -102,6 +102,20 @@ def test_init_refuses_a_second_library_in_the_same_page(notion_fake, module_tree
     assert len(notion_fake.databases) == 1
 
 
+def test_when_the_second_request_fails_the_message_says_what_exists_and_how_to_finish(notion_fake, init_env, capsys):
+    # given Notion failing every data source update (beyond the client's retries) after the create succeeded
+    parent = notion_fake.add_workspace_page()
+    notion_fake.inject("status", status=503, count=20, route="data_sources.update")
+
+    code = main(["notion", "init", "--parent", parent])
+
+    err = capsys.readouterr().err
+    [data_source_id] = [ds for ds in notion_fake.data_sources]
+    assert code == 1 and "Traceback" not in err
+    assert "created the Module Library" in err and "could not add its Prerequisites column" in err
+    assert f"NOTION_DATA_SOURCE_ID={data_source_id}" in err
+
+
 def test_init_under_a_page_not_shared_with_the_integration_says_to_share_it(notion_fake, init_env, capsys):
     code = main(["notion", "init", "--parent", "https://www.notion.so/acme/Teams-" + "ab" * 16 + "?pvs=4"])
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.errors import PipelineError, ValidationFailed
+from pipeline.errors import ConfigError, PipelineError, ValidationFailed
 from pipeline.report import Report
 from pipeline.settings import Settings, redact
 
@@ -91,6 +91,14 @@ def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.deploy.apply import deploy
 
+    if args.impact and not args.dry_run:
+        raise ConfigError("--impact only reports, it never deploys: give --dry-run --impact")
+    if args.format != "text" and not args.impact:
+        raise ConfigError("--format json is the learner impact's: give --dry-run --impact --format json")
+    if args.impact:
+        from pipeline.review.impact import assess_impact
+
+        return _finish(assess_impact(args.paths, settings).in_format(args.format))
     options = {"dry_run": args.dry_run, "allow_mass_archive": args.allow_mass_archive, "force": args.force}
     return _finish(deploy(args.paths, settings, **options))
 
@@ -240,6 +248,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deploy.add_argument(
         "--force", action="store_true", help="overwrite modules whose rows were edited outside the pipeline"
+    )
+    deploy.add_argument(
+        "--impact",
+        action="store_true",
+        help="with --dry-run: learners touched by the plan, read in a read-only transaction (DATABASE_READONLY_URL)",
+    )
+    deploy.add_argument(
+        "--format", choices=("text", "json"), default="text", help="the --impact report as text or JSON"
     )
     deploy.set_defaults(handler=_cmd_deploy)
     writeback = sub.add_parser("writeback", help="tell Notion what deploy made live: Status, PR link, Last Updated")

@@ -13,7 +13,9 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import ConfigError
 
-SECRET_FIELDS = frozenset({"notion_token", "github_token", "database_url", "notion_webhook_secret"})
+SECRET_FIELDS = frozenset(
+    {"notion_token", "github_token", "database_url", "database_readonly_url", "notion_webhook_secret"}
+)
 
 _ENV_NAMES = {
     "notion_token": "NOTION_TOKEN",
@@ -24,6 +26,7 @@ _ENV_NAMES = {
     "github_repository": "GITHUB_REPOSITORY",
     "github_api_url": "GITHUB_API_URL",
     "database_url": "DATABASE_URL",
+    "database_readonly_url": "DATABASE_READONLY_URL",
     "modules_dir": "MODULES_DIR",
     "assets_dir": "ASSETS_DIR",
     "pgdata_dir": "PIPELINE_PGDATA",
@@ -68,6 +71,8 @@ class Settings:
     github_repository: str | None = None
     github_api_url: str = "https://api.github.com"
     database_url: str | None = field(default=None, repr=False)
+    # a read-only role on production, for `deploy --dry-run --impact` (docs/operations.md has its SQL)
+    database_readonly_url: str | None = field(default=None, repr=False)
     modules_dir: Path = Path("data/modules")
     assets_dir: Path | None = None
     pgdata_dir: Path = Path(".pipeline/pgdata")  # the embedded PostgreSQL, used when DATABASE_URL is unset

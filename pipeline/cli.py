@@ -103,6 +103,28 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
     return _finish(deploy(args.paths, settings, **options))
 
 
+def _cmd_review_comment(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.review.pull_request import review_pull_request
+
+    report = review_pull_request(
+        args.paths,
+        settings,
+        base_ref=args.base,
+        pr_number=args.pr,
+        head_sha=args.head_sha,
+        impact_path=args.impact,
+        preview_url=args.preview_url,
+    )
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def _pr_number(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a pull request number")
+    return int(text)
+
+
 def _cmd_writeback(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.writeback import retry_gone_writebacks, write_back
 
@@ -231,6 +253,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--summary", type=Path, metavar="FILE", help="append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)"
     )
     preview.set_defaults(handler=_cmd_preview)
+
+    review = sub.add_parser("review", help="the sticky review comment on a module pull request")
+    review_sub = review.add_subparsers(dest="review_command", required=True, metavar="SUBCOMMAND")
+    comment = review_sub.add_parser(
+        "comment", help="render the review comment of the changed module files; with --pr, post it on that PR"
+    )
+    _add_paths(comment, "the module files the PR changes (deleted ones too)", nargs="+")
+    comment.add_argument("--base", required=True, metavar="REF", help="the PR's base, e.g. origin/main")
+    comment.add_argument("--pr", type=_pr_number, metavar="NUMBER", help="create or update the comment on this PR")
+    comment.add_argument("--head-sha", metavar="SHA", help="the PR's head commit: images are shown from it")
+    comment.add_argument("--impact", type=Path, metavar="FILE", help="JSON of deploy --dry-run --impact --format json")
+    comment.add_argument("--preview-url", metavar="URL", help="the module-preview artifact's download link")
+    comment.set_defaults(handler=_cmd_review_comment)
 
     # files -> PostgreSQL -> Notion
     db = sub.add_parser("db", help="manage the runtime database schema")

@@ -29,6 +29,8 @@ _WRITES: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
         ("PATCH", r"/pulls/\d+", ("pull_requests",)),
         ("POST", r"/statuses/[0-9a-f]+", ("statuses",)),
         ("POST", r"/issues/\d+/(labels|comments)", ("issues", "pull_requests")),
+        ("PATCH", r"/issues/comments/\d+", ("issues", "pull_requests")),
+        ("DELETE", r"/issues/\d+/labels/.+", ("issues", "pull_requests")),
         ("POST", r"/labels", ("issues", "pull_requests")),
         ("POST", r"/dispatches", ("contents",)),
     ]

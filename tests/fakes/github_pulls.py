@@ -1,10 +1,9 @@
-"""The fake GitHub's pull-request and issue routes (list, create, edit, merge, labels, comments)."""
+"""The fake GitHub's pull-request routes (list, create, edit, merge)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tests.fakes.github_permissions import LABELS_NOT_CREATABLE
 from tests.fakes.github_routes import BOT_EMAIL, BOT_NAME, Answer, _on
 from tests.fakes.github_server import ApiError, Repo, _now
 
@@ -156,45 +155,3 @@ def _ancestry(repo: Repo, sha: str) -> list[str]:
         order.append(current)
         queue.extend(repo.git.commits[current].parents)
     return order
-
-
-# ---- issues (a PR is an issue: labels and comments) ---------------------------------------------------------
-@_on("POST", r"/issues/(\d+)/labels")
-def add_labels(fake: FakeGitHub, repo: Repo, query: dict, body: Any, number: str) -> Answer:
-    _pull(repo, number)
-    names = body.get("labels", []) if isinstance(body, dict) else list(body)
-    if any(n not in repo.defined_labels for n in names) and not fake.policy.may_create_labels():
-        raise ApiError(403, LABELS_NOT_CREATABLE)
-    repo.defined_labels.update(names)
-    current = repo.labels.setdefault(int(number), [])
-    current.extend(n for n in names if n not in current)
-    return 200, [fake.label_json(repo, n) for n in current], {}
-
-
-@_on("GET", r"/issues/(\d+)/labels")
-def get_labels(fake: FakeGitHub, repo: Repo, query: dict, body: dict, number: str) -> Answer:
-    return 200, [fake.label_json(repo, n) for n in repo.labels.get(int(number), [])], {}
-
-
-@_on("POST", r"/issues/(\d+)/comments")
-def create_comment(fake: FakeGitHub, repo: Repo, query: dict, body: dict, number: str) -> Answer:
-    _pull(repo, number)
-    comment_id = fake.next_id()
-    comment = {
-        "id": comment_id,
-        "node_id": "IC_fake",
-        "url": fake.api(repo, f"/issues/comments/{comment_id}"),
-        "html_url": f"{fake.base_url}/{repo.full_name}/pull/{number}#issuecomment-{comment_id}",
-        "issue_url": fake.api(repo, f"/issues/{number}"),
-        "body": body.get("body", ""),
-        "user": fake.user(BOT_NAME),
-        "created_at": _now(),
-        "updated_at": _now(),
-    }
-    repo.comments.setdefault(int(number), []).append(comment)
-    return 201, comment, {}
-
-
-@_on("GET", r"/issues/(\d+)/comments")
-def list_comments(fake: FakeGitHub, repo: Repo, query: dict, body: dict, number: str) -> Answer:
-    return 200, repo.comments.get(int(number), []), {}

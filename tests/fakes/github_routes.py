@@ -300,4 +300,5 @@ def dispatch(fake: FakeGitHub, repo: Repo, query: dict, body: dict) -> Answer:
     return 204, None, {}
 
 
-from tests.fakes import github_pulls as _pulls  # noqa: E402,F401 - registers the pull and issue routes
+from tests.fakes import github_issues as _issues  # noqa: E402,F401 - registers the issue, comment and label routes
+from tests.fakes import github_pulls as _pulls  # noqa: E402,F401 - registers the pull routes

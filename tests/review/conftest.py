@@ -42,7 +42,9 @@ def pr_tree(module_tree: Path) -> Path:
             "section_number": 2,
             "section_type": "text",
             "title": "Choosing Gloves",
-            "content": "# Gloves\n\nNitrile for most chemicals.\n\n![The floor plan](/assets/lab-safety-101/floor-plan.png)",
+            "content": (
+                "# Gloves\n\nNitrile for most chemicals.\n\n![The floor plan](/assets/lab-safety-101/floor-plan.png)"
+            ),
             "media_url": None,
             "duration_seconds": 60,
         },

@@ -182,5 +182,5 @@ def test_a_broken_impact_file_is_a_usage_error_that_names_it(pr_tree: Path) -> N
     bad = pr_tree.parent / "impact.json"
     bad.write_text('{"modules": [{"module_id": "x"}]}')
 
-    with pytest.raises(ConfigError, match="impact.json: not the JSON of `deploy --dry-run --impact --format json`"):
+    with pytest.raises(ConfigError, match=r"impact\.json: not the JSON of `deploy --dry-run --impact --format json`"):
         review_pull_request([pr_tree / "lab-safety-101.json"], Settings(), base_ref="main", impact_path=bad)

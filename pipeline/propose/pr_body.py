@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from pipeline.module.document import content_hash
 from pipeline.module.places import describe_place
 from pipeline.module.problems import Problem
 from pipeline.report import markdown_cell
+from pipeline.review.neutralise import neutralise
 
 PREVIEW_ARTIFACT = "module-preview"
 STATUS_CONTEXT = "modules/validate"
@@ -34,7 +36,8 @@ def reviewer_problem(problem: Problem, data: Mapping[str, Any] | None) -> str:
 def pr_title(data: Mapping[str, Any]) -> str:
     """`Module: <title> (<module_id>) r<revision>`."""
     revision = (data.get("metadata") or {}).get("revision", "?")
-    return f"Module: {data.get('title', '')} ({data.get('module_id', '')}) r{revision}"
+    title = neutralise(str(data.get("title", "")), markdown=False)  # a title still links `#123`
+    return f"Module: {title} ({data.get('module_id', '')}) r{revision}"
 
 
 def marker(module_id: str) -> str:
@@ -51,7 +54,13 @@ def edited_after_export(main_data: Mapping[str, Any] | None) -> bool:
 def _fence(diff: str, limit: int) -> str:
     if len(diff) > limit:
         diff = diff[:limit] + "\n… (diff shortened; see the Files tab)\n"
-    return f"```diff\n{diff.rstrip()}\n```"
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", diff)), default=0))  # longer than any inside
+    return f"{fence}diff\n{diff.rstrip()}\n{fence}"
+
+
+def _cell(value: Any) -> str:
+    """Notion text in a table cell: nothing formats, pings (`@user`) or links an issue (`#12`)."""
+    return neutralise(markdown_cell(value), markdown=False)  # markdown_cell already escaped the HTML
 
 
 def _divergence_block(change: ModuleDiff, limit: int) -> list[str]:
@@ -68,9 +77,10 @@ def _divergence_block(change: ModuleDiff, limit: int) -> list[str]:
         lines += [f"`{field.field}`", "", _fence(text_diff(field.old, field.new, field.field), limit), ""]
     for section in change.section_changes:
         if section.text_diff:
-            lines += [f"Section `{section.section_id}` — {section.title}", "", _fence(section.text_diff, limit), ""]
+            title = neutralise(section.title)
+            lines += [f"Section `{section.section_id}` — {title}", "", _fence(section.text_diff, limit), ""]
         elif section.kind in ("added", "removed"):
-            lines += [f"Section `{section.section_id}` — {section.title}: {section.kind}", ""]
+            lines += [f"Section `{section.section_id}` — {neutralise(section.title)}: {section.kind}", ""]
     return [*lines, "</details>", ""]
 
 
@@ -84,7 +94,7 @@ def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mappi
     fields = [f for f in change.field_changes if f.field != "estimated_minutes"]
     if fields:
         lines += ["| field | before | after |", "| --- | --- | --- |"]
-        lines += [f"| `{f.field}` | {markdown_cell(f.old)} | {markdown_cell(f.new)} |" for f in fields]
+        lines += [f"| `{f.field}` | {_cell(f.old)} | {_cell(f.new)} |" for f in fields]
         lines.append("")
     labels: dict[ChangeKind, str] = {"added": "Added", "changed": "Changed", "removed": "Removed", "moved": "Moved"}
     for kind, label in labels.items():
@@ -93,13 +103,14 @@ def _changes_block(change: ModuleDiff, old: Mapping[str, Any] | None, new: Mappi
             continue
         lines.append(f"**{label} sections:**")
         for s in sections:
+            # "section 2", never "#2": GitHub would link issue 2
             where = {
-                "added": f"as #{s.new_number}",
-                "removed": f"was #{s.old_number}",
-                "moved": f"#{s.old_number} → #{s.new_number}",
-                "changed": f"#{s.new_number}: {', '.join(s.changed_fields)}",
+                "added": f"as section {s.new_number}",
+                "removed": f"was section {s.old_number}",
+                "moved": f"section {s.old_number} → {s.new_number}",
+                "changed": f"section {s.new_number}: {', '.join(s.changed_fields)}",
             }[kind]
-            lines.append(f"- `{s.section_id}` {s.title} ({where})")
+            lines.append(f"- `{s.section_id}` {neutralise(s.title)} ({where})")
         lines.append("")
     diffs = [s for s in change.sections("changed") if s.text_diff]
     if diffs:
@@ -163,9 +174,9 @@ def _render(
     if edited_after_export(old):
         lines += _divergence_block(change, limit)
     revision = (new.get("metadata") or {}).get("revision")
-    lines += [f"## {new.get('title', module_id)} (`{module_id}`), revision {revision}", ""]
+    lines += [f"## {neutralise(str(new.get('title', module_id)))} (`{module_id}`), revision {revision}", ""]
     if reason:
-        lines += [f"**Reason:** {reason}", ""]
+        lines += [f"**Reason:** {neutralise(reason)}", ""]
     lines += [
         f"**Notion page:** {notion_url}" if notion_url else "**Notion page:** none (not exported from Notion)",
         "",

@@ -114,6 +114,7 @@ def _cmd_review_comment(args: argparse.Namespace, settings: Settings) -> int:
         head_sha=args.head_sha,
         impact_path=args.impact,
         preview_url=args.preview_url,
+        impact_failed=args.impact_failed,
     )
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
@@ -265,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     comment.add_argument("--head-sha", metavar="SHA", help="the PR's head commit: images are shown from it")
     comment.add_argument("--impact", type=Path, metavar="FILE", help="JSON of deploy --dry-run --impact --format json")
     comment.add_argument("--preview-url", metavar="URL", help="the module-preview artifact's download link")
+    comment.add_argument(
+        "--impact-failed", action="store_true", help="say the learner impact could not be read (its job failed)"
+    )
     comment.set_defaults(handler=_cmd_review_comment)
 
     # files -> PostgreSQL -> Notion

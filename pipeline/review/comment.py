@@ -27,6 +27,12 @@ _NOT_CONFIGURED = (
 )
 
 
+_FAILED = (
+    "> [!CAUTION]\n> **Learner impact could not be read this time** (the `learner impact` job of this run failed: "
+    "see its log). Do not merge until a run shows it."
+)
+
+
 @dataclass(frozen=True)
 class ReviewedModule:
     """One module file of the PR: as on the base branch (None: new) and at the head (None: deleted)."""
@@ -54,11 +60,15 @@ def render_review_comment(
     *,
     asset_url: AssetUrl,
     preview_url: str | None,
+    impact_failed: bool = False,
     limit: int = MAX_COMMENT_CHARS,
 ) -> str:
-    """The whole comment; `impact` None means impact is not configured."""
+    """The whole comment; `impact` None means impact is not configured (or, with `impact_failed`, not read)."""
     pieces = [_Piece(f"{COMMENT_MARKER}\n## Module review")]
-    pieces += [_Piece(line) for line in _impact_block(modules, impact)]
+    if impact_failed:
+        pieces += [_Piece("### Learner impact"), _Piece(_FAILED)]
+    else:
+        pieces += [_Piece(line) for line in _impact_block(modules, impact)]
     for module in modules:
         pieces += _module_pieces(module, asset_url)
     if preview_url:

@@ -105,11 +105,21 @@ def review_pull_request(
     head_sha: str | None = None,
     impact_path: Path | None = None,
     preview_url: str | None = None,
+    impact_failed: bool = False,
 ) -> ReviewResult:
     """Render the review comment; with `pr_number`, create or update it on that PR (and set the impact label)."""
     impact = read_impact(impact_path)
     modules = reviewed_modules(paths, base_ref)
-    body = render_review_comment(modules, impact, asset_url=head_asset_url(settings, head_sha), preview_url=preview_url)
+    body = render_review_comment(
+        modules,
+        impact,
+        asset_url=head_asset_url(settings, head_sha),
+        preview_url=preview_url,
+        impact_failed=impact_failed,
+    )
     if pr_number is None:
         return ReviewResult(body, None)
-    return ReviewResult(body, post_review_comment(settings, pr_number, body, flag=needs_second_review(impact)))
+    return ReviewResult(
+        body,
+        post_review_comment(settings, pr_number, body, flag=None if impact_failed else needs_second_review(impact)),
+    )

@@ -12,12 +12,14 @@ from tests.cli_calls import FLAG, PIPELINE_CALL, call_problems
 from tests.paths import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
-NAMES = ("export", "validate", "deploy", "backup", "ci", "setup-check")
+NAMES = ("export", "validate", "deploy", "backup", "ci", "setup-check", "rehearse")
 
 # Per job, exactly the permissions it may have (docs/operations.md; writeback reads the merged PR).
 EXPECTED_PERMISSIONS = {
     ("export", "sync"): {"contents": "write", "pull-requests": "write", "statuses": "write"},
     ("validate", "validate"): {"contents": "read"},
+    ("validate", "impact"): {"contents": "read"},
+    ("validate", "comment"): {"contents": "read", "pull-requests": "write"},
     ("deploy", "deploy"): {"contents": "read", "pull-requests": "read"},
     ("backup", "backup"): {"contents": "write", "pull-requests": "write", "statuses": "write"},
     ("ci", "test"): {"contents": "read"},
@@ -26,6 +28,9 @@ EXPECTED_PERMISSIONS = {
     # the GitHub check proves what export's token may do, so it gets exactly export's permissions
     ("setup-check", "github"): {"contents": "write", "pull-requests": "write", "statuses": "write"},
     ("setup-check", "database"): {"contents": "read"},
+    ("rehearse", "rehearse"): {"contents": "read"},
+    ("rehearse", "cleanup"): {},
+    ("rehearse", "sweep"): {},
 }
 
 ARRAY_FLAGS = re.compile(r"args\+?=\(([^)]*)\)")
@@ -64,7 +69,7 @@ def test_validate_runs_on_pull_requests_touching_data_without_secrets() -> None:
     assert set(on) == {"pull_request"}
     assert "data/**" in on["pull_request"]["paths"]
     text = (WORKFLOWS / "validate.yml").read_text()
-    assert "secrets." not in text
+    assert "secrets." not in yaml.safe_dump(load("validate")["jobs"]["validate"])  # the impact job has its own
     assert "--format github" in text
     assert "GITHUB_STEP_SUMMARY" in text
 

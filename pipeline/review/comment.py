@@ -104,7 +104,8 @@ def _impact_block(modules: Sequence[ReviewedModule], impact: ImpactReport | None
     if not rows:
         lines.append("No student has progress on anything this PR removes, changes or archives.")
         return lines
-    return [*lines, "| module | section | what happens | learners |", "| --- | --- | --- | --- |", "\n".join(rows)]
+    table = ["| module | section | what happens | learners |", "| --- | --- | --- | --- |", *rows]
+    return [*lines, "\n".join(table)]
 
 
 def _impact_rows(module: ModuleImpact, titles: Mapping[tuple[str, str], str]) -> list[str]:

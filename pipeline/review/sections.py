@@ -132,6 +132,6 @@ def _quiz(content: Mapping[str, Any]) -> str:
         for index, choice in enumerate(choices):
             lines.append(f"- ✅ **{one_line(choice)}** (correct)" if index == correct else f"- {one_line(choice)}")
         if question.get("explanation"):
-            lines.append(f"  - _Why:_ {one_line(question['explanation'])}")
+            lines += ["", f"_Why:_ {one_line(question['explanation'])}"]
         lines.append("")
     return "\n".join(lines).strip()

@@ -169,7 +169,8 @@ def _module_pieces(module: ReviewedModule, asset_url: AssetUrl) -> list[_Piece]:
                 + "; ".join(f"{one_line(s.title)} (`{s.section_id}`, was number {s.old_number})" for s in removed)
             )
         )
-    sections = {str(s.get("section_id")): s for s in module.head.get("sections") or [] if isinstance(s, Mapping)}
+    document = module.head or {}  # not None here: a deleted module has no diff
+    sections = {str(s.get("section_id")): s for s in document.get("sections") or [] if isinstance(s, Mapping)}
     for change in diff.section_changes:
         if change.kind not in ("added", "changed") or change.section_id not in sections:
             continue

@@ -87,13 +87,17 @@ def _image(url: str, alt: str, asset_url: AssetUrl) -> str:
     return f"![{alt}]({target})"
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _interactive(content: Mapping[str, Any], media: Any, asset_url: AssetUrl) -> str:
     lines = []
     if content.get("instruction"):
         lines += [f"**Task:** {one_line(content['instruction'])}", ""]
     if isinstance(media, str):
         lines += [_image(media, "Hotspot image", asset_url), ""]
-    hotspots = content.get("hotspots") if isinstance(content.get("hotspots"), list) else []
+    hotspots = _list(content.get("hotspots"))
     lines.append(f"**Hotspots ({len(hotspots)}):**")
     for number, spot in enumerate(hotspots, 1):
         if not isinstance(spot, Mapping):
@@ -121,14 +125,14 @@ def _quiz(content: Mapping[str, Any]) -> str:
     if content.get("instruction"):
         lines += [f"**Instructions:** {one_line(content['instruction'])}", ""]
     lines += [f"Pass mark: {one_line(content.get('pass_percent', 70))}% · ✅ marks the correct answer.", ""]
-    questions = content.get("questions") if isinstance(content.get("questions"), list) else []
+    questions = _list(content.get("questions"))
     for number, question in enumerate(questions, 1):
         if not isinstance(question, Mapping):
             lines.append(f"**Q{number}.** (not a question: {one_line(question)})")
             continue
         lines.append(f"**Q{number}. {one_line(question.get('prompt'))}**")
         correct = question.get("correct_choice")
-        choices = question.get("choices") if isinstance(question.get("choices"), list) else []
+        choices = _list(question.get("choices"))
         for index, choice in enumerate(choices):
             lines.append(f"- ✅ **{one_line(choice)}** (correct)" if index == correct else f"- {one_line(choice)}")
         if question.get("explanation"):

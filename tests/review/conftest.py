@@ -7,8 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from pipeline.module.document import dump_module
+from pipeline.settings import Settings
+from tests.review.learners import seed_learners
 
 
 def git(repo: Path, *args: str) -> str:
@@ -55,3 +58,9 @@ def pr_tree(module_tree: Path) -> Path:
     path.write_text(dump_module(doc))
     (module_tree / "first-pull-request.json").unlink()
     return module_tree
+
+
+@pytest.fixture
+def learners(settings: Settings, migrated_engine: Engine) -> Engine:
+    """The samples live, with learners on lab-safety-101 and first-pull-request (tests/review/learners.py)."""
+    return seed_learners(settings, migrated_engine)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, text
 
 from pipeline.db.engine import connect, database_errors, describe
-from pipeline.deploy.apply import load_current
+from pipeline.deploy.apply import load_current, load_validation_keys
 from pipeline.deploy.plan import CurrentModule, DeployPlan, plan_deploy
 from pipeline.errors import ConfigError, DatabaseError, ValidationFailed
 from pipeline.settings import Settings
@@ -164,16 +164,18 @@ def assess_impact(paths: Sequence[Path] | None, settings: Settings, *, engine: E
     Connects with DATABASE_READONLY_URL when set (else DATABASE_URL or the embedded PostgreSQL).
     """
     paths = list(paths) if paths else [settings.modules_dir]
-    report = validate_paths(paths, settings)
-    if not report.ok:
-        raise ValidationFailed(list(report.problems), f"{report.summary()}; no impact was computed")
-    documents = {module_id: doc.data for module_id, doc in report.documents.items()}
-    hashes = {module_id: doc.content_hash for module_id, doc in report.documents.items()}
     owned = engine is None
     if engine is None:
         url = settings.database_readonly_url or settings.database_url
         engine = connect(settings.with_overrides(database_url=url))
     try:
+        # As deploy does: files whose bytes the live revisions were validated with skip their byte-only checks.
+        _, trusted = load_validation_keys(engine)
+        report = validate_paths(paths, settings, trusted)
+        if not report.ok:
+            raise ValidationFailed(list(report.problems), f"{report.summary()}; no impact was computed")
+        documents = {module_id: doc.data for module_id, doc in report.documents.items()}
+        hashes = {module_id: doc.content_hash for module_id, doc in report.documents.items()}
         with database_errors(engine, "reading the learner impact"), read_only_transaction(engine) as conn:
             current = load_current(conn)
             plan = plan_deploy(

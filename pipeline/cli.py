@@ -116,8 +116,7 @@ def _cmd_review_comment(args: argparse.Namespace, settings: Settings) -> int:
         preview_url=args.preview_url,
         impact_failed=args.impact_failed,
     )
-    print("\n".join(report.lines()))
-    return 0 if report.ok else 1
+    return _finish(report)
 
 
 def _pr_number(text: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from github import Auth, Github, InputGitTreeElement
+from github import Auth, Github, GithubException, InputGitTreeElement
 
 from pipeline.errors import GitHubError
 from pipeline.review.comment import COMMENT_MARKER, IMPACT_LABEL
@@ -90,7 +90,7 @@ def test_impact_adds_the_label_once_and_removes_it_when_it_is_gone(github_fake, 
 
     assert (added.label, kept.label, unknown.label, removed.label) == ("added", "kept", "none", "removed")
     assert github_fake.labels(pr_number) == []
-    assert github_fake.repo.label_catalog[IMPACT_LABEL]["description"].startswith("Removes or changes content")
+    assert IMPACT_LABEL in github_fake.repo.defined_labels
     assert len(github_fake.requests("POST", "/repos/owner/frames/labels")) == 1  # created once, then reused
 
 
@@ -102,3 +102,34 @@ def test_a_comment_over_githubs_limit_is_refused_with_githubs_message(github_fak
 def test_unknown_pr_is_a_clear_error(github_fake) -> None:
     with pytest.raises(GitHubError, match="PR #999"):
         post_review_comment(github_fake.settings(), 999, body("x"), flag=None)
+
+
+def test_pull_requests_write_alone_is_enough_for_the_label(github_fake, pr_number: int) -> None:
+    # As validate.yml's comment job grants it: pull-requests: write, no issues permission.
+    github_fake.server.restrict_token("contents", "pull_requests")
+
+    posted = post_review_comment(github_fake.settings(), pr_number, body("impact"), flag=True)
+
+    assert (posted.action, posted.label) == ("created", "added")
+    assert github_fake.labels(pr_number) == [IMPACT_LABEL]
+
+
+def test_the_fake_refuses_an_unknown_label_on_a_pr_without_issues_write(github_fake, pr_number: int) -> None:
+    # Why the label is created first: adding an unknown one straight to the PR needs issues: write.
+    github_fake.server.restrict_token("contents", "pull_requests")
+    repo = Github(
+        auth=Auth.Token(github_fake.token), base_url=github_fake.base_url, seconds_between_requests=0
+    ).get_repo(github_fake.repo_name)
+
+    with pytest.raises(GithubException) as refused:
+        repo.get_issue(pr_number).add_to_labels("brand-new")
+
+    assert refused.value.status == 403
+    assert refused.value.data["message"] == "You do not have permission to create labels on this repository."
+
+
+def test_a_read_only_token_gets_a_clear_error(github_fake, pr_number: int) -> None:
+    github_fake.server.restrict_token("contents")
+
+    with pytest.raises(GitHubError, match="HTTP 403 Resource not accessible by integration"):
+        post_review_comment(github_fake.settings(), pr_number, body("x"), flag=None)

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.cli_calls import PIPELINE_CALL
+from tests.workflows.test_workflow_scripts import run_step
 from tests.workflows.test_workflow_structure import WORKFLOWS, load
 
 SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+def git(repo: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", *args]
+    return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
 def secrets_of(job: dict) -> set[str]:
@@ -62,3 +71,86 @@ def test_rehearsal_branches_production_with_neons_action_pinned_and_expiring() -
     text = (WORKFLOWS / "rehearse.yml").read_text()
     assert text.count("Migration rehearsal skipped: set the NEON_API_KEY secret") == 1
     assert "Cleanup skipped" in text and "Sweep skipped" in text
+
+
+def test_impact_without_the_secret_says_it_is_not_configured_and_passes(tmp_path: Path) -> None:
+    step = run_step(tmp_path, "validate", "Measure the learner impact", {"DATABASE_READONLY_URL": ""})
+
+    assert (step.status, step.calls) == (0, [])
+    assert "configured=false" in step.outputs
+    assert "Learner impact is not configured: set the DATABASE_READONLY_URL secret" in step.summary
+
+
+def test_impact_with_the_secret_hands_its_json_to_the_comment_job(tmp_path: Path) -> None:
+    env = {"DATABASE_READONLY_URL": "postgresql://frames_review:pw@host/db", "RUNNER_TEMP": str(tmp_path)}
+
+    step = run_step(tmp_path, "validate", "Measure the learner impact", env)
+
+    assert step.status == 0
+    assert step.calls == [
+        "-m pipeline deploy --dry-run --impact --format json",
+        "-m pipeline deploy --dry-run --impact",
+    ]
+    assert step.outputs.startswith(
+        "configured=true\nreport<<IMPACT_JSON_END\noutput of -m pipeline deploy --dry-run --impact --format json\n"
+        "IMPACT_JSON_END\n"
+    )
+    assert "## Learner impact" in step.summary
+
+
+def pr_checkout(root: Path) -> str:
+    """A checkout like the comment job's: origin/main, then a PR that edits one module and deletes another."""
+    modules = root / "data" / "modules"
+    modules.mkdir(parents=True)
+    (modules / "kept.json").write_text("{}\n")
+    (modules / "gone.json").write_text("{}\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "main")
+    git(root, "update-ref", "refs/remotes/origin/main", "HEAD")
+    (modules / "kept.json").write_text('{"edited": true}\n')
+    (modules / "gone.json").unlink()
+    git(root, "commit", "-q", "-am", "the PR")
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+COMMENT_ENV = {"BASE_REF": "main", "PR_NUMBER": "7", "PREVIEW_URL": "https://example.org/artifact"}
+
+
+def test_the_comment_step_passes_the_changed_files_the_pr_and_the_impact(tmp_path: Path) -> None:
+    head = pr_checkout(tmp_path)
+    env = {**COMMENT_ENV, "HEAD_SHA": head, "RUNNER_TEMP": str(tmp_path), "IMPACT_RESULT": "success"}
+    env |= {"IMPACT_CONFIGURED": "true", "IMPACT_REPORT": '{"modules": []}'}
+
+    step = run_step(tmp_path, "validate", "Write the review comment", env)
+
+    assert step.status == 0
+    assert step.calls == [
+        "-m pipeline review comment data/modules/gone.json data/modules/kept.json --base origin/main --pr 7 "
+        f"--head-sha {head} --preview-url https://example.org/artifact --impact {tmp_path}/impact.json"
+    ]
+    assert (tmp_path / "impact.json").read_text() == '{"modules": []}\n'
+
+
+@pytest.mark.parametrize(
+    ("result", "configured", "flag"), [("failure", "", "--impact-failed"), ("success", "false", None)]
+)
+def test_the_comment_step_says_when_impact_failed_or_is_not_configured(
+    tmp_path: Path, result: str, configured: str, flag: str | None
+) -> None:
+    head = pr_checkout(tmp_path)
+    env = {**COMMENT_ENV, "HEAD_SHA": head, "RUNNER_TEMP": str(tmp_path), "IMPACT_RESULT": result}
+    env |= {"IMPACT_CONFIGURED": configured, "IMPACT_REPORT": ""}
+
+    (call,) = run_step(tmp_path, "validate", "Write the review comment", env).calls
+
+    assert "--impact " not in call
+    assert (flag in call) if flag else "--impact-failed" not in call
+
+
+def test_rehearsal_without_neon_settings_says_it_skipped_and_why(tmp_path: Path) -> None:
+    step = run_step(tmp_path, "rehearse", "Check the Neon settings", {"NEON_API_KEY": "", "NEON_PROJECT_ID": ""})
+
+    assert (step.status, step.calls) == (0, [])
+    assert "configured=false" in step.outputs
+    assert "Migration rehearsal skipped: set the NEON_API_KEY secret and the NEON_PROJECT_ID variable" in step.summary

@@ -65,6 +65,7 @@ def test_rehearsal_branches_production_with_neons_action_pinned_and_expiring() -
     assert create["with"]["expires_at"]
     run = next(s["run"] for s in rehearse["steps"] if "db upgrade" in s.get("run", ""))
     assert run.index("pipeline db upgrade") < run.index("pipeline deploy") and "origin/main" in run
+    assert 'MODULES_DIR="$RUNNER_TEMP/main/data/modules" python -m pipeline deploy' in run
     for job in workflow["jobs"].values():
         assert secrets_of(job) <= {"NEON_API_KEY"}
         assert job["environment"] == "migration-rehearsal"
@@ -154,3 +155,17 @@ def test_rehearsal_without_neon_settings_says_it_skipped_and_why(tmp_path: Path)
     assert (step.status, step.calls) == (0, [])
     assert "configured=false" in step.outputs
     assert "Migration rehearsal skipped: set the NEON_API_KEY secret and the NEON_PROJECT_ID variable" in step.summary
+
+
+@pytest.mark.parametrize(("python_exit", "result"), [(0, "ok"), (1, "failed (exit 1)")])
+def test_rehearsal_times_each_step_in_the_summary(tmp_path: Path, python_exit: int, result: str) -> None:
+    pr_checkout(tmp_path)
+    env = {"BRANCH": "rehearsal/pr-7", "EXPIRES_AT": "2026-12-04T20:00:00Z", "RUNNER_TEMP": str(tmp_path / "tmp")}
+    (tmp_path / "tmp").mkdir()
+
+    step = run_step(tmp_path, "rehearse", "Migrate the copy and deploy main's modules onto it", env, python_exit)
+
+    assert step.status == python_exit
+    assert step.calls == ["-m pipeline db upgrade", "-m pipeline deploy"][: 2 - python_exit]
+    assert "## Migration rehearsal on Neon branch `rehearsal/pr-7` (expires 2026-12-04T20:00:00Z)" in step.summary
+    assert re.search(rf"\| db upgrade \(this PR's migrations\) \| \d+\.\d \| {re.escape(result)} \|", step.summary)

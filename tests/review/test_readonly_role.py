@@ -24,9 +24,9 @@ PASSWORD = "a-long-random-password"
 def documented_sql() -> list[str]:
     """The statements of the role's SQL block in the operations guide."""
     guide = (REPO_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
-    section = guide.split("### 8. Learner impact")[1]
+    section = guide.split(". Learner impact and migration rehearsal")[1]
     block = re.search(r"```sql\n(.*?)```", section, re.DOTALL)
-    assert block, "docs/operations.md §8 has no ```sql block"
+    assert block, "docs/operations.md (learner impact) has no ```sql block"
     return [s.strip() for s in block[1].split(";") if s.strip()]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import logging
 import os
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError, PipelineError, ValidationFailed
 from pipeline.report import Report
-from pipeline.settings import Settings, redact
+from pipeline.settings import Settings, redact, redact_handlers
 
 if TYPE_CHECKING:
     from pipeline.validate.rules import ValidationReport
@@ -336,31 +335,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _RedactingFilter(logging.Filter):
-    """Log lines go through redact() too: the SDKs log URLs (signed file links) and their own messages."""
-
-    settings: Settings | None = None
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        with contextlib.suppress(Exception):  # a malformed log call: let logging report it as it would have
-            record.msg, record.args = redact(record.getMessage(), self.settings), None
-        return True
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if isinstance(sys.stdout, io.TextIOWrapper):  # a non-UTF-8 console or file (cp1252): "→" must not crash a report
         sys.stdout.reconfigure(errors="backslashreplace")
-    root, redacting = logging.getLogger(), _RedactingFilter()
+    root = logging.getLogger()
     before = set(root.handlers)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for log_handler in set(root.handlers) - before:  # ours only: never another program's (or pytest's) handlers
-        log_handler.addFilter(redacting)
+    # ours only: never another program's (or pytest's) handlers
+    redacting = redact_handlers([h for h in root.handlers if h not in before])
     settings: Settings | None = None
     try:
         settings = Settings.from_env()

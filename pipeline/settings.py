@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
 import re
@@ -35,6 +37,8 @@ _ENV_NAMES = {
     "notion_guide_url": "NOTION_GUIDE_URL",
     "github_server_url": "GITHUB_SERVER_URL",
     "github_run_id": "GITHUB_RUN_ID",
+    "notion_bot_user_id": "NOTION_BOT_USER_ID",
+    "webhook_coalesce_seconds": "PIPELINE_WEBHOOK_COALESCE_SECONDS",
     "notion_requests_per_second": "NOTION_REQUESTS_PER_SECOND",
     "notion_timeout_seconds": "NOTION_TIMEOUT_SECONDS",
     "notion_retry_seconds": "NOTION_RETRY_SECONDS",
@@ -54,6 +58,7 @@ _NUMBER_FIELDS = {
     "github_rate_limit_wait": float,
     "github_seconds_between_requests": float,
     "github_seconds_between_writes": float,
+    "webhook_coalesce_seconds": float,
 }
 # Zero would mean "never send a request" or "time out at once": these must be above zero.
 _POSITIVE_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds"})
@@ -81,6 +86,8 @@ class Settings:
     notion_guide_url: str | None = None  # the page team leads read: linked from every comment export leaves
     github_server_url: str = "https://github.com"
     github_run_id: str | None = None  # set by Actions: the run a commit status links to
+    notion_bot_user_id: str | None = None  # the integration's own user: the webhook ignores events only it wrote
+    webhook_coalesce_seconds: float = 30.0  # the webhook sends at most one dispatch per page in this window
     notion_requests_per_second: float = 3.0  # Notion allows 3 on average; the exporter paces itself under it
     notion_timeout_seconds: float = 60.0
     notion_retry_seconds: float = 1.0  # first back-off after a Notion 5xx or dropped connection; doubles each time
@@ -218,3 +225,30 @@ def _url_passwords(url: str) -> list[str]:
     except ValueError:
         return []
     return [password, unquote(password)] if password else []
+
+
+class RedactingFilter(logging.Filter):
+    """Log lines go through redact() too: the SDKs log URLs (signed file links) and upstream messages echo tokens.
+
+    Add it to a handler (not a logger): a handler's filters see the records of every logger that reaches it."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with contextlib.suppress(Exception):  # a malformed log call: let logging report it as it would have
+            record.msg, record.args = redact(record.getMessage(), self.settings), None
+        return True
+
+
+def redact_handlers(handlers: list[logging.Handler], settings: Settings | None = None) -> RedactingFilter:
+    """Put one RedactingFilter on each of `handlers` (once: a handler that has one gets its settings updated)."""
+    redacting = RedactingFilter(settings)
+    for handler in handlers:
+        found = next((f for f in handler.filters if isinstance(f, RedactingFilter)), None)
+        if found is None:
+            handler.addFilter(redacting)
+        elif settings is not None:
+            found.settings = settings
+    return redacting

@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from pipeline.settings import Settings
 from pipeline.webhook import create_app
-from tests.webhook.delivery import DATA_SOURCE_ID, GITHUB_TOKEN, REPOSITORY, SECRET, DispatchReceiver
+from tests.webhook.delivery import BOT_USER_ID, DATA_SOURCE_ID, GITHUB_TOKEN, REPOSITORY, SECRET, DispatchReceiver
 
 
 @pytest.fixture
@@ -53,6 +53,8 @@ def settings(github: DispatchReceiver) -> Settings:
         github_token=GITHUB_TOKEN,
         github_repository=REPOSITORY,
         github_api_url=github.url,
+        notion_bot_user_id=BOT_USER_ID,
+        webhook_coalesce_seconds=0.0,  # every event dispatches; the coalescing tests set a window
     )
 
 

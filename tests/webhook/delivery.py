@@ -18,6 +18,8 @@ GITHUB_TOKEN = "ghs_dispatchTokenForTests0123456789"
 REPOSITORY = "frames/modules"
 DATA_SOURCE_ID = "248104cd-477e-80af-bc30-000bd28de8f9"
 DATABASE_ID = "0ef104cd-477e-80e1-8571-cfd10e92339a"
+# The integration's bot user (`accessible_by` of the recorded events; GET /v1/users/me answers it).
+BOT_USER_ID = "1edc05f6-2702-81b5-8408-00279347f034"
 _DOCS = "https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event"
 
 
@@ -73,9 +75,14 @@ class DispatchReceiver:
 def recorded_event(name: str = "page_properties_updated", **changes: Any) -> dict[str, Any]:
     """A recorded Notion event, dated now (the receiver refuses old ones) with `changes` applied."""
     event = json.loads((DATA / f"{name}.json").read_text())
-    event["timestamp"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    event["timestamp"] = notion_time(datetime.now(UTC))
     event.update(changes)
     return event
+
+
+def notion_time(moment: datetime) -> str:
+    """A timestamp as Notion writes it: 2024-12-05T23:57:05.379Z."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def deliver(

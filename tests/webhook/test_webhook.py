@@ -21,7 +21,7 @@ from pipeline.settings import Settings
 from pipeline.webhook import MAX_BODY_BYTES, SeenEvents, create_app, signature_for
 from tests.paths import REPO_ROOT
 from tests.webhook.delivery import (
-    DATA,
+    BOT_USER_ID,
     DATA_SOURCE_ID,
     DATABASE_ID,
     GITHUB_TOKEN,
@@ -29,6 +29,7 @@ from tests.webhook.delivery import (
     SECRET,
     DispatchReceiver,
     deliver,
+    notion_time,
     recorded_event,
 )
 
@@ -51,12 +52,16 @@ def test_ready_candidate_page_event_dispatches_notion_ready_to_github(
     assert github.headers[0]["accept"] == "application/vnd.github+json"
 
 
-def test_the_same_event_delivered_twice_dispatches_once(receiver_url: str, github: DispatchReceiver) -> None:
+def test_a_repeated_delivery_is_acknowledged_with_2xx_and_dispatched_once(
+    receiver_url: str, github: DispatchReceiver
+) -> None:
+    # Given an event that was dispatched, delivered again (Notion missed our answer and retries it)
     event = recorded_event()
     assert deliver(receiver_url, event).status_code == 202
-    again = deliver(receiver_url, event)
-    assert again.status_code == 409
-    assert again.json()["error"] == "duplicate_event"
+    again = deliver(receiver_url, {**event, "attempt_number": 2})
+    # Then the repeat gets a 2xx, so Notion stops retrying, and GitHub got one dispatch
+    assert again.status_code == 200
+    assert again.json() == {"status": "duplicate", "event_id": event["id"]}
     assert len(github.received) == 1
 
 
@@ -90,15 +95,54 @@ def test_the_signature_covers_the_raw_body_not_its_json_meaning(receiver_url: st
     assert deliver(receiver_url, json.dumps(event).encode(), signature=signed).status_code == 202
 
 
-@pytest.mark.parametrize("age", [timedelta(hours=2), timedelta(minutes=-30)])
-def test_events_dated_outside_the_window_are_refused_as_replays(
+@pytest.mark.parametrize("age", [timedelta(hours=26), timedelta(minutes=-30)])
+def test_events_dated_outside_notions_retry_window_are_refused_as_stale(
     receiver_url: str, github: DispatchReceiver, age: timedelta
 ) -> None:
-    stamp = (datetime.now(UTC) - age).isoformat().replace("+00:00", "Z")
-    response = deliver(receiver_url, recorded_event(timestamp=stamp))
+    response = deliver(receiver_url, recorded_event(timestamp=notion_time(datetime.now(UTC) - age)))
     assert response.status_code == 400
     assert response.json()["error"] == "stale_event"
     assert github.received == []
+
+
+@pytest.mark.parametrize("age", [timedelta(minutes=20), timedelta(hours=23)])
+def test_notions_retry_of_an_old_event_is_accepted_and_dispatched(
+    receiver_url: str, github: DispatchReceiver, age: timedelta
+) -> None:
+    # Given an event first sent `age` ago, while the receiver was down; Notion retries it (same id and timestamp)
+    event = recorded_event(timestamp=notion_time(datetime.now(UTC) - age), attempt_number=4)
+    response = deliver(receiver_url, event)
+    # Then the retry is dispatched, not refused as stale
+    assert response.status_code == 202
+    assert github.received[0]["client_payload"]["event_id"] == event["id"]
+
+
+def test_an_event_written_only_by_the_integrations_bot_starts_no_workflow(
+    receiver_url: str, github: DispatchReceiver
+) -> None:
+    # Given the event Notion sends for the integration's own writeback (Status=Live, the PR link): authored by its bot
+    event = recorded_event(authors=[{"id": BOT_USER_ID.replace("-", ""), "type": "bot"}])
+    response = deliver(receiver_url, event)
+    # Then it is acknowledged and no workflow is dispatched
+    assert response.status_code == 200
+    assert response.json() == {"status": "ignored", "reason": "only this integration's own writes changed the page"}
+    assert github.received == []
+
+
+@pytest.mark.parametrize(
+    "authors",
+    [
+        [{"id": "b0b0b0b0-0000-4000-8000-000000000001", "type": "bot"}],  # another integration, e.g. an automation
+        [{"id": BOT_USER_ID, "type": "bot"}, {"id": "c7c11cca-1d73-471d-9b6e-bdef51470190", "type": "person"}],
+        [],
+    ],
+    ids=["another bot", "our bot and a person", "no authors"],
+)
+def test_events_that_someone_else_also_wrote_are_dispatched(
+    receiver_url: str, github: DispatchReceiver, authors: list[dict[str, str]]
+) -> None:
+    assert deliver(receiver_url, recorded_event(authors=authors)).status_code == 202
+    assert len(github.received) == 1
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(receiver_url: str, github: DispatchReceiver) -> None:
@@ -158,35 +202,6 @@ def test_a_page_event_naming_the_database_is_recognised_when_only_its_id_is_conf
     assert github.received[0]["client_payload"]["page_id"] == PAGE_ID
 
 
-def test_verification_request_logs_the_token_once_for_the_operator_in_set_up_mode(
-    start_receiver: Callable[..., str], settings: Settings, caplog: pytest.LogCaptureFixture
-) -> None:
-    # Given a receiver not yet verified (no secret)
-    caplog.set_level(logging.INFO, logger="pipeline.webhook")
-    url = start_receiver(replace(settings, notion_webhook_secret=None))
-    body = (DATA / "verification.json").read_bytes()
-    # When Notion sends the one-time verification request (unsigned)
-    response = deliver(url, body, secret=None)
-    # Then it is acknowledged, the token is in the log for the operator, and not echoed back
-    assert response.status_code == 200
-    assert response.json() == {"status": "verification_received"}
-    assert SECRET in caplog.text
-    assert "NOTION_WEBHOOK_SECRET" in caplog.text
-    # And signed events are refused until the secret is set
-    assert deliver(url, recorded_event()).status_code == 503
-
-
-def test_verification_request_after_set_up_shows_only_a_fingerprint(
-    receiver_url: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="pipeline.webhook")
-    token = "secret_someoneElseSentThisTokenXXXXXXXXXXXXX"
-    response = deliver(receiver_url, json.dumps({"verification_token": token}).encode(), secret=None)
-    assert response.status_code == 200
-    assert token not in caplog.text
-    assert "verification_token" in caplog.text
-
-
 @pytest.mark.parametrize("failure", ["bad token", "github down"])
 def test_a_refused_dispatch_answers_502_and_notions_retry_dispatches_later(
     start_receiver: Callable[..., str],
@@ -241,10 +256,20 @@ def test_missing_configuration_is_named() -> None:
         create_app(Settings(notion_data_source_id="x"))
     with pytest.raises(ConfigError, match="NOTION_DATA_SOURCE_ID"):
         create_app(Settings(github_token="t", github_repository="o/r"))
+    with pytest.raises(ConfigError, match=r"NOTION_BOT_USER_ID, the integration's bot user id.*GET /v1/users/me"):
+        create_app(Settings(github_token="t", github_repository="o/r", notion_data_source_id="x"))
+    with pytest.raises(ConfigError, match="NOTION_BOT_USER_ID='my bot' is not a Notion user id"):
+        create_app(
+            Settings(github_token="t", github_repository="o/r", notion_data_source_id="x", notion_bot_user_id="my bot")
+        )
     with pytest.raises(ConfigError, match=r"GITHUB_API_URL='api\.github\.com' is not an http"):
         create_app(
             Settings(
-                github_token="t", github_repository="o/r", notion_data_source_id="x", github_api_url="api.github.com"
+                github_token="t",
+                github_repository="o/r",
+                notion_data_source_id="x",
+                notion_bot_user_id=BOT_USER_ID,
+                github_api_url="api.github.com",
             )
         )
 
@@ -265,6 +290,7 @@ def test_webhook_serve_command_receives_and_dispatches(github: DispatchReceiver,
         "GITHUB_TOKEN": GITHUB_TOKEN,
         "GITHUB_REPOSITORY": "frames/modules",
         "GITHUB_API_URL": github.url,
+        "NOTION_BOT_USER_ID": BOT_USER_ID,
     }
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
@@ -306,6 +332,7 @@ def test_webhook_serve_on_a_port_in_use_is_a_configuration_error(
         "GITHUB_TOKEN": GITHUB_TOKEN,
         "GITHUB_REPOSITORY": REPOSITORY,
         "GITHUB_API_URL": github.url,
+        "NOTION_BOT_USER_ID": BOT_USER_ID,
     }.items():
         monkeypatch.setenv(name, value)
     with socket.socket() as taken:  # given another program listens on the port

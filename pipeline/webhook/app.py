@@ -1,0 +1,219 @@
+"""The receiver: Flask app that checks Notion's requests and asks GitHub to run the export (docs/webhook.md)."""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import logging
+import re
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from pipeline.errors import ConfigError
+from pipeline.notion.ids import normalise_page_id
+from pipeline.settings import Settings, redact, redact_handlers
+from pipeline.webhook.coalescing import Coalescer
+from pipeline.webhook.dispatch import dispatch_export
+from pipeline.webhook.events import (
+    PAGE_EVENTS,
+    RETRY_WINDOW,
+    NotionEvent,
+    SeenEvents,
+    check_fresh,
+    is_in_library,
+    is_own_write,
+    parse_event,
+)
+from pipeline.webhook.verification import (
+    Refused,
+    check_nesting,
+    decode,
+    is_signed_by,
+    read_body,
+    verification_token,
+    verify_signature,
+)
+
+log = logging.getLogger("pipeline.webhook")
+
+WEBHOOK_PATH = "/notion/webhook"
+COALESCER = "pipeline.webhook.coalescer"  # the app's Coalescer, in app.extensions
+_NOTION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise ConfigError naming what the receiver needs and lacks."""
+    settings.require("github_token", "github_repository")
+    settings.http_url("github_api_url", "https://api.github.com")  # refused at start, not on Notion's first event
+    if not (settings.notion_data_source_id or settings.notion_database_id):
+        settings.require("notion_data_source_id")
+    bot = settings.notion_bot_user_id
+    if not bot:
+        raise ConfigError(
+            "missing configuration: NOTION_BOT_USER_ID, the integration's bot user id; without it the receiver "
+            "cannot tell the integration's own writes from edits and would start an export for each of them. "
+            "Find it with GET /v1/users/me (docs/webhook.md#configuration)"
+        )
+    if not _NOTION_ID.fullmatch(normalise_page_id(bot)):
+        raise ConfigError(
+            f"NOTION_BOT_USER_ID={bot!r} is not a Notion user id (32 hex digits, dashes optional); "
+            "copy the `id` of GET /v1/users/me (docs/webhook.md#configuration)"
+        )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    replay_window: timedelta = RETRY_WINDOW,
+    seen: SeenEvents | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> Flask:
+    """The WSGI app: POST /notion/webhook receives Notion's events, GET /healthz answers 200."""
+    check_settings(settings)
+    bot_user_id = str(settings.notion_bot_user_id)
+    seen = seen if seen is not None else SeenEvents()
+    clock = now or (lambda: datetime.now(UTC))
+    # One client for the app's life: building one per request (its TLS context) costs ~20 ms; it is thread-safe.
+    github = httpx.Client(timeout=10.0)
+    coalescer = Coalescer(lambda event: dispatch_export(settings, event, github), settings.webhook_coalesce_seconds)
+    app = Flask(__name__)
+    app.extensions[COALESCER] = coalescer
+
+    def answer(code: int, **fields: Any) -> Response:
+        response = Response(json.dumps(fields), status=code, mimetype="application/json")
+        if code == 413:
+            response.headers["Connection"] = "close"  # the rest of the body was not read
+        return response
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused) -> Response:
+        log.warning("refused webhook request: %s %s", exc.status, exc.message)
+        return answer(exc.status, error=exc.error, message=exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        name = (exc.name or "error").lower().replace(" ", "_")
+        return answer(exc.code or 500, error=name, message=exc.description or "")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("webhook request failed")
+        return answer(500, error="internal_error", message="the receiver failed; Notion will retry")
+
+    @app.get("/healthz")
+    def health() -> Response:
+        return answer(200, status="ok")
+
+    @app.post(WEBHOOK_PATH)
+    def receive() -> Response:
+        body = read_body(request.environ)  # 413 past MAX_BODY_BYTES, with a Content-Length or chunked
+        check_nesting(body)  # 400 before anything parses it, signed or not
+        signature = request.headers.get("X-Notion-Signature")
+        secret = settings.notion_webhook_secret
+        if is_signed_by(secret, body, signature):
+            token = verification_token(body, None)
+        else:  # only Notion's verification request may come without the secret's signature
+            token = verification_token(body, signature)
+            if token is None and not secret:
+                raise Refused(
+                    503, "not_configured", "NOTION_WEBHOOK_SECRET is not set: finish the verification step first"
+                )
+            if token is None:
+                verify_signature(str(secret), body, signature)  # raises the 401 that says what is wrong
+        if token is not None:
+            return _verification(token)
+        return _handle(parse_event(decode(body)))
+
+    def _handle(event: NotionEvent) -> Response:
+        check_fresh(event, clock(), replay_window)
+        if not seen.reserve(event.event_id):
+            # Handled already (Notion did not get our answer, or a replay): 2xx, or Notion retries it again.
+            return answer(200, status="duplicate", event_id=event.event_id)
+        if event.event_type not in PAGE_EVENTS or event.page_id is None:
+            return answer(200, status="ignored", reason=f"{event.event_type} cannot make a page Ready")
+        if not is_in_library(event.parent, settings.notion_data_source_id, settings.notion_database_id):
+            return answer(200, status="ignored", reason="the page is not in the Module Library")
+        if is_own_write(event, bot_user_id):
+            log.info("ignored event %s: only this integration changed page %s", event.event_id, event.page_id)
+            return answer(200, status="ignored", reason="only this integration's own writes changed the page")
+        try:
+            outcome = coalescer.submit(event)
+        except Exception:
+            seen.release(event.event_id)  # not dispatched: Notion's retry must get through
+            raise
+        return answer(202, status=outcome, page_id=event.page_id, event_id=event.event_id)
+
+    def _verification(token: str) -> Response:
+        if settings.notion_webhook_secret:
+            # Already set up: do not print a token someone else may have sent; show only its fingerprint.
+            fingerprint = hashlib.sha256(token.encode()).hexdigest()[:12]
+            log.warning(
+                "Notion sent a new verification_token (sha256 %s…). To re-verify, unset "
+                "NOTION_WEBHOOK_SECRET, restart, and send the verification again.",
+                fingerprint,
+            )
+        else:
+            # Set-up mode: the operator needs this value once, to paste into Notion and into the secret.
+            log.warning(
+                "Notion verification_token received: %s — paste it into Notion's 'Verify' dialog and "
+                "set it as NOTION_WEBHOOK_SECRET, then restart the receiver.",
+                token,
+            )
+        return answer(200, status="verification_received")
+
+    return app
+
+
+def _log_dispatches() -> None:
+    # A server's operator wants to see each dispatch without -v: this package logs at INFO whatever the root level.
+    if log.level == logging.NOTSET or log.level > logging.INFO:
+        log.setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Run the receiver on werkzeug's threaded server (production: gunicorn, see docs/webhook.md)."""
+    from werkzeug.serving import run_simple
+
+    _log_dispatches()  # the command line's own log handler hides secrets already
+    app = create_app(settings)
+    _check_can_listen(host, port)
+    if not settings.notion_webhook_secret:
+        log.warning("NOTION_WEBHOOK_SECRET is not set: waiting for Notion's verification request")
+    atexit.register(app.extensions[COALESCER].flush)
+    run_simple(host, port, app, threaded=True)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """ConfigError naming --host/--port when they cannot be listened on (werkzeug would print a reason, exit 1)."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        socket.create_server(address[:2], family=family).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "choose another --port, or a --host address of this machine"
+        ) from None
+
+
+def wsgi_app() -> Flask:
+    """Entry point for gunicorn (docs/webhook.md): `gunicorn -c python:pipeline.webhook.gunicorn_conf
+    'pipeline.webhook:wsgi_app()'`, with settings from the environment and secrets kept out of the log."""
+    _log_dispatches()
+    settings: Settings | None = None
+    try:
+        settings = Settings.from_env()
+        redact_handlers(logging.getLogger().handlers, settings)
+        app = create_app(settings)
+    except ConfigError as exc:
+        raise SystemExit(f"error: {redact(str(exc), settings)}") from None
+    atexit.register(app.extensions[COALESCER].flush)  # a graceful stop sends the trailing dispatches it holds
+    return app

@@ -1,0 +1,20 @@
+"""gunicorn settings for the receiver, as production runs it (docs/webhook.md#running-it-in-production):
+
+    gunicorn -c python:pipeline.webhook.gunicorn_conf --bind 0.0.0.0:8080 'pipeline.webhook:wsgi_app()'
+
+gevent workers serve each connection on a greenlet, so a thousand slow or idle clients hold no thread and
+/healthz still answers; sync or gthread workers give each connection a worker or thread until its request is read.
+"""
+
+worker_class = "gevent"
+# One process: the ids of handled events and the coalescing windows live in its memory (docs/webhook.md).
+workers = 1
+# Open connections the worker serves at once; past this, new ones wait in the listen backlog. The process needs
+# this many file descriptors (`ulimit -n`), plus a few.
+worker_connections = 4096
+backlog = 2048
+# Seconds the arbiter waits for a silent worker before restarting it, and for a graceful stop (trailing dispatches).
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+accesslog = "-"

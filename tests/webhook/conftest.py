@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from werkzeug.serving import make_server
 from pipeline.settings import Settings
 from pipeline.webhook import create_app
 from tests.webhook.delivery import BOT_USER_ID, DATA_SOURCE_ID, GITHUB_TOKEN, REPOSITORY, SECRET, DispatchReceiver
+from tests.webhook.gunicorn_server import Gunicorn, start_gunicorn
 
 
 @pytest.fixture
@@ -72,6 +75,31 @@ def start_receiver() -> Iterator[Callable[..., str]]:
     yield start
     for server in servers:
         server.shutdown()
+
+
+@pytest.fixture
+def gunicorn(github: DispatchReceiver, tmp_path: Path) -> Iterator[Callable[..., Gunicorn]]:
+    """Start the receiver under gunicorn as production does; `start(**env)` overrides its environment."""
+    servers: list[Gunicorn] = []
+
+    def start(**overrides: str) -> Gunicorn:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "NOTION_WEBHOOK_SECRET": SECRET,
+            "NOTION_DATA_SOURCE_ID": DATA_SOURCE_ID,
+            "NOTION_BOT_USER_ID": BOT_USER_ID,
+            "GITHUB_TOKEN": GITHUB_TOKEN,
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_API_URL": github.url,
+            **overrides,
+        }
+        server = start_gunicorn({k: v for k, v in env.items() if v}, tmp_path / f"gunicorn-{len(servers)}.log")
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,11 +34,13 @@ class DispatchReceiver:
     received: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     fail_with: int | None = None  # force an answer (e.g. 500) to test GitHub outages
+    fail_message: str = "Server Error"  # its message (GitHub's are sometimes upstream text that echoes a request)
+    times: list[float] = field(default_factory=list)  # time.monotonic() of each accepted dispatch
 
     def answer(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any] | None]:
         if self.fail_with is not None:
             return self.fail_with, {
-                "message": "Server Error",
+                "message": self.fail_message,
                 "documentation_url": _DOCS,
                 "status": str(self.fail_with),
             }
@@ -69,6 +72,7 @@ class DispatchReceiver:
             }
         self.received.append(payload)
         self.headers.append(headers)
+        self.times.append(time.monotonic())
         return 204, None
 
 

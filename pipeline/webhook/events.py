@@ -62,7 +62,8 @@ def parse_event(payload: Any) -> NotionEvent:
     if timestamp.tzinfo is None:
         raise Refused(400, "malformed_event", f"timestamp {stamp!r} has no time zone")
     page_id = entity["id"] if entity.get("type") == "page" else None
-    parent = data.get("parent") if isinstance(data.get("parent"), dict) else {}
+    found = data.get("parent")
+    parent: dict[str, Any] = found if isinstance(found, dict) else {}
     return NotionEvent(event_id, event_type, timestamp, page_id, parent, _authors(payload.get("authors")))
 
 

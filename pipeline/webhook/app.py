@@ -33,10 +33,11 @@ from pipeline.webhook.events import (
 )
 from pipeline.webhook.verification import (
     Refused,
-    check_nesting,
     decode,
     is_signed_by,
     read_body,
+    refuse_deep_unsigned,
+    token_in,
     verification_token,
     verify_signature,
 )
@@ -114,22 +115,21 @@ def create_app(
     @app.post(WEBHOOK_PATH)
     def receive() -> Response:
         body = read_body(request.environ)  # 413 past MAX_BODY_BYTES, with a Content-Length or chunked
-        check_nesting(body)  # 400 before anything parses it, signed or not
         signature = request.headers.get("X-Notion-Signature")
         secret = settings.notion_webhook_secret
         if is_signed_by(secret, body, signature):
-            token = verification_token(body, None)
-        else:  # only Notion's verification request may come without the secret's signature
-            token = verification_token(body, signature)
-            if token is None and not secret:
-                raise Refused(
-                    503, "not_configured", "NOTION_WEBHOOK_SECRET is not set: finish the verification step first"
-                )
-            if token is None:
-                verify_signature(str(secret), body, signature)  # raises the 401 that says what is wrong
+            payload = decode(body)  # 400 when nested too deep, before json.loads sees it
+            token = token_in(payload)  # Notion re-sending the verification of this subscription
+            return _verification(token) if token is not None else _handle(parse_event(payload))
+        # Not signed with the secret: only Notion's verification request may be, and only it is parsed.
+        refuse_deep_unsigned(body)
+        token = verification_token(body, signature)
         if token is not None:
             return _verification(token)
-        return _handle(parse_event(decode(body)))
+        if not secret:
+            raise Refused(503, "not_configured", "NOTION_WEBHOOK_SECRET is not set: finish the verification step first")
+        verify_signature(secret, body, signature)  # raises the 401 that says what is wrong
+        raise Refused(401, "bad_signature", "X-Notion-Signature does not match the body")
 
     def _handle(event: NotionEvent) -> Response:
         check_fresh(event, clock(), replay_window)

@@ -143,7 +143,7 @@ def test_a_burst_of_edits_dispatches_less_often_than_it_receives_events_and_the_
     assert all(d["client_payload"]["page_id"] == PAGE_ID for d in github.received)
     # And nothing more follows once the page is quiet
     count = len(github.received)
-    assert not wait_until(lambda: len(github.received) > count, seconds=2.5)
+    assert not wait_until(lambda: len(github.received) > count, seconds=1.5)
 
 
 def _dispatched_ids(github: DispatchReceiver) -> list[str]:

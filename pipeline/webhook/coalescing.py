@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -20,9 +23,42 @@ TRAILING_ATTEMPTS = 3
 class _Window:
     """A page's open window: the newest event that arrived during it (to send when it closes), if any."""
 
-    timer: threading.Timer | None = None
     latest: NotionEvent | None = None
     attempts: int = 0
+    generation: int = 0  # which of the window's scheduled ends is current (an earlier one is ignored)
+
+
+_Due = tuple[str, _Window, int]  # page, its window, the generation the end was scheduled for
+
+
+class _Alarm:
+    """One thread that calls `due(key)` at each deadline: windows cost a heap entry, not a thread each."""
+
+    def __init__(self, due: Callable[[_Due], None]) -> None:
+        self._due = due
+        self._heap: list[tuple[float, int, _Due]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def at(self, deadline: float, key: _Due) -> None:
+        with self._wake:
+            heapq.heappush(self._heap, (deadline, next(self._order), key))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="webhook-windows", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._wake.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+                _, _, key = heapq.heappop(self._heap)
+            try:
+                self._due(key)
+            except Exception:  # never let one window stop the others
+                log.exception("closing a coalescing window failed")
 
 
 class Coalescer:
@@ -37,6 +73,7 @@ class Coalescer:
         self.send, self.seconds = send, seconds
         self._windows: dict[str, _Window] = {}
         self._lock = threading.Lock()
+        self._alarm = _Alarm(self._window_ended)
 
     def submit(self, event: NotionEvent) -> Outcome:
         """Send `event` now ("dispatched", exceptions from `send` propagate) or at the window's end ("coalesced")."""
@@ -60,11 +97,6 @@ class Coalescer:
             raise
         return "dispatched"
 
-    def pending(self) -> int:
-        """How many pages wait for a trailing dispatch."""
-        with self._lock:
-            return sum(1 for w in self._windows.values() if w.latest is not None)
-
     def flush(self) -> None:
         """Send every waiting trailing dispatch now (at shutdown, so a restart loses no last edit)."""
         with self._lock:
@@ -76,25 +108,28 @@ class Coalescer:
                 self._send_trailing(window.latest)
 
     def _arm(self, page: str, window: _Window) -> None:
-        window.timer = threading.Timer(self.seconds, self._window_ended, args=(page, window))
-        window.timer.daemon = True  # flush() sends what is waiting at shutdown
-        window.timer.start()
+        window.generation += 1
+        self._alarm.at(time.monotonic() + self.seconds, (page, window, window.generation))
 
     def _close(self, page: str, window: _Window) -> None:
-        if window.timer is not None:
-            window.timer.cancel()
+        window.generation += 1  # its scheduled end, if any, is now stale
         if self._windows.get(page) is window:
             del self._windows[page]
 
-    def _window_ended(self, page: str, window: _Window) -> None:
+    def _window_ended(self, key: _Due) -> None:
+        page, window, generation = key
         with self._lock:
-            if self._windows.get(page) is not window:
-                return  # flushed meanwhile
+            if self._windows.get(page) is not window or window.generation != generation:
+                return  # closed or flushed meanwhile
             event, window.latest = window.latest, None
             if event is None:
                 self._close(page, window)
                 return
             self._arm(page, window)  # the trailing dispatch opens a new window: a long burst stays coalesced
+        # GitHub may take seconds: send on a thread of its own, so other windows end on time
+        threading.Thread(target=self._trailing, args=(window, event), daemon=True).start()
+
+    def _trailing(self, window: _Window, event: NotionEvent) -> None:
         if not self._send_trailing(event):
             with self._lock:
                 window.attempts += 1

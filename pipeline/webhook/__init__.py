@@ -1,4 +1,4 @@
-"""Strategy 3: a Notion webhook receiver that asks GitHub to run the export for the page that changed.
+"""A Notion webhook receiver that asks GitHub to run the export for the page that changed.
 
 `app` (the Flask app and its entry points), `verification` (body limits and signatures), `events` (what an event
 says and whether to act on it), `coalescing` (one dispatch per page per window), `dispatch` (GitHub's side)."""

@@ -90,7 +90,9 @@ def create_app(
     def answer(code: int, **fields: Any) -> Response:
         response = Response(json.dumps(fields), status=code, mimetype="application/json")
         if code == 413:
-            response.headers["Connection"] = "close"  # the rest of the body was not read
+            # The rest of the body was not read: werkzeug closes the connection (gunicorn drops this hop-by-hop
+            # header and discards the rest itself before the next request on the connection).
+            response.headers["Connection"] = "close"
         return response
 
     @app.errorhandler(Refused)

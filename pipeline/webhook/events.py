@@ -15,8 +15,8 @@ from pipeline.webhook.verification import Refused
 # event's id and timestamp. Older events are refused (the nightly export covers them); the margin absorbs jitter.
 RETRY_WINDOW = timedelta(hours=25)
 CLOCK_SKEW = timedelta(minutes=5)
-# Event ids remembered (about 150 bytes each): a day of deliveries at one event every second.
-SEEN_EVENTS = 100_000
+# Event ids remembered (about 500 bytes each with the LRU's links, 25 MB): a day at one event every two seconds.
+SEEN_EVENTS = 50_000
 # Events that can mean "this page may now be Ready". Events only signal a change: the dispatched workflow runs a
 # plain `sync`, which reads the pages edited since the last run and exports only Ready ones, so the receiver needs
 # no Notion token and can never get a draft proposed.

@@ -347,6 +347,28 @@ def test_webhook_serve_on_a_port_in_use_is_a_configuration_error(
     assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}") and "--port" in err
 
 
+def test_webhook_serve_without_the_bot_user_id_says_how_to_find_it(
+    github: DispatchReceiver, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.cli import main
+
+    for name, value in {
+        "NOTION_WEBHOOK_SECRET": SECRET,
+        "NOTION_DATA_SOURCE_ID": DATA_SOURCE_ID,
+        "GITHUB_TOKEN": GITHUB_TOKEN,
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_API_URL": github.url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("NOTION_BOT_USER_ID", raising=False)
+
+    status = main(["webhook", "serve", "--port", str(_free_port())])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("error: missing configuration: NOTION_BOT_USER_ID") and "GET /v1/users/me" in err
+
+
 @pytest.mark.parametrize("port", ["99999", "http"])
 def test_webhook_serve_refuses_a_port_that_is_no_port_number(port: str, capsys) -> None:
     from pipeline.cli import main

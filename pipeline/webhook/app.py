@@ -46,6 +46,7 @@ log = logging.getLogger("pipeline.webhook")
 
 WEBHOOK_PATH = "/notion/webhook"
 COALESCER = "pipeline.webhook.coalescer"  # the app's Coalescer, in app.extensions
+APP_LOAD_ERROR = 4  # the exit status gunicorn's workers use for an application that cannot load
 _NOTION_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -216,6 +217,8 @@ def wsgi_app() -> Flask:
         redact_handlers(logging.getLogger().handlers, settings)
         app = create_app(settings)
     except ConfigError as exc:
-        raise SystemExit(f"error: {redact(str(exc), settings)}") from None
+        log.error("error: %s", redact(str(exc), settings))
+        # gunicorn's "App failed to load": the server stops, instead of restarting the worker in a loop
+        raise SystemExit(APP_LOAD_ERROR) from None
     atexit.register(app.extensions[COALESCER].flush)  # a graceful stop sends the trailing dispatches it holds
     return app

@@ -18,3 +18,6 @@ timeout = 30
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
+# No control socket (gunicorn 25.1+ opens one under $HOME by default): nothing here needs runtime management,
+# and two receivers on one host would share its path.
+control_socket_disable = True

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from pipeline.webhook import MAX_BODY_BYTES, MAX_NESTING, signature_for
 from tests.webhook.delivery import (
@@ -183,3 +184,14 @@ def test_healthz_answers_while_a_thousand_slow_clients_hold_connections(gunicorn
     finally:
         for client in slow:
             client.close()
+
+
+def test_gunicorn_without_the_bot_user_id_does_not_start_and_says_why(
+    gunicorn: Callable[..., Gunicorn],
+) -> None:
+    with pytest.raises(AssertionError, match="gunicorn exited") as failed:
+        gunicorn(NOTION_BOT_USER_ID="")
+    log = str(failed.value)
+    assert "gunicorn exited with 4" in log and log.count("Booting worker") == 1  # stopped, not restarted in a loop
+    assert "ERROR pipeline.webhook: error: missing configuration: NOTION_BOT_USER_ID" in log
+    assert GITHUB_TOKEN not in log and SECRET not in log

@@ -15,7 +15,15 @@ from werkzeug.serving import make_server
 
 from pipeline.settings import Settings
 from pipeline.webhook import create_app
-from tests.webhook.delivery import BOT_USER_ID, DATA_SOURCE_ID, GITHUB_TOKEN, REPOSITORY, SECRET, DispatchReceiver
+from tests.webhook.delivery import (
+    BOT_USER_ID,
+    DATA_SOURCE_ID,
+    GITHUB_TOKEN,
+    REPOSITORY,
+    SECRET,
+    DispatchReceiver,
+    receiver_environment,
+)
 from tests.webhook.gunicorn_server import Gunicorn, start_gunicorn
 
 
@@ -83,17 +91,8 @@ def gunicorn(github: DispatchReceiver, tmp_path: Path) -> Iterator[Callable[...,
     servers: list[Gunicorn] = []
 
     def start(**overrides: str) -> Gunicorn:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "NOTION_WEBHOOK_SECRET": SECRET,
-            "NOTION_DATA_SOURCE_ID": DATA_SOURCE_ID,
-            "NOTION_BOT_USER_ID": BOT_USER_ID,
-            "GITHUB_TOKEN": GITHUB_TOKEN,
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_API_URL": github.url,
-            **overrides,
-        }
-        server = start_gunicorn({k: v for k, v in env.items() if v}, tmp_path / f"gunicorn-{len(servers)}.log")
+        env = receiver_environment(github.url, PATH=os.environ.get("PATH", "/usr/bin:/bin"), **overrides)
+        server = start_gunicorn(env, tmp_path / f"gunicorn-{len(servers)}.log")
         servers.append(server)
         return server
 

@@ -76,6 +76,20 @@ class DispatchReceiver:
         return 204, None
 
 
+def receiver_environment(github_url: str, **changes: str) -> dict[str, str]:
+    """The receiver's environment variables for a test (an empty value in `changes` unsets that variable)."""
+    env = {
+        "NOTION_WEBHOOK_SECRET": SECRET,
+        "NOTION_DATA_SOURCE_ID": DATA_SOURCE_ID,
+        "NOTION_BOT_USER_ID": BOT_USER_ID,
+        "GITHUB_TOKEN": GITHUB_TOKEN,
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_API_URL": github_url,
+        **changes,
+    }
+    return {name: value for name, value in env.items() if value}
+
+
 def recorded_event(name: str = "page_properties_updated", **changes: Any) -> dict[str, Any]:
     """A recorded Notion event, dated now (the receiver refuses old ones) with `changes` applied."""
     event = json.loads((DATA / f"{name}.json").read_text())

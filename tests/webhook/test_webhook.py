@@ -22,14 +22,13 @@ from pipeline.webhook import MAX_BODY_BYTES, SeenEvents, create_app, signature_f
 from tests.paths import REPO_ROOT
 from tests.webhook.delivery import (
     BOT_USER_ID,
-    DATA_SOURCE_ID,
     DATABASE_ID,
     GITHUB_TOKEN,
-    REPOSITORY,
     SECRET,
     DispatchReceiver,
     deliver,
     notion_time,
+    receiver_environment,
     recorded_event,
 )
 
@@ -283,15 +282,7 @@ def _free_port() -> int:
 def test_webhook_serve_command_receives_and_dispatches(github: DispatchReceiver, tmp_path: Path) -> None:
     # Given `python -m pipeline webhook serve` started with settings from the environment
     port = _free_port()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "NOTION_WEBHOOK_SECRET": SECRET,
-        "NOTION_DATA_SOURCE_ID": "248104cd-477e-80af-bc30-000bd28de8f9",
-        "GITHUB_TOKEN": GITHUB_TOKEN,
-        "GITHUB_REPOSITORY": "frames/modules",
-        "GITHUB_API_URL": github.url,
-        "NOTION_BOT_USER_ID": BOT_USER_ID,
-    }
+    env = receiver_environment(github.url, PATH="/usr/bin:/bin")
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "webhook", "serve", "--port", str(port)],
@@ -326,14 +317,7 @@ def test_webhook_serve_on_a_port_in_use_is_a_configuration_error(
 ) -> None:
     from pipeline.cli import main
 
-    for name, value in {
-        "NOTION_WEBHOOK_SECRET": SECRET,
-        "NOTION_DATA_SOURCE_ID": DATA_SOURCE_ID,
-        "GITHUB_TOKEN": GITHUB_TOKEN,
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_API_URL": github.url,
-        "NOTION_BOT_USER_ID": BOT_USER_ID,
-    }.items():
+    for name, value in receiver_environment(github.url).items():
         monkeypatch.setenv(name, value)
     with socket.socket() as taken:  # given another program listens on the port
         taken.bind(("127.0.0.1", 0))
@@ -352,15 +336,9 @@ def test_webhook_serve_without_the_bot_user_id_says_how_to_find_it(
 ) -> None:
     from pipeline.cli import main
 
-    for name, value in {
-        "NOTION_WEBHOOK_SECRET": SECRET,
-        "NOTION_DATA_SOURCE_ID": DATA_SOURCE_ID,
-        "GITHUB_TOKEN": GITHUB_TOKEN,
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_API_URL": github.url,
-    }.items():
+    for name, value in receiver_environment(github.url).items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("NOTION_BOT_USER_ID", raising=False)
+    monkeypatch.delenv("NOTION_BOT_USER_ID")
 
     status = main(["webhook", "serve", "--port", str(_free_port())])
 

@@ -117,7 +117,11 @@ def create_app(
 
     @app.post(WEBHOOK_PATH)
     def receive() -> Response:
-        body = read_body(request.environ)  # 413 past MAX_BODY_BYTES, with a Content-Length or chunked
+        body = read_body(  # 413 past MAX_BODY_BYTES, with a Content-Length or chunked
+            request.environ["wsgi.input"],
+            request.headers.get("Content-Length"),
+            terminated=bool(request.environ.get("wsgi.input_terminated")),
+        )
         signature = request.headers.get("X-Notion-Signature")
         secret = settings.notion_webhook_secret
         if is_signed_by(secret, body, signature):

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import re
-from typing import Any
+from typing import Any, BinaryIO
 
 MAX_BODY_BYTES = 256 * 1024
 # Notion's events nest about four levels deep; the bound keeps any body (signed or not) off json's recursion limit.
@@ -36,17 +36,18 @@ def too_large() -> Refused:
     )
 
 
-def read_body(environ: dict[str, Any], limit: int = MAX_BODY_BYTES) -> bytes:
-    """The raw request body; Refused(413) past `limit`, whether it has a Content-Length or arrives chunked."""
-    stream = environ["wsgi.input"]
-    length = environ.get("CONTENT_LENGTH", "").strip()
+def read_body(stream: BinaryIO, content_length: str | None, terminated: bool, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw request body; Refused(413) past `limit`, whether it has a Content-Length or arrives chunked.
+
+    `terminated`: the server ends the stream where the body ends (WSGI's wsgi.input_terminated: chunked bodies)."""
+    length = (content_length or "").strip()
     if length:
         if not length.isdigit():
             raise Refused(400, "malformed_request", f"Content-Length {length!r} is not a number")
         if int(length) > limit:
             raise too_large()
         return bytes(stream.read(int(length)))
-    if not environ.get("wsgi.input_terminated"):  # no length, and the server cannot tell where the body ends
+    if not terminated:  # no length, and the server cannot tell where the body ends
         return b""
     body = bytearray()
     while len(body) <= limit:  # chunked: read until the end, or one byte past the limit

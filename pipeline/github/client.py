@@ -114,8 +114,9 @@ def _describe_transport(exc: requests.RequestException, settings: Settings) -> t
 
 
 def is_already_exists(exc: GithubException) -> bool:
-    """True for GitHub's 422 "Reference already exists" / "A pull request already exists for …"."""
-    return exc.status == 422 and "already exists" in str(exc.data)
+    """True for GitHub's 422 "Reference already exists" / "A pull request already exists for …" / a label's
+    `already_exists` error code."""
+    return exc.status == 422 and ("already exists" in str(exc.data) or "already_exists" in str(exc.data))
 
 
 def git_blob_sha(data: bytes) -> str:

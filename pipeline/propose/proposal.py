@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 REPO_MODULES_DIR = "data/modules"  # the repository layout, whatever MODULES_DIR is locally
 REPO_ASSETS_DIR = "data/assets"
 LABELS = ("module", "from-notion")
+LABEL_COLOR = "0e8a16"
+LABEL_DESCRIPTIONS = {"module": "A module file of the module library", "from-notion": "Exported from Notion"}
 BLOB_MODE = "100644"
 
 
@@ -250,18 +252,16 @@ def propose_module_file(
     pr, opened, edited = _open_or_update_pr(
         repo, settings, branch, base, title, body, subject, keep_notes=export_notes is None
     )
-    with github_errors(settings, "label the pull request and set its status", f"{subject}, PR #{pr.number}"):
-        wanted = LABELS if branch.startswith("notion/") else LABELS[:1]  # a rollback does not come from Notion
-        missing = [label for label in wanted if label not in {existing.name for existing in pr.labels}]
-        if missing:
-            pr.add_to_labels(*missing)
+    # The status first: branch protection waits for it, while labels are only for finding PRs.
+    with github_errors(settings, "set the commit status", f"{subject}, PR #{pr.number}"):
         _set_status(repo, head_sha, shown, settings.run_url or pr.html_url)
+    labelled = _label(repo, settings, pr, LABELS if branch.startswith("notion/") else LABELS[:1], subject)
     if opened:
-        return result("created", pr)
+        return result("created", pr, labelled)
     return result(
         "updated" if committed or edited else "unchanged",
         pr,
-        "" if committed or edited else "the open PR already holds this content",
+        labelled or ("" if committed or edited else "the open PR already holds this content"),
     )
 
 
@@ -415,6 +415,36 @@ def _close_outdated_pr(
 
 def _find_open_pr(repo: Repository, head: str, base: str) -> PullRequest | None:
     return next(iter(repo.get_pulls(state="open", head=head, base=base)), None)
+
+
+def _label(repo: Repository, settings: Settings, pr: PullRequest, wanted: Sequence[str], subject: str) -> str:
+    """Add the labels the PR lacks, creating missing ones first (that needs Pull requests: write, which the
+    workflow grants; adding an unknown label would need Issues: write). A failure is reported, never fatal."""
+    missing = [label for label in wanted if label not in {existing.name for existing in pr.labels}]
+    if not missing:
+        return ""
+    try:
+        with github_errors(settings, "label the pull request", f"{subject}, PR #{pr.number}"):
+            for name in missing:
+                _ensure_label(repo, name)
+            pr.add_to_labels(*missing)
+    except GitHubError as exc:
+        log.warning("%s", exc)
+        return f"the PR is open and its status set, but not labelled {', '.join(missing)}: {exc}"
+    return ""
+
+
+def _ensure_label(repo: Repository, name: str) -> None:
+    try:
+        repo.get_label(name)
+    except GithubException as exc:
+        if exc.status != 404:
+            raise
+        try:
+            repo.create_label(name, LABEL_COLOR, LABEL_DESCRIPTIONS.get(name, ""))
+        except GithubException as created:
+            if not is_already_exists(created):  # a parallel run made it first
+                raise
 
 
 def _set_status(repo: Repository, sha: str, problems: Sequence[str], target_url: str) -> None:

@@ -6,11 +6,12 @@ import dataclasses
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.errors import ConfigError, NotionError
+from pipeline.export_state import PreviousExports, parse_time, unchanged_since_export
 from pipeline.module.document import (
     ModuleDocument,
     ModuleLoadError,
@@ -26,6 +27,7 @@ from pipeline.notion.client import NotionGateway, is_transient
 from pipeline.notion.feedback import tell_team_lead
 from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue
+from pipeline.notion.page_updates import pr_link_of
 from pipeline.notion.properties import RETIRED_STATUSES, exported_statuses, page_module_id, page_title, property_value
 from pipeline.notion.wording import covered, issue_text, problem_issue
 from pipeline.settings import Settings
@@ -36,8 +38,6 @@ PageOutcome = Literal["written", "unchanged", "skipped", "failed"]  # skipped: n
 log = logging.getLogger(__name__)
 
 EXPORTED_BY = "notion_sync_bot"
-# Notion rounds last_edited_time down to the minute: an export made within that minute may have missed an edit.
-EDIT_TIME_RESOLUTION = timedelta(minutes=1)
 FETCH_THREADS = 3
 
 
@@ -55,6 +55,7 @@ class PageResult:
     transient: bool = False  # failed because of Notion or the network, not the page: no comment, just run again
     page_problems: tuple[str, ...] = ()  # the same, in the team lead's words (columns, headings, numbers from 1)
     page_warnings: tuple[str, ...] = ()
+    pr_link: str | None = None  # the page's "GitHub Branch/PR" value as read, so a run never writes it twice
 
     def __str__(self) -> str:
         head = f"{self.outcome:9} {self.module_id or '-'}  {self.title!r} (Notion page {self.page_id})"
@@ -115,32 +116,48 @@ class _Candidate:
 
 
 def export_pages(
-    settings: Settings, *, page_id: str | None = None, all_pages: bool = False, now: datetime | None = None
+    settings: Settings,
+    *,
+    page_id: str | None = None,
+    all_pages: bool = False,
+    now: datetime | None = None,
+    read_branches: bool = False,
 ) -> ExportReport:
-    """Export the Ready pages (or one page) into settings.modules_dir; unchanged content leaves files byte-identical."""
+    """Export the Ready pages (or one page) into settings.modules_dir; unchanged content leaves files byte-identical.
+
+    With `read_branches`, a page's previous export may also be the module file on its open PR branch (a fresh
+    checkout of main does not hold it), so an unchanged page reaches the same bytes there too.
+    """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     if settings.modules_dir.exists() and not settings.modules_dir.is_dir():
         raise ConfigError(
             f"MODULES_DIR {settings.modules_dir} is a file; set it to the folder of module files (data/modules)"
         )
+    state = PreviousExports(settings, read_branches=read_branches)
     with NotionGateway(settings) as gateway:
         if page_id:
             pages = [gateway.retrieve_page(page_id)]
             _require_in_library(pages[0], gateway.data_source_id)
         else:
             pages = list(gateway.query_pages(status=exported_statuses(gateway.retrieve_data_source())))
-        existing = _existing_modules(settings.modules_dir)
         # a Retired/Archived page retires its module; one never exported has no module to retire
-        pages = [p for p in pages if not _is_retired(p) or normalise_page_id(p["id"]) in existing or page_id]
+        pages = [p for p in pages if not _is_retired(p) or normalise_page_id(p["id"]) in state.local or page_id]
+        existing: dict[str, ModuleDocument] = {}
         results: dict[str, PageResult] = {}
         to_read = []
         for page in pages:
-            current = existing.get(normalise_page_id(page["id"]))
-            if not (all_pages or page_id) and current is not None and _unchanged_since_export(page, current):
-                results[page["id"]] = PageResult(page["id"], page_title(page), current.module_id, "skipped")
+            previous = state.of(page["id"], page_module_id(page))
+            if previous is not None:
+                existing[normalise_page_id(page["id"])] = previous.document
+            forced = all_pages or page_id
+            if not forced and previous and unchanged_since_export(page, previous.document, gateway.bot_user_id):
+                state.restore(previous)  # from the PR branch into this checkout: the same bytes, read again from Git
+                results[page["id"]] = PageResult(
+                    page["id"], page_title(page), previous.document.module_id, "skipped", pr_link=pr_link_of(page)
+                )
             else:
                 to_read.append(page)
-        known_ids = {key: doc.module_id for key, doc in existing.items() if doc.module_id}
+        known_ids = {key: doc.module_id for key, doc in state.local.items() if doc.module_id}
         known_ids.update({normalise_page_id(p["id"]): module_id for p in pages if (module_id := page_module_id(p))})
         with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
             candidates = list(pool.map(lambda p: _read_page(gateway, p, known_ids), to_read))
@@ -232,6 +249,10 @@ def _write_candidates(
         assert candidate.assets is not None
         candidate.assets.module_id = module_id
         previous = existing.get(normalise_page_id(candidate.page["id"]))
+        renamed = _renamed_from(previous, module_id, modules_dir)
+        if renamed:
+            candidate.problems.append(renamed)
+            continue
         data = _with_metadata(module, previous, candidate.page, now)
         path = modules_dir / f"{module_id}.json"
         taken = _taken_by_another(path, candidate.page["id"])
@@ -290,16 +311,6 @@ def _with_metadata(
     return data
 
 
-def _unchanged_since_export(page: dict[str, Any], current: ModuleDocument) -> bool:
-    """The page was not edited since the file's export, and that export was made after the edit's whole minute."""
-    metadata = current.data.get("metadata") or {}
-    recorded, exported_at = metadata.get("notion_last_edited_time"), metadata.get("exported_at")
-    if not recorded or not exported_at:
-        return False
-    edited = _parse(page["last_edited_time"])
-    return _parse(recorded) == edited and _parse(exported_at) > edited + EDIT_TIME_RESOLUTION
-
-
 def _taken_by_another(path: Path, page_id: str) -> _Finding | None:
     """Why `path` must not be overwritten by this page: it holds a module of another page, or one written in Git."""
     try:
@@ -319,19 +330,26 @@ def _taken_by_another(path: Path, page_id: str) -> _Finding | None:
     )
 
 
-def _existing_modules(modules_dir: Path) -> dict[str, ModuleDocument]:
-    """The module files already there, keyed by the Notion page they came from."""
-    found: dict[str, ModuleDocument] = {}
-    for path in sorted(modules_dir.glob("*.json")):
-        try:
-            doc = load_module(path)
-        except ModuleLoadError as error:
-            log.warning("ignoring unreadable module file: %s", error)
-            continue
-        notion_id = doc.data.get("notion_page_id")
-        if isinstance(notion_id, str) and notion_id:
-            found[normalise_page_id(notion_id)] = doc
-    return found
+def _renamed_from(previous: ModuleDocument | None, module_id: str, modules_dir: Path) -> _Finding | None:
+    """Why a page whose Module ID changed may not export: its old module is in the library (main) already, or
+    still waiting in its own pull request (merging both would make two modules of one page).
+
+    Students' progress belongs to a module ID, so a module keeps its ID; a replacement is a new page.
+    """
+    old = previous.module_id if previous is not None else None
+    if not old or old == module_id:
+        return None
+    if not (modules_dir / f"{old}.json").is_file():
+        return _Finding.plain(
+            f"Module ID was changed from {old!r} to {module_id!r} while module {old!r} is still waiting for review "
+            f"in its own pull request: set Module ID back to {old!r}, or ask the reviewer to close the pull "
+            f"request of {old!r} first; the next export then proposes {module_id!r}"
+        )
+    return _Finding.plain(
+        f"Module ID was changed from {old!r} to {module_id!r}, but module {old!r} is already in the module "
+        f"library and students' progress belongs to it: set Module ID back to {old!r}. To replace the module, "
+        f"create a new page with the new Module ID and ask the maintainers to retire {old!r}"
+    )
 
 
 def _with_full_relations(gateway: NotionGateway, page: dict[str, Any]) -> dict[str, Any]:
@@ -371,6 +389,7 @@ def _result(candidate: _Candidate, outcome: PageOutcome) -> PageResult:
         transient=candidate.transient,
         page_problems=tuple(dict.fromkeys(f.page for f in candidate.problems)),
         page_warnings=tuple(dict.fromkeys(f.page for f in candidate.warnings)),
+        pr_link=pr_link_of(candidate.page),
     )
 
 
@@ -389,9 +408,5 @@ def _require_in_library(page: dict[str, Any], data_source_id: str) -> None:
         )
 
 
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
 def _iso(text: str) -> str:
-    return _parse(text).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return parse_time(text).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -9,11 +9,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ConfigError, NotionError
 from pipeline.export import ExportReport, export_pages
 from pipeline.notion.client import NotionGateway
-from pipeline.notion.page_updates import LINK_PROPERTY, pr_link_value
+from pipeline.notion.ids import normalise_page_id
+from pipeline.notion.page_updates import LINK_PROPERTY, pr_link_of, pr_link_value
 from pipeline.propose.proposal import ProposalResult, ProposeReport, propose_modules
 from pipeline.settings import Settings, redact
 
@@ -66,7 +68,8 @@ class SyncReport:
 def sync(settings: Settings, *, page_id: str | None = None, all_pages: bool = False) -> SyncReport:
     """Export (one page or the Ready ones), then propose the exported modules and put each PR link on its page."""
     settings.require("notion_token", "github_token", "github_repository")
-    exported = export_pages(settings, page_id=page_id, all_pages=all_pages)
+    # Each workflow run is a fresh checkout of main: a module under review is found on its PR branch.
+    exported = export_pages(settings, page_id=page_id, all_pages=all_pages, read_branches=True)
     paths = sorted(
         {
             settings.modules_dir / f"{page.module_id}.json"
@@ -83,7 +86,8 @@ def sync(settings: Settings, *, page_id: str | None = None, all_pages: bool = Fa
         for page in exported.pages
         if page.module_id and page.outcome in ("written", "unchanged")
     }
-    proposed, links = propose_and_link(paths, settings, export_notes=notes)
+    known_links = {normalise_page_id(page.page_id): page.pr_link for page in exported.pages}
+    proposed, links = propose_and_link(paths, settings, export_notes=notes, known_links=known_links)
     return SyncReport(exported, proposed, links)
 
 
@@ -98,12 +102,13 @@ def propose_and_link(
     *,
     notion_web_url: str | None = None,
     export_notes: Mapping[str, Sequence[str]] | None = None,
+    known_links: Mapping[str, str | None] | None = None,
 ) -> tuple[ProposeReport, tuple[PageLink, ...]]:
     """Propose the module files, then put each new or updated PR's link on its Notion page when Notion is set up."""
     proposed = propose_modules(paths, settings, notion_base_url=notion_web_url, export_notes=export_notes)
     if paths and not proposed.results:  # a mistyped folder must not pass as "ok"
         raise ConfigError(f"no module files in {', '.join(map(str, paths))}; give *.json files or their folder")
-    links = link_pull_requests(proposed.results, settings) if notion_configured(settings) else ()
+    links = link_pull_requests(proposed.results, settings, known_links) if notion_configured(settings) else ()
     return proposed, links
 
 
@@ -113,16 +118,42 @@ def propose(paths: list[Path] | None, settings: Settings, *, notion_web_url: str
     return SyncReport(None, proposed, links)
 
 
-def link_pull_requests(results: tuple[ProposalResult, ...], settings: Settings) -> tuple[PageLink, ...]:
-    """Write each new or updated PR's URL onto its Notion page (a failure is reported, not fatal)."""
-    wanted = [r for r in results if r.action in ("created", "updated") and r.pr_url and r.notion_page_id]
+def link_pull_requests(
+    results: tuple[ProposalResult, ...], settings: Settings, known_links: Mapping[str, str | None] | None = None
+) -> tuple[PageLink, ...]:
+    """Write each PR's URL onto its Notion page unless the page shows it already (a failure is reported, not fatal).
+
+    `known_links` holds the values the export read (normalised page id -> link); other pages of new or updated
+    PRs are read first. Writing the same value again would move the page's last_edited_time for nothing.
+    """
+    known = dict(known_links or {})
+    wanted = [
+        r
+        for r in results
+        if r.pr_url
+        and r.notion_page_id
+        and (r.action in ("created", "updated") or normalise_page_id(r.notion_page_id) in known)
+    ]
     if not wanted:
         return ()
     links = []
     with NotionGateway(settings) as notion:
-        link_type = notion.retrieve_data_source().get("properties", {}).get(LINK_PROPERTY, {}).get("type")
+        schema: dict[str, Any] | None = None
         for result in wanted:
             assert result.pr_url is not None and result.notion_page_id is not None
+            key = normalise_page_id(result.notion_page_id)
+            try:
+                current = known[key] if key in known else pr_link_of(notion.retrieve_page(result.notion_page_id))
+            except NotionError as exc:
+                links.append(
+                    PageLink(result.module_id, result.notion_page_id, result.pr_url, redact(str(exc), settings))
+                )
+                continue
+            if current == result.pr_url:
+                continue
+            if schema is None:
+                schema = notion.retrieve_data_source().get("properties", {})
+            link_type = (schema.get(LINK_PROPERTY) or {}).get("type")
             value = pr_link_value(link_type, result.pr_url)
             if value is None:
                 links.append(

@@ -104,6 +104,7 @@ class NotionGateway:
                 max_retries=4, initial_retry_delay_ms=int(backoff_seconds * 1000), max_retry_delay_ms=60_000
             ),
         )
+        self._bot_user_id: str | None = None
         # Signed file URLs point at S3, which must never see the Notion token: a separate, unpaced client.
         self._files = httpx.Client(timeout=timeout, follow_redirects=True)
 
@@ -196,6 +197,13 @@ class NotionGateway:
             lambda: self.sdk.data_sources.update(data_source_id, properties=properties),
             f"update of data source {data_source_id}",
         )
+
+    def bot_user_id(self) -> str:
+        """The integration's own user (`GET /v1/users/me`, looked up once): its writes set last_edited_by to it."""
+        if self._bot_user_id is None:
+            me = self._call(lambda: self.sdk.users.me(), "lookup of the integration's own user")
+            self._bot_user_id = str(me["id"])
+        return self._bot_user_id
 
     # --- pages and blocks ---
 

@@ -34,6 +34,14 @@ def pr_link_value(property_type: str | None, pr_url: str | None) -> dict[str, An
     return None
 
 
+def pr_link_of(page: Mapping[str, Any]) -> str | None:
+    """The "GitHub Branch/PR" value a page shows (a URL or text column), None when it is empty."""
+    prop = (page.get("properties") or {}).get(LINK_PROPERTY) or {}
+    if prop.get("type") == "url":
+        return prop.get("url") or None
+    return "".join(run.get("plain_text", "") for run in prop.get("rich_text") or []).strip() or None
+
+
 def live_properties(
     schema: Mapping[str, Any], pr_url: str | None, deployed_at: datetime, *, retired: bool = False
 ) -> dict[str, Any]:

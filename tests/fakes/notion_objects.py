@@ -250,6 +250,14 @@ def comment_object(page_id: str, text: str, created: str) -> dict:
     return comment
 
 
+def bot_user() -> dict:
+    """`GET /v1/users/me`: the integration's bot user, whose id its own writes leave in last_edited_by."""
+    user = recording("retrieve_bot_user_me.json")
+    user.pop("request_id", None)
+    user["id"] = BOT_USER["id"]
+    return user
+
+
 def error_body(status: int, code: str, message: str) -> dict:
     body = recording("retrieve_block_unpermitted_block.json")
     body.update(status=status, code=code, message=message, request_id=new_id())

@@ -88,6 +88,8 @@ def dispatch(fake: NotionFake, method: str, path: str, query: dict[str, str], bo
                 return fake.sign_files(_find(fake.blocks, block_id, "block"))
             case ("GET", ["blocks", block_id, "children"]):
                 return _children(fake, block_id, query)
+            case ("GET", ["users", "me"]):
+                return obj.bot_user()
             case ("GET", ["comments"]):
                 return _list_comments(fake, query)
             case ("POST", ["comments"]):
@@ -237,6 +239,7 @@ def _update_page(fake: NotionFake, page: dict, body: dict) -> dict:
         else:
             page["properties"][name] = {"id": schema["id"], "type": kind, kind: new}
     page["last_edited_time"] = obj.notion_time(fake.now())
+    page["last_edited_by"] = dict(obj.BOT_USER)  # the integration's own write: its bot user (users.me)
     return _page_view(fake, page)
 
 

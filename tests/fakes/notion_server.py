@@ -21,6 +21,7 @@ from tests.fakes.notion_blocks import BlockSpec
 NOTION_VERSION = "2025-09-03"
 FAKE_TOKEN = "ntn_fake_secret_token_0123456789abcdef"
 FILE_TTL = timedelta(hours=1)
+WRITE_ROUTES = frozenset({"pages.update", "blocks.update", "comments.create"})
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,10 @@ class NotionFake:
     def clear_log(self) -> None:
         self.log.clear()
 
+    def writes(self) -> list[LoggedRequest]:
+        """The requests that changed something in the workspace (a query is a POST that only reads)."""
+        return [r for r in self.log if r.route in WRITE_ROUTES]
+
     # --- builders ---
 
     def add_module_library(
@@ -236,6 +241,7 @@ class NotionFake:
             kind = page["properties"][name]["type"]
             page["properties"][name] = obj.property_value(name, kind, value)
             page["last_edited_time"] = obj.notion_time(self.now())
+            page["last_edited_by"] = dict(obj.PERSON_USER)
 
     def set_status(self, page_id: str, status: str) -> None:
         self.set_property(page_id, "Status", status)
@@ -259,6 +265,7 @@ class NotionFake:
         while parent["type"] == "block_id":
             parent = self.blocks[parent["block_id"]]["parent"]
         self.pages[parent["page_id"]]["last_edited_time"] = stamp
+        self.pages[parent["page_id"]]["last_edited_by"] = dict(obj.PERSON_USER)
 
     # --- serving ---
 
@@ -409,6 +416,7 @@ _ROUTES = [
     ("GET", r"/v1/blocks/[^/]+", "blocks.retrieve"),
     ("PATCH", r"/v1/blocks/[^/]+", "blocks.update"),
     ("GET", r"/v1/blocks/[^/]+/children", "blocks.children.list"),
+    ("GET", r"/v1/users/me", "users.me"),
     ("GET", r"/v1/comments", "comments.list"),
     ("POST", r"/v1/comments", "comments.create"),
     ("GET", r"/s3/.+", "file"),

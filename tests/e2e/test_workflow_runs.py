@@ -1,0 +1,181 @@
+"""The loop as GitHub Actions runs it: every run of export.yml and deploy.yml starts from a fresh clone of main.
+
+Writes are counted from the fakes' request logs; a run with nothing edited in Notion must make none.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import WorkflowRun, WorkflowRunner
+from tests.fakes import notion_blocks as b
+from tests.notion.pages import PNG, add_module_page, module_body
+from tests.paths import REPO_ROOT, SAMPLE_MODULES
+
+MODULE_ID = "pipette-basics"
+BRANCH = f"notion/{MODULE_ID}"
+MODULE_FILE = f"data/modules/{MODULE_ID}.json"
+
+
+@pytest.fixture
+def actions(tmp_path: Path, notion_fake, github_fake, migrated_engine) -> Actions:
+    """A repository whose main holds the schema and one manual module, a Module Library, and a runner."""
+    data = tmp_path / "seed" / "data"
+    (data / "modules").mkdir(parents=True)
+    shutil.copytree(REPO_ROOT / "data" / "schemas", data / "schemas")
+    shutil.copy(SAMPLE_MODULES / "first-pull-request.json", data / "modules")
+    shutil.copytree(SAMPLE_MODULES.parent / "assets" / "first-pull-request", data / "assets" / "first-pull-request")
+    github_fake.seed(data)
+    _, data_source_id = notion_fake.add_module_library()
+    runner = WorkflowRunner(
+        tmp_path / "runner",
+        github_fake,
+        secrets={
+            "NOTION_TOKEN": notion_fake.token,
+            "GITHUB_TOKEN": github_fake.token,
+            "DATABASE_URL": migrated_engine.url.render_as_string(hide_password=False),
+        },
+        vars={"NOTION_DATA_SOURCE_ID": data_source_id},
+        runner_env={
+            "NOTION_BASE_URL": notion_fake.base_url,
+            "NOTION_REQUESTS_PER_SECOND": "200",
+            "NOTION_RETRY_SECONDS": "0.01",
+            **{k: v for k, v in github_fake.env().items() if k.startswith("PIPELINE_")},
+        },
+    )
+    return Actions(runner, notion_fake, github_fake, data_source_id)
+
+
+class Actions:
+    def __init__(self, runner: WorkflowRunner, notion, github, data_source_id: str) -> None:
+        self.runner, self.notion, self.github, self.data_source_id = runner, notion, github, data_source_id
+
+    def add_ready_page(self) -> str:
+        picture = b.hosted_file("image", PNG, "pipette.png", "image/png")
+        return add_module_page(
+            self.notion,
+            self.data_source_id,
+            MODULE_ID,
+            blocks=module_body("pipetting", extra=[b.paragraph("See the pipette:"), picture]),
+        )
+
+    def nightly(self) -> WorkflowRun:
+        return self._ok(self.runner.run("export", "schedule"))
+
+    def notified(self, page_id: str) -> WorkflowRun:
+        return self._ok(self.runner.run("export", "repository_dispatch", client_payload={"page_id": page_id}))
+
+    def merge_and_deploy(self, number: int) -> WorkflowRun:
+        self.github.merge(number)
+        return self._ok(self.runner.run("deploy", "push"))
+
+    def forget_requests(self) -> None:
+        self.github.server.log.clear()
+        self.notion.clear_log()
+
+    def writes(self) -> tuple[list, list]:
+        """(GitHub writes, Notion writes) since the logs were last cleared."""
+        return self.github.writes(), self.notion.writes()
+
+    @staticmethod
+    def _ok(run: WorkflowRun) -> WorkflowRun:
+        assert run.ok, run.explain()
+        return run
+
+
+def test_a_second_nightly_run_from_a_fresh_checkout_writes_nothing(actions: Actions):
+    # given a Ready page, and a nightly run that proposed it and linked the PR on the page
+    page_id = actions.add_ready_page()
+    first = actions.nightly()
+    [pr] = actions.github.pulls("open")
+    assert pr["head"]["ref"] == BRANCH
+    assert actions.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
+    assert "## Notion export" in first.summary and "1 written" in first.summary
+    head = actions.github.head(BRANCH)
+
+    # when the next night's run starts from a fresh checkout of main (where the module is only on its branch)
+    actions.notion.advance(days=1)
+    actions.forget_requests()
+    second = actions.nightly()
+
+    # then it makes no GitHub write and no Notion write: no commit, no status, no PR edit, no link rewrite
+    github_writes, notion_writes = actions.writes()
+    assert github_writes == [], second.explain()
+    assert notion_writes == [], second.explain()
+    assert actions.github.head(BRANCH) == head
+    # and the page, whose only edit since the export is the integration's own link, is not read again
+    assert "1 skipped" in second.summary
+    assert actions.notion.count("blocks.children.list") == 0
+    # and the module the run exported is byte for byte the one on the PR's branch
+    exported = (second.checkout / MODULE_FILE).read_bytes()
+    assert exported == actions.github.read_file(MODULE_FILE, BRANCH)
+
+
+def test_a_webhook_dispatched_run_exports_the_ready_page_and_a_repeat_writes_nothing(actions: Actions):
+    # given a team lead set a page to Ready and Notion's webhook made the receiver dispatch `notion-ready`
+    page_id = actions.add_ready_page()
+    run = actions.notified(page_id)
+
+    # then the run says which page Notion reported, and proposes it
+    assert f"Notion reported a change to page {page_id}" in run.summary
+    [pr] = actions.github.pulls("open")
+    assert actions.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
+
+    # when Notion reports the integration's own write (the PR link) and the receiver dispatches again
+    actions.forget_requests()
+    actions.notified(page_id)
+
+    # then nothing is written anywhere, so no further event can follow
+    assert actions.writes() == ([], [])
+
+
+def test_nightly_then_merge_and_deploy_then_nightly_ends_quiet(actions: Actions):
+    page_id = actions.add_ready_page()
+    actions.nightly()
+    [pr] = actions.github.pulls("open")
+
+    # when a reviewer merges the PR, the push runs deploy.yml (migrate, deploy, writeback)
+    deployed = actions.merge_and_deploy(pr["number"])
+
+    # then the page shows Live with the merged PR's link, and the deploy summary holds the writeback lines
+    assert actions.notion.property_of(page_id, "Status") == "Live"
+    assert actions.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
+    assert "## Notion writeback" in deployed.summary and "1 written" in deployed.summary
+    main_module = json.loads(actions.github.read_file(MODULE_FILE) or b"{}")
+    assert main_module["metadata"]["revision"] == 1
+
+    # when the next nightly run starts from main, which now holds the module
+    actions.notion.advance(days=1)
+    actions.forget_requests()
+    actions.nightly()
+
+    # then it writes nothing on either side
+    assert actions.writes() == ([], [])
+    assert actions.github.pulls("open") == []
+
+
+def test_an_edit_after_a_quiet_night_updates_the_same_pr_at_the_next_revision(actions: Actions):
+    page_id = actions.add_ready_page()
+    actions.nightly()
+    actions.notion.advance(days=1)
+    actions.nightly()
+    head = actions.github.head(BRANCH)
+
+    # when the team lead edits a paragraph and the next nightly run starts from a fresh checkout
+    actions.notion.advance(minutes=5)
+    paragraph = next(i for i in actions.notion.page_blocks(page_id) if actions.notion.blocks[i]["type"] == "paragraph")
+    actions.notion.edit_block(paragraph, "Pipetting, revised after review.")
+    actions.notion.advance(minutes=5)
+    actions.nightly()
+
+    # then the same PR gets one new commit at revision 2, and the page's link is not written again
+    [pr] = actions.github.pulls("all")
+    assert actions.github.head(BRANCH) != head
+    assert f"({MODULE_ID}) r2" in pr["title"]
+    module = json.loads(actions.github.read_file(MODULE_FILE, BRANCH) or b"{}")
+    assert module["metadata"]["revision"] == 2
+    assert "Pipetting, revised after review." in json.dumps(module)

@@ -16,6 +16,7 @@ from notion_client.client import RetryOptions
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from pipeline.errors import ConfigError, NotionError
+from pipeline.notion.properties import status_filter
 from pipeline.settings import Settings, redact
 
 log = logging.getLogger(__name__)
@@ -163,8 +164,7 @@ class NotionGateway:
         conditions: list[dict[str, Any]] = []
         if status is not None:
             names = (status,) if isinstance(status, str) else status
-            either = [{"property": "Status", self._status_type: {"equals": name}} for name in names]
-            conditions.append(either[0] if len(either) == 1 else {"or": either})
+            conditions.append(status_filter(self._status_type, names))
         if edited_since is not None:
             conditions.append({"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": edited_since}})
         query: dict[str, Any] = {

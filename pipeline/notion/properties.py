@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from pipeline.module.document import is_valid_id
 from pipeline.module.problems import Severity
 from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue
+from pipeline.notion.page_updates import STATUS_PROPERTY
 from pipeline.notion.rich_text import rich_text_to_plain
 
 AUTHORING_METHODS = {
@@ -28,6 +29,7 @@ READY_STATUS = "Ready"
 # Status options that export a module as `retired` (hidden from students, progress kept)
 RETIRED_OPTIONS = ("Retired", "Archived")
 RETIRED_STATUSES = frozenset(name.lower() for name in RETIRED_OPTIONS)
+STATUS_TYPES = ("status", "select")  # a Status column is either; Notion's filters are typed by it
 
 
 @dataclass(frozen=True)
@@ -271,3 +273,15 @@ def page_module_id(page: Mapping[str, Any]) -> str | None:
     if not prop or prop.get("type") not in EXPECTED_PROPERTIES["Module ID"].types:
         return None
     return property_value(prop) or None
+
+
+def status_filter(status_type: str, names: Sequence[str]) -> dict[str, Any]:
+    """The data-source query filter for pages whose Status is one of `names`.
+
+    `status_type` is the Status column's type, "status" or "select": Notion answers a filter of the other type
+    with 400 validation_error, so the filter is always built from the column's own type.
+    """
+    if status_type not in STATUS_TYPES:
+        raise ValueError(f"a Status column is of type status or select, not {status_type!r}")
+    conditions = [{"property": STATUS_PROPERTY, status_type: {"equals": name}} for name in names]
+    return conditions[0] if len(conditions) == 1 else {"or": conditions}

@@ -113,6 +113,7 @@ def _page_view(fake: NotionFake, page: dict) -> dict:
 def _query(fake: NotionFake, ds: dict, body: dict) -> dict:
     pages = [p for p in fake.pages.values() if p["parent"].get("data_source_id") == ds["id"] and not p["in_trash"]]
     if body.get("filter"):
+        _check_filter(body["filter"], ds)  # Notion validates the filter whether or not any page matches
         pages = [p for p in pages if _matches(p, body["filter"], ds)]
     for sort in reversed(body.get("sorts") or []):
         key = sort.get("timestamp") or sort.get("property")
@@ -128,6 +129,23 @@ def fake_property_sort_key(page: dict, name: str) -> str:
     prop = page["properties"].get(name, {})
     value = prop.get(prop.get("type", ""), "")
     return str(value)
+
+
+def _check_filter(condition: dict, ds: dict) -> None:
+    """A condition on a property must use the property's own type (a `status` filter on a select is a 400)."""
+    for key in ("and", "or"):
+        for part in condition.get(key) or []:
+            _check_filter(part, ds)
+    name = condition.get("property")
+    if name is None:
+        return
+    if name not in ds["properties"]:
+        raise _error(400, "validation_error", f"Could not find property with name or id: {name}")
+    kind = ds["properties"][name]["type"]
+    if kind not in condition:
+        raise _error(
+            400, "validation_error", f"body failed validation: filter for property `{name}` must use `{kind}`."
+        )
 
 
 def _matches(page: dict, condition: dict, ds: dict) -> bool:

@@ -65,10 +65,21 @@ def tell_team_lead(
     return what became of the comment (a line for the export report)."""
     fingerprint = problem_fingerprint(problems, warnings)
     marker = f"[module export {fingerprint}]"
+    # "Read comments" and "Insert comments" are separate capabilities: without Read, comment anyway (the
+    # next run cannot see it, so it may repeat), and say which capability stops the repeats.
+    unread = ""
     try:
         for comment in gateway.list_comments(page_id):
             if marker in rich_text_to_plain(comment.get("rich_text")):
                 return f"comment {fingerprint} already on the page"
+    except NotionError as error:
+        if error.status != 403:
+            return f"could not read the page's comments: {error}"
+        unread = (
+            '; the integration cannot read comments, so the next run may add it again: give it the "Read '
+            'comments" capability (Notion → Settings → Integrations)'
+        )
+    try:
         gateway.create_comment(page_id, page_comment(problems, warnings, fingerprint, guide_url))
     except NotionError as error:
         if error.status == 403:
@@ -77,4 +88,4 @@ def tell_team_lead(
                 "(Notion → Settings → Integrations)"
             )
         return f"could not comment on the page: {error}"
-    return f"commented on the page ({fingerprint})"
+    return f"commented on the page ({fingerprint}){unread}"

@@ -304,7 +304,7 @@ def _children(fake: NotionFake, block_id: str, query: dict[str, str]) -> dict:
 
 
 def _list_comments(fake: NotionFake, query: dict[str, str]) -> dict:
-    if not fake.comments_allowed:
+    if not fake.read_comments:
         raise _error(403, "restricted_resource", "Insufficient permissions for this endpoint.")
     block_id = _uuid(query.get("block_id", ""), "block_id")
     items = list(fake.comments.get(block_id, []))
@@ -313,7 +313,7 @@ def _list_comments(fake: NotionFake, query: dict[str, str]) -> dict:
 
 
 def _create_comment(fake: NotionFake, body: dict) -> dict:
-    if not fake.comments_allowed:
+    if not fake.insert_comments:
         raise _error(403, "restricted_resource", "Insufficient permissions for this endpoint.")
     page_id = (body.get("parent") or {}).get("page_id")
     if not page_id:

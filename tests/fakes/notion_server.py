@@ -74,7 +74,9 @@ class NotionFake:
             self.clock_offset = timedelta(0)
             self.latency = 0.0
             self.faults: list[dict[str, Any]] = []
-            self.comments_allowed = True
+            # "Read comments" and "Insert comments" are separate capabilities of an integration
+            self.read_comments = True
+            self.insert_comments = True
             # Notion's changelog of 2026-03-19: status properties with custom options can be created by the API.
             # False answers as before it: a 400 validation_error for a status property in a schema.
             self.status_creation_supported = True

@@ -66,13 +66,35 @@ def test_an_unknown_block_type_fails_its_page_by_name(notion_fake, library):
 def test_missing_comment_capability_is_reported_not_fatal(notion_fake, library):
     add_module_page(notion_fake, library.data_source_id, "bad-one", **{"Estimated Minutes": None})
     add_module_page(notion_fake, library.data_source_id, "good-one")
-    notion_fake.comments_allowed = False
+    notion_fake.read_comments = notion_fake.insert_comments = False
 
     report = export_pages(library.settings)
 
     failed = next(p for p in report.pages if p.outcome == "failed")
     assert "Insert comments" in failed.notice
     assert "good-one.json" in module_files(library)
+
+
+def test_with_insert_but_not_read_comments_the_team_lead_still_gets_the_comment(notion_fake, library):
+    # given an integration that may insert comments but not read them (two separate capabilities in Notion)
+    bad = add_module_page(notion_fake, library.data_source_id, "bad-one", **{"Estimated Minutes": None})
+    notion_fake.read_comments = False
+
+    report = export_pages(library.settings)
+
+    # then the comment is on the page, and the report says how to stop it being repeated
+    [failed] = report.pages
+    assert len(notion_fake.comments[bad]) == 1
+    assert "commented on the page" in failed.notice and "Read comments" in failed.notice
+
+
+def test_with_read_but_not_insert_comments_the_report_names_the_insert_capability(notion_fake, library):
+    add_module_page(notion_fake, library.data_source_id, "bad-one", **{"Estimated Minutes": None})
+    notion_fake.insert_comments = False
+
+    [failed] = export_pages(library.settings).pages
+
+    assert "Insert comments" in failed.notice and "Read comments" not in failed.notice
 
 
 def test_a_429_storm_mid_export_still_ends_with_every_file(notion_fake, library):

@@ -25,12 +25,15 @@ T = TypeVar("T")
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504, 529})
 _TRANSIENT_CODES = frozenset({"timeout", "connection_error", "rate_limited", "service_overload"})
+# notion-client does not know the code `service_overload`: a 529 arrives as `notionhq_client_response_error`.
+OVERLOADED = 529
 _ADVICE = {
     "unauthorized": "check NOTION_TOKEN (the integration's secret)",
     "restricted_resource": "give the integration the missing capability in Notion's integration settings",
     "object_not_found": "share the page or database with the integration (page menu → Connections)",
     "validation_error": "fix the value named above in Notion",
     "rate_limited": "Notion is rate limiting this integration; wait a few minutes and run the export again",
+    "service_overload": "Notion is overloaded; wait a few minutes and run the export again",
     "conflict_error": "someone edited the page at the same time; run the export again",
 }
 
@@ -352,6 +355,9 @@ class NotionGateway:
         elif isinstance(error, httpx.TransportError):
             code = "connection_error"
             detail = f"the connection to Notion at {self._base_url} failed ({type(error).__name__})"
+        elif status == OVERLOADED:
+            code = "service_overload"
+            detail = f"Notion answered HTTP {OVERLOADED} (service overloaded) after {self.attempts} attempts"
         else:
             detail = str(error) or f"HTTP {status}"
         advice = _ADVICE.get(

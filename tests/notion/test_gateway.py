@@ -8,7 +8,7 @@ import time
 import pytest
 
 from pipeline.errors import NotionError
-from pipeline.notion.client import ExpiredFileURL, NotionGateway
+from pipeline.notion.client import ExpiredFileURL, NotionGateway, is_transient
 from tests.fakes import notion_blocks as b
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -170,3 +170,17 @@ def test_an_expired_file_url_answers_403_and_the_block_gives_a_fresh_one(notion_
             notion.download(block["image"]["file"]["url"])
         fresh = notion.retrieve_block(block["id"])
         assert notion.download(fresh["image"]["file"]["url"]).content == PNG
+
+
+def test_a_lasting_529_is_named_as_notions_overload_by_its_status(notion_fake, library):
+    # given Notion answers 529 service_overload for longer than the retries last (notion-client does not know
+    # that code, so it arrives as a generic response error)
+    notion_fake.inject(route="data_sources.query", count=50, kind="status", status=529)
+
+    with gateway(library) as notion, pytest.raises(NotionError) as caught:
+        list(notion.query_pages())
+
+    assert caught.value.code == "service_overload" and caught.value.status == 529
+    assert "overloaded" in str(caught.value) and "529" in str(caught.value)
+    assert "notionhq_client_response_error" not in str(caught.value)
+    assert is_transient(caught.value)

@@ -111,12 +111,13 @@ def find_merged_pr_url(repo: Any, commit_sha: str | None, module_id: str) -> str
             return None
         raise
     branch = f"notion/{module_id}"
-    ranked = sorted(pulls, key=lambda pr: (pr.head.ref != branch, not pr.merged, -pr.number))
+    # List items carry merged_at but not `merged`: asking for .merged would fetch every PR again.
+    ranked = sorted(pulls, key=lambda pr: (pr.head.ref != branch, pr.merged_at is None, -pr.number))
     if ranked:
         return ranked[0].html_url
     # A push that carried several merges names only the last: fall back to the module branch's merged PR.
     owner = repo.full_name.split("/")[0]
-    merged = [pr for pr in repo.get_pulls(state="closed", head=f"{owner}:{branch}") if pr.merged]
+    merged = [pr for pr in repo.get_pulls(state="closed", head=f"{owner}:{branch}") if pr.merged_at is not None]
     return max(merged, key=lambda pr: pr.number).html_url if merged else None
 
 

@@ -179,3 +179,19 @@ def test_an_edit_after_a_quiet_night_updates_the_same_pr_at_the_next_revision(ac
     module = json.loads(actions.github.read_file(MODULE_FILE, BRANCH) or b"{}")
     assert module["metadata"]["revision"] == 2
     assert "Pipetting, revised after review." in json.dumps(module)
+
+
+def test_writeback_finds_the_merged_pr_from_list_items_without_fetching_each_pr(actions: Actions):
+    # given GitHub's list answers carry no `merged` field (the fake's list items are the short form, like GitHub's)
+    actions.add_ready_page()
+    actions.nightly()
+    [pr] = actions.github.pulls("open")
+    listed = actions.github.server.pull_json(actions.github.repo, actions.github.repo.pulls[pr["number"]], listed=True)
+    assert "merged" not in listed and "merged_at" in listed
+
+    # when the merge is deployed and writeback looks up the merged PR
+    actions.forget_requests()
+    actions.merge_and_deploy(pr["number"])
+
+    # then it links the PR without a second request per pull request
+    assert actions.github.requests("GET", f"/pulls/{pr['number']}") == []

@@ -34,7 +34,7 @@ def list_pulls(fake: FakeGitHub, repo: Repo, query: dict, body: dict) -> Answer:
     if "base" in query:
         found = [pr for pr in found if pr["base"] == query["base"]]
     found.sort(key=lambda pr: pr["number"], reverse=query.get("direction", "desc") == "desc")
-    return 200, [fake.pull_json(repo, pr) for pr in found], {}
+    return 200, [fake.pull_json(repo, pr, listed=True) for pr in found], {}
 
 
 @_on("GET", r"/pulls/(\d+)")

@@ -286,7 +286,7 @@ def combined_status(fake: FakeGitHub, repo: Repo, query: dict, body: dict, ref: 
 def commit_pulls(fake: FakeGitHub, repo: Repo, query: dict, body: dict, ref: str) -> Answer:
     sha = _resolve(repo, ref)
     found = [pr for pr in repo.pulls.values() if sha in (pr["merge_commit_sha"], fake.pull_head_sha(repo, pr))]
-    return 200, [fake.pull_json(repo, pr) for pr in found], {}
+    return 200, [fake.pull_json(repo, pr, listed=True) for pr in found], {}
 
 
 @_on("POST", "/dispatches")

@@ -224,11 +224,13 @@ class FakeGitHub:
             ],
         }
 
-    def pull_json(self, repo: Repo, pr: dict) -> dict:
+    def pull_json(self, repo: Repo, pr: dict, *, listed: bool = False) -> dict:
+        """A pull request as `GET /pulls/{n}` shows it; `listed`: the short form of list answers (`GET /pulls`,
+        `GET /commits/{sha}/pulls`), which has no `merged`, `mergeable`, `merged_by` or counts."""
         number = pr["number"]
         head_sha = self.pull_head_sha(repo, pr)
         base_sha = repo.git.refs.get(f"refs/heads/{pr['base']}", "")
-        return {
+        short = {
             "url": self.api(repo, f"/pulls/{number}"),
             "id": pr["id"],
             "node_id": f"PR_fake{number}",
@@ -264,6 +266,11 @@ class FakeGitHub:
                 "user": self.user(repo.owner),
                 "repo": self.repo_json(repo),
             },
+        }
+        if listed:
+            return short
+        return {
+            **short,
             "merged": pr["merged"],
             "mergeable": None if pr["merged"] else True,
             "merged_by": BOT if pr["merged"] else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from pipeline.notion.client import NotionGateway
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
+_SIGNED = re.compile(r"(^|&)x-amz-[a-z-]+=", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,28 @@ def backup_library(settings: Settings, out_dir: Path | None = None) -> BackupRes
     with NotionGateway(settings) as notion:
         for page in notion.query_pages(status=None):
             tree = notion.fetch_block_tree(page["id"])
-            document = {"page": page, "blocks": tree}
+            document = without_signed_urls({"page": page, "blocks": tree})
             text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
             write_atomically(out_dir / f"{page['id']}.json", text)  # ConfigError naming --out if it is no folder
             count = _count_blocks(tree)
             log.info("backed up page %s (%d blocks)", page["id"], count)
             pages, blocks = pages + 1, blocks + count
     return BackupResult(out_dir=out_dir, pages=pages, blocks=blocks)
+
+
+def without_signed_urls(value: Any) -> Any:
+    """`value` with the query string cut off every signed URL (one whose query carries X-Amz-* parameters).
+
+    Notion-hosted files come as S3 URLs holding temporary AWS credentials and a signature: secret scanning and
+    push protection flag them, and they expire within the hour anyway. The file's address stays.
+    """
+    if isinstance(value, dict):
+        return {key: without_signed_urls(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_signed_urls(item) for item in value]
+    if isinstance(value, str) and "?" in value and _SIGNED.search(value.split("?", 1)[1]):
+        return value.split("?", 1)[0]
+    return value
 
 
 def _count_blocks(tree: list[dict[str, Any]]) -> int:

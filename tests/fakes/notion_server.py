@@ -284,7 +284,11 @@ class NotionFake:
         signature = obj.new_id().replace("-", "")
         self.signed[signature] = (key, expiry)
         block[block["type"]]["file"] = {
-            "url": f"{self.base_url}/s3/{key}?X-Amz-Expires=3600&X-Amz-Signature={signature}",
+            # shaped like Notion's S3 URLs: temporary AWS credentials and a signature in the query string
+            "url": f"{self.base_url}/s3/{key}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            f"&X-Amz-Credential=ASIAFAKEKEY%2F{expiry:%Y%m%d}%2Fus-west-2%2Fs3%2Faws4_request"
+            f"&X-Amz-Date={expiry:%Y%m%dT%H%M%SZ}&X-Amz-Expires=3600&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEFAKE"
+            f"&X-Amz-Signature={signature}&X-Amz-SignedHeaders=host&x-id=GetObject",
             "expiry_time": expiry.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
         }
         return block

@@ -51,6 +51,22 @@ def test_backup_writes_every_page_whatever_its_status_with_its_nested_blocks(not
     assert (result.pages, result.blocks) == (2, 4)
 
 
+def test_backup_keeps_no_signed_url_of_a_notion_hosted_file(notion_fake, tmp_path: Path) -> None:
+    # Given a page with a Notion-hosted image, whose URL Notion signs with temporary AWS credentials
+    _, data_source = notion_fake.add_module_library()
+    page = notion_fake.add_page(
+        data_source, {"Module Name": "Pictures"}, [b.hosted_file("image", b"\x89PNG\r\n\x1a\n", "a.png", "image/png")]
+    )
+    out = tmp_path / "backup"
+    # When the backup runs
+    backup_library(_settings(notion_fake, data_source), out)
+    # Then the saved JSON names the file but holds no credential, token or signature
+    text = (out / f"{page}.json").read_text(encoding="utf-8")
+    assert "X-Amz-" not in text and "Security-Token" not in text
+    image = json.loads(text)["blocks"][0]["image"]["file"]
+    assert image["url"].startswith(notion_fake.base_url + "/s3/") and image["url"].endswith("/a.png")
+
+
 def test_backup_command_writes_the_folder_and_says_what_it_saved(notion_fake, tmp_path: Path) -> None:
     _, data_source = notion_fake.add_module_library()
     page = notion_fake.add_page(data_source, {"Module Name": "Tour", "Status": "Live"}, [b.paragraph("hello")])

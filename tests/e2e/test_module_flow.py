@@ -1,4 +1,6 @@
-"""The whole loop, through the real SDKs and real HTTP: Notion Ready → sync → PR → merge → deploy → writeback → Live."""
+"""The loop's library functions, through the real SDKs and real HTTP: failures and by-hand use.
+
+The loop as the workflows run it (each run a fresh checkout of main) is in test_workflow_runs.py."""
 
 from __future__ import annotations
 
@@ -64,70 +66,6 @@ class Loop:
 def _scalar(engine, sql: str, **params):
     with engine.connect() as conn:
         return conn.execute(text(sql), params).scalar()
-
-
-def test_a_ready_page_becomes_a_pr_then_live_and_notion_shows_live_with_the_pr_link(loop: Loop):
-    # given a team lead set a page to Ready in Notion
-    page_id = loop.add_ready_page()
-
-    # when the scheduled workflow runs sync
-    report = sync(loop.settings)
-
-    # then one PR holds the module file and its picture, and the page links to it
-    assert report.ok, "\n".join(report.lines())
-    [pr] = loop.github.pulls("open")
-    assert pr["head"]["ref"] == f"notion/{MODULE_ID}"
-    assert pr["title"].startswith("Module: ") and f"({MODULE_ID}) r1" in pr["title"]
-    module = json.loads(loop.github.read_file(MODULE_FILE, f"notion/{MODULE_ID}"))
-    [picture_url] = [url for url in _asset_urls(module)]
-    assert loop.github.read_file("data" + picture_url, f"notion/{MODULE_ID}") == PNG
-    assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
-    assert loop.notion.property_of(page_id, "Status") == "Ready"
-
-    # when a reviewer merges it, deploy runs on main and writeback drains the outbox
-    result, sha = loop.merge_and_deploy(pr["number"])
-    written = write_back(loop.settings, engine=loop.engine)
-
-    # then the module is live at revision 1 from the merge commit, and Notion says so
-    assert [c.module_id for c in result.plan.of("added")] == sorted([MODULE_ID, "first-pull-request"])
-    assert _scalar(loop.engine, "SELECT revision FROM modules WHERE module_id = :m", m=MODULE_ID) == 1
-    assert _scalar(loop.engine, "SELECT source_commit FROM module_revisions WHERE module_id = :m", m=MODULE_ID) == sha
-    assert written.ok, written.summary()
-    assert loop.notion.property_of(page_id, "Status") == "Live"
-    assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
-    assert loop.notion.property_of(page_id, "Last Updated")
-    assert _scalar(loop.engine, "SELECT count(*) FROM notion_writeback WHERE state = 'pending'") == 0
-
-
-def test_sync_without_a_notion_edit_commits_nothing_and_an_edit_updates_the_same_pr(loop: Loop):
-    page_id = loop.add_ready_page()
-    assert sync(loop.settings).ok
-    head = loop.github.head(f"notion/{MODULE_ID}")
-
-    # when sync runs again with nothing edited in Notion
-    loop.github.server.log.clear()
-    again = sync(loop.settings)
-
-    # then no commit, no PR, no write at all
-    assert again.ok, "\n".join(again.lines())
-    assert loop.github.head(f"notion/{MODULE_ID}") == head
-    assert loop.github.writes() == []
-
-    # when the team lead edits one paragraph and sync runs
-    first_paragraph = next(
-        bid for bid in loop.notion.page_blocks(page_id) if loop.notion.blocks[bid]["type"] == "paragraph"
-    )
-    loop.notion.advance(minutes=5)
-    loop.notion.edit_block(first_paragraph, "Pipetting, revised after review.")
-    edited = sync(loop.settings)
-
-    # then the same PR is updated with a new commit at revision 2
-    assert edited.ok, "\n".join(edited.lines())
-    [pr] = loop.github.pulls("all")
-    assert loop.github.head(f"notion/{MODULE_ID}") != head
-    assert f"({MODULE_ID}) r2" in pr["title"]
-    module = json.loads(loop.github.read_file(MODULE_FILE, f"notion/{MODULE_ID}"))
-    assert "Pipetting, revised after review." in json.dumps(module)
 
 
 def test_notion_failing_during_writeback_keeps_the_task_and_a_rerun_delivers_it(loop: Loop):
@@ -211,18 +149,6 @@ def test_a_library_made_by_notion_init_with_a_select_status_goes_all_the_way_to_
     assert loop.notion.data_sources[library.data_source_id]["properties"]["Status"]["type"] == "select"
     assert loop.notion.property_of(page_id, "Status") == "Live"
     assert loop.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
-
-
-def _asset_urls(module: dict) -> list[str]:
-    found = []
-    for section in module["sections"]:
-        content = json.dumps(section)
-        start = content.find("/assets/")
-        while start != -1:
-            end = min(i for i in (content.find(c, start) for c in ")\"' ") if i != -1)
-            found.append(content[start:end])
-            start = content.find("/assets/", end)
-    return found
 
 
 def test_propose_by_hand_also_puts_the_pr_link_on_the_notion_page(loop: Loop):

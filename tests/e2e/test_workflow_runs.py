@@ -6,15 +6,15 @@ Writes are counted from the fakes' request logs; a run with nothing edited in No
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tests.e2e.harness import WorkflowRun, WorkflowRunner
 from tests.fakes import notion_blocks as b
 from tests.notion.pages import PNG, add_module_page, module_body
-from tests.paths import REPO_ROOT, SAMPLE_MODULES
+from tests.paths import copy_sample_data
 
 MODULE_ID = "pipette-basics"
 BRANCH = f"notion/{MODULE_ID}"
@@ -24,11 +24,7 @@ MODULE_FILE = f"data/modules/{MODULE_ID}.json"
 @pytest.fixture
 def actions(tmp_path: Path, notion_fake, github_fake, migrated_engine) -> Actions:
     """A repository whose main holds the schema and one manual module, a Module Library, and a runner."""
-    data = tmp_path / "seed" / "data"
-    (data / "modules").mkdir(parents=True)
-    shutil.copytree(REPO_ROOT / "data" / "schemas", data / "schemas")
-    shutil.copy(SAMPLE_MODULES / "first-pull-request.json", data / "modules")
-    shutil.copytree(SAMPLE_MODULES.parent / "assets" / "first-pull-request", data / "assets" / "first-pull-request")
+    data = copy_sample_data(tmp_path / "seed", ("first-pull-request",))
     github_fake.seed(data)
     _, data_source_id = notion_fake.add_module_library()
     runner = WorkflowRunner(
@@ -47,12 +43,17 @@ def actions(tmp_path: Path, notion_fake, github_fake, migrated_engine) -> Action
             **{k: v for k, v in github_fake.env().items() if k.startswith("PIPELINE_")},
         },
     )
-    return Actions(runner, notion_fake, github_fake, data_source_id)
+    return Actions(runner, notion_fake, github_fake, data_source_id, migrated_engine)
 
 
 class Actions:
-    def __init__(self, runner: WorkflowRunner, notion, github, data_source_id: str) -> None:
+    def __init__(self, runner: WorkflowRunner, notion, github, data_source_id: str, engine) -> None:
         self.runner, self.notion, self.github, self.data_source_id = runner, notion, github, data_source_id
+        self.engine = engine
+
+    def scalar(self, sql: str, **params):
+        with self.engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
 
     def add_ready_page(self) -> str:
         picture = b.hosted_file("image", PNG, "pipette.png", "image/png")
@@ -93,7 +94,13 @@ def test_a_second_nightly_run_from_a_fresh_checkout_writes_nothing(actions: Acti
     first = actions.nightly()
     [pr] = actions.github.pulls("open")
     assert pr["head"]["ref"] == BRANCH
+    assert pr["title"].startswith("Module: ") and f"({MODULE_ID}) r1" in pr["title"]
+    module = json.loads(actions.github.read_file(MODULE_FILE, BRANCH) or b"{}")
+    [picture] = [s["content"] for s in module["sections"] if "/assets/" in s["content"]]
+    picture_url = "/assets/" + picture.split("/assets/", 1)[1].split(")", 1)[0]
+    assert actions.github.read_file("data" + picture_url, BRANCH) == PNG
     assert actions.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
+    assert actions.notion.property_of(page_id, "Status") == "Ready"
     assert "## Notion export" in first.summary and "1 written" in first.summary
     head = actions.github.head(BRANCH)
 
@@ -141,9 +148,14 @@ def test_nightly_then_merge_and_deploy_then_nightly_ends_quiet(actions: Actions)
     # when a reviewer merges the PR, the push runs deploy.yml (migrate, deploy, writeback)
     deployed = actions.merge_and_deploy(pr["number"])
 
-    # then the page shows Live with the merged PR's link, and the deploy summary holds the writeback lines
+    # then the module is live at revision 1 from the merge commit, and the page shows Live with the PR's link
+    sql = "SELECT {} FROM module_revisions WHERE module_id = :m"
+    assert actions.scalar(sql.format("revision"), m=MODULE_ID) == 1
+    assert actions.scalar(sql.format("source_commit"), m=MODULE_ID) == deployed.sha
+    assert actions.scalar("SELECT count(*) FROM notion_writeback WHERE state = 'pending'") == 0
     assert actions.notion.property_of(page_id, "Status") == "Live"
     assert actions.notion.property_of(page_id, "GitHub Branch/PR") == pr["html_url"]
+    assert actions.notion.property_of(page_id, "Last Updated")
     assert "## Notion writeback" in deployed.summary and "1 written" in deployed.summary
     main_module = json.loads(actions.github.read_file(MODULE_FILE) or b"{}")
     assert main_module["metadata"]["revision"] == 1

@@ -263,3 +263,21 @@ def test_what_export_left_out_is_on_the_page_and_in_the_pr_body(loop: Loop):
     assert note in pr["body"]
     [comment] = loop.notion.comments[page_id]
     assert "the sub-page 'Calibration log' is not exported" in comment["rich_text"][0]["plain_text"]
+
+
+def test_sync_in_a_working_tree_that_holds_the_last_export_writes_nothing_on_either_side(loop: Loop):
+    # given a developer's working tree that kept the module file of the last sync (not a fresh checkout)
+    loop.add_ready_page()
+    assert sync(loop.settings).ok
+    head = loop.github.head(f"notion/{MODULE_ID}")
+
+    # when sync runs again with nothing edited in Notion
+    loop.github.server.log.clear()
+    loop.notion.clear_log()
+    again = sync(loop.settings)
+
+    # then no commit, no status, no PR edit, and no rewrite of the PR link on the page
+    assert again.ok, "\n".join(again.lines())
+    assert loop.github.head(f"notion/{MODULE_ID}") == head
+    assert loop.github.writes() == []
+    assert loop.notion.writes() == []

@@ -186,3 +186,15 @@ def test_the_webhook_dispatch_is_the_event_export_listens_for() -> None:
     assert workflow["on"]["repository_dispatch"]["types"] == [DISPATCH_EVENT_TYPE]
     sync = next(s for s in steps("export") if "pipeline sync" in s.get("run", ""))
     assert sync["env"]["NOTIFIED_PAGE"] == "${{ github.event.client_payload.page_id }}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_step_adds_labels_a_fresh_repository_lacks_without_issues_permission(name: str) -> None:
+    # GitHub creates a missing label while adding it only for a token that may write issues; no job has that
+    for job_name, job in load(name)["jobs"].items():
+        if (job.get("permissions") or {}).get("issues") == "write":
+            continue
+        labelled = [
+            step.get("name") or step["uses"] for step in job.get("steps", []) if "labels" in (step.get("with") or {})
+        ]
+        assert labelled == [], f"{name}.yml job {job_name}: {labelled} add labels without issues: write"

@@ -210,3 +210,19 @@ def test_writeback_finds_the_merged_pr_from_list_items_without_fetching_each_pr(
 
     # then it links the PR without a second request per pull request
     assert actions.github.requests("GET", f"/pulls/{pr['number']}") == []
+
+
+def test_a_run_by_hand_for_one_page_exports_it_whatever_its_status(actions: Actions):
+    # given a page still in Draft, which the nightly run leaves alone
+    page_id = add_module_page(actions.notion, actions.data_source_id, MODULE_ID, Status="Draft")
+    actions.nightly()
+    assert actions.github.pulls("all") == []
+
+    # when an operator runs export.yml by hand with that page's id
+    run = actions.runner.run("export", "workflow_dispatch", inputs={"page_id": page_id.replace("-", "")})
+
+    # then that page is proposed, and the summary says which page the run was for
+    assert run.ok, run.explain()
+    assert f"of page {page_id.replace('-', '')}" in run.summary
+    [pr] = actions.github.pulls("open")
+    assert pr["head"]["ref"] == BRANCH

@@ -54,13 +54,16 @@ class PreviousExports:
         self._read_branches = read_branches and bool(settings.github_token and settings.github_repository)
         self._repo: Repository | None = None
         self._open_heads: dict[str, str] | None = None  # branch -> head commit sha
+        self._branch_exports: dict[str, PreviousExport | None] = {}  # module id -> the file on its open PR branch
 
     def of(self, page_id: str, module_id: str | None) -> PreviousExport | None:
         """The newer of the working tree's file for this page and the file on its module's open PR branch."""
         local = self.local.get(normalise_page_id(page_id))
         on_branch = self._on_branch(page_id, module_id) if module_id else None
         candidates = [c for c in (PreviousExport(local) if local else None, on_branch) if c is not None]
-        return max(candidates, key=lambda c: _export_order(c.document), default=None)
+        if not candidates:  # a new module, or a Module ID changed while the old module's PR is open
+            return self._on_other_branch(page_id, module_id)
+        return max(candidates, key=lambda c: _export_order(c.document))
 
     def restore(self, previous: PreviousExport) -> bool:
         """Write a branch export (module file and its assets) into the working tree; True when a file changed."""
@@ -96,8 +99,26 @@ class PreviousExports:
         return self._open_heads
 
     def _on_branch(self, page_id: str, module_id: str) -> PreviousExport | None:
+        """This page's export on the open PR branch of `module_id`, if that branch holds this page's module."""
+        found = self._branch_export(module_id) if self._read_branches else None
+        owner = found.document.data.get("notion_page_id") if found else None
+        if not isinstance(owner, str) or normalise_page_id(owner) != normalise_page_id(page_id):
+            return None  # no such branch, or it proposes another page's module
+        return found
+
+    def _on_other_branch(self, page_id: str, module_id: str | None) -> PreviousExport | None:
+        """The page's export on another module's open PR branch: its Module ID changed before that PR merged."""
         if not self._read_branches:
             return None
+        others = sorted(b.removeprefix("notion/") for b in self._heads() if b.startswith("notion/"))
+        return next((e for m in others if m != module_id and (e := self._on_branch(page_id, m))), None)
+
+    def _branch_export(self, module_id: str) -> PreviousExport | None:
+        if module_id not in self._branch_exports:
+            self._branch_exports[module_id] = self._read_branch_export(module_id)
+        return self._branch_exports[module_id]
+
+    def _read_branch_export(self, module_id: str) -> PreviousExport | None:
         branch = f"notion/{module_id}"
         head = self._heads().get(branch)
         if head is None:
@@ -116,9 +137,6 @@ class PreviousExports:
         except ModuleLoadError as error:
             log.warning("ignoring the unreadable module on %s: %s", branch, error)
             return None
-        owner = document.data.get("notion_page_id")
-        if not isinstance(owner, str) or normalise_page_id(owner) != normalise_page_id(page_id):
-            return None  # the branch proposes another page's module: not this page's previous export
         return PreviousExport(document, branch, files)
 
 

@@ -226,3 +226,28 @@ def test_a_run_by_hand_for_one_page_exports_it_whatever_its_status(actions: Acti
     assert f"of page {page_id.replace('-', '')}" in run.summary
     [pr] = actions.github.pulls("open")
     assert pr["head"]["ref"] == BRANCH
+
+
+def test_a_module_id_changed_while_its_pr_is_open_is_refused_until_that_pr_is_closed(actions: Actions):
+    # given a page proposed as pipette-basics, whose PR is still open
+    page_id = actions.add_ready_page()
+    actions.nightly()
+    [old_pr] = actions.github.pulls("open")
+
+    # when the team lead changes its Module ID and the nightly run starts from a fresh checkout
+    actions.notion.advance(minutes=5)
+    actions.notion.set_property(page_id, "Module ID", "pipette-handling")
+    refused = actions.runner.run("export", "schedule")
+
+    # then the run fails for that page, tells the team lead on the page, and opens no second PR for it
+    assert not refused.ok
+    assert "still waiting for review" in refused.summary
+    assert [pr["number"] for pr in actions.github.pulls("open")] == [old_pr["number"]]
+    [comment] = actions.notion.comments[page_id]
+    assert "set Module ID back to 'pipette-basics'" in comment["rich_text"][0]["plain_text"]
+
+    # when a reviewer closes the old PR, the next run proposes the module under its new ID
+    actions.github.repo.pulls[old_pr["number"]]["state"] = "closed"
+    actions.nightly()
+    [new_pr] = actions.github.pulls("open")
+    assert new_pr["head"]["ref"] == "notion/pipette-handling"

@@ -18,8 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.github.client import github_errors, open_repository
 from pipeline.module.assets import ASSET_URL_PREFIX, asset_path, referenced_assets
-from pipeline.module.document import ModuleDocument, ModuleLoadError, load_module, parse_module, write_atomically
+from pipeline.module.document import (
+    ModuleDocument,
+    ModuleLoadError,
+    is_valid_id,
+    load_module,
+    parse_module,
+    write_atomically,
+)
 from pipeline.notion.ids import normalise_page_id
+from pipeline.propose.proposal import REPO_ASSETS_DIR, REPO_MODULES_DIR
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -27,8 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REPO_MODULES_DIR = "data/modules"
-REPO_ASSETS_DIR = "data/assets"
 # Notion rounds last_edited_time down to the minute: an export made within that minute may have missed an edit.
 EDIT_TIME_RESOLUTION = timedelta(minutes=1)
 # The integration's own write (the PR link) follows the export in the same run, within the job's 30-minute limit.
@@ -121,7 +127,7 @@ class PreviousExports:
     def _read_branch_export(self, module_id: str) -> PreviousExport | None:
         branch = f"notion/{module_id}"
         head = self._heads().get(branch)
-        if head is None:
+        if head is None or not is_valid_id(module_id):  # the id becomes a file name in the checkout
             return None
         repo = self._repository()
         module_path = f"{REPO_MODULES_DIR}/{module_id}.json"

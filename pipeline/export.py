@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.errors import ConfigError, NotionError
-from pipeline.export_state import PreviousExports, parse_time, unchanged_since_export
+from pipeline.export_state import PreviousExports, unchanged_since_export, with_metadata
 from pipeline.module.document import (
     ModuleDocument,
     ModuleLoadError,
-    content_hash,
     dump_module,
     is_valid_id,
     load_module,
@@ -37,7 +36,6 @@ PageOutcome = Literal["written", "unchanged", "skipped", "failed"]  # skipped: n
 
 log = logging.getLogger(__name__)
 
-EXPORTED_BY = "notion_sync_bot"
 FETCH_THREADS = 3
 
 
@@ -253,7 +251,7 @@ def _write_candidates(
         if renamed:
             candidate.problems.append(renamed)
             continue
-        data = _with_metadata(module, previous, candidate.page, now)
+        data = with_metadata(module, previous, candidate.page, now)
         path = modules_dir / f"{module_id}.json"
         taken = _taken_by_another(path, candidate.page["id"])
         if taken:
@@ -283,32 +281,6 @@ def _write_candidates(
         written = write_module(document.path, document.data)
         results.append(_result(candidate, "written" if written else "unchanged"))
     return results
-
-
-def _with_metadata(
-    module: dict[str, Any], previous: ModuleDocument | None, page: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    """Same content as the file: keep its metadata (byte-identical file); new content: revision + 1, new times."""
-    data = {k: v for k, v in module.items() if k != "metadata"}
-    digest = content_hash(data)
-    if (
-        previous is not None
-        and previous.module_id == data.get("module_id")
-        and previous.content_hash == digest
-        and isinstance(previous.data.get("metadata"), dict)
-    ):
-        return {**data, "metadata": previous.data["metadata"]}
-    revision = 1
-    if previous is not None:
-        revision = int((previous.data.get("metadata") or {}).get("revision") or 0) + 1
-    data["metadata"] = {
-        "revision": revision,
-        "exported_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "exported_by": EXPORTED_BY,
-        "notion_last_edited_time": _iso(page["last_edited_time"]),
-        "content_hash": digest,
-    }
-    return data
 
 
 def _taken_by_another(path: Path, page_id: str) -> _Finding | None:
@@ -406,7 +378,3 @@ def _require_in_library(page: dict[str, Any], data_source_id: str) -> None:
             f"Notion page {page['id']} ({page_title(page)!r}) is not in the Module Library "
             f"(data source {data_source_id}); check the --page id, or NOTION_DATA_SOURCE_ID"
         )
-
-
-def _iso(text: str) -> str:
-    return parse_time(text).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -21,6 +21,7 @@ from pipeline.module.assets import ASSET_URL_PREFIX, asset_path, referenced_asse
 from pipeline.module.document import (
     ModuleDocument,
     ModuleLoadError,
+    content_hash,
     is_valid_id,
     load_module,
     parse_module,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+EXPORTED_BY = "notion_sync_bot"
 # Notion rounds last_edited_time down to the minute: an export made within that minute may have missed an edit.
 EDIT_TIME_RESOLUTION = timedelta(minutes=1)
 # The integration's own write (the PR link) follows the export in the same run, within the job's 30-minute limit.
@@ -179,6 +181,32 @@ def unchanged_since_export(page: dict[str, Any], previous: ModuleDocument, bot_u
     editor = (page.get("last_edited_by") or {}).get("id")
     own_write = recorded_at <= edited <= exported + OWN_WRITE_WINDOW
     return own_write and bool(editor) and normalise_page_id(str(editor)) == normalise_page_id(bot_user_id())
+
+
+def with_metadata(
+    module: dict[str, Any], previous: ModuleDocument | None, page: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Same content as the file: keep its metadata (byte-identical file); new content: revision + 1, new times."""
+    data = {k: v for k, v in module.items() if k != "metadata"}
+    digest = content_hash(data)
+    if (
+        previous is not None
+        and previous.module_id == data.get("module_id")
+        and previous.content_hash == digest
+        and isinstance(previous.data.get("metadata"), dict)
+    ):
+        return {**data, "metadata": previous.data["metadata"]}
+    revision = 1
+    if previous is not None:
+        revision = int((previous.data.get("metadata") or {}).get("revision") or 0) + 1
+    data["metadata"] = {
+        "revision": revision,
+        "exported_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "exported_by": EXPORTED_BY,
+        "notion_last_edited_time": parse_time(page["last_edited_time"]).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "content_hash": digest,
+    }
+    return data
 
 
 def _export_order(document: ModuleDocument) -> tuple[int, str]:

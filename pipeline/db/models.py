@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pipeline.module.document import SECTION_TYPES
@@ -32,6 +32,7 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+PROGRESS_STATES = ("started", "completed")
 _NOW = text("now()")
 
 
@@ -101,6 +102,9 @@ class ModuleSection(Base):
     content: Mapped[Any] = mapped_column(JSONB)  # Markdown string, or the interactive / quiz object
     media_url: Mapped[str | None] = mapped_column(Text)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    # sha256 of what a student reads (type, content, media; not the title or place): deploy writes it, and the
+    # runtime API flags a completed section whose hash moved since (pipeline.deploy.plan.section_content_hash).
+    content_hash: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
 
 
@@ -151,7 +155,7 @@ class ModuleProgress(Base):
     __table_args__ = (
         UniqueConstraint("student_id", "module_id", "section_id"),
         Index(None, "module_id", "section_id"),
-        CheckConstraint(_in("state", ("in_progress", "completed")), name="state_known"),
+        CheckConstraint(_in("state", PROGRESS_STATES), name="state_known"),
         CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="score_range"),
     )
 
@@ -159,18 +163,28 @@ class ModuleProgress(Base):
     student_id: Mapped[str] = mapped_column(Text)
     module_id: Mapped[str] = mapped_column(Text, ForeignKey("modules.module_id", ondelete="RESTRICT"))
     section_id: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(Text, server_default=text("'in_progress'"))
-    score: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(Text, server_default=text("'started'"))  # only ever rises to completed
+    score: Mapped[int | None] = mapped_column(Integer)  # the best score reported
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the first completion
+    # The section's content hash and the module's revision when the student last completed it: a later deploy
+    # that changes the content makes the runtime API flag the section `changed_since_completion`.
+    completed_section_hash: Mapped[str | None] = mapped_column(Text)
+    completed_revision: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
 
 
 class ModuleAnalyticsEvent(Base):
-    """What students did (append-only: a trigger refuses UPDATE and DELETE); read by module and time range."""
+    """What students did (append-only: a trigger refuses UPDATE and DELETE); read by module and time range.
+
+    `event_uuid` is the client's id of the event: stored at most once, so a retried batch is harmless."""
 
     __tablename__ = "module_analytics_events"
-    __table_args__ = (Index(None, "module_id", "occurred_at"), Index(None, "student_id", "occurred_at"))
+    __table_args__ = (
+        Index(None, "module_id", "occurred_at"),
+        Index(None, "student_id", "occurred_at"),
+        UniqueConstraint("event_uuid"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     module_id: Mapped[str] = mapped_column(Text, ForeignKey("modules.module_id", ondelete="RESTRICT"))
@@ -178,7 +192,10 @@ class ModuleAnalyticsEvent(Base):
     student_id: Mapped[str | None] = mapped_column(Text)
     event_type: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)  # client's clock
+    event_uuid: Mapped[str | None] = mapped_column(UUID(as_uuid=False))  # NULL only for rows older than 0003
+    revision: Mapped[int | None] = mapped_column(Integer)  # the module revision the student saw
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
 
 
 class NotionWriteback(Base):

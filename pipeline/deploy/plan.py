@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -208,8 +210,26 @@ def module_row(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def section_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The `module_sections` rows of a document, keyed by section_id."""
-    return [{"section_id": s["section_id"], **{c: s.get(c) for c in SECTION_COLUMNS}} for s in data["sections"]]
+    """The `module_sections` rows of a document, keyed by section_id, each with its `content_hash`."""
+    return [
+        {
+            "section_id": s["section_id"],
+            **{c: s.get(c) for c in SECTION_COLUMNS},
+            "content_hash": section_content_hash(s),
+        }
+        for s in data["sections"]
+    ]
+
+
+def section_content_hash(section: Mapping[str, Any]) -> str:
+    """sha256 of what a student reads in a section: its type, content and media, not its title or place.
+
+    A retitle or a reorder leaves it alone; an edit of the text, a question or the video changes it, and the
+    runtime API then flags the section `changed_since_completion` for students who had completed it.
+    """
+    what = [section.get("section_type"), section.get("content"), section.get("media_url")]
+    text = json.dumps(what, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def describe_drift(

@@ -21,12 +21,12 @@ from tests.sql import TABLES, execute
 def test_upgrade_on_an_empty_database_creates_every_table(empty_database: Engine) -> None:
     revision = upgrade(empty_database)
 
-    assert revision == "0002"
+    assert revision == "0003"
     assert set(TABLES) <= set(inspect(empty_database).get_table_names())
 
 
 def test_upgrade_twice_is_a_no_op(migrated_engine: Engine) -> None:
-    assert upgrade(migrated_engine) == "0002"
+    assert upgrade(migrated_engine) == "0003"
 
 
 def test_models_match_the_migrations(migrated_engine: Engine) -> None:

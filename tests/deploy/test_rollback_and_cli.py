@@ -84,7 +84,7 @@ def test_db_deploy_status_commands_run_end_to_end(
     assert main(["status", "lab-safety-101"]) == 0
 
     out = capsys.readouterr().out
-    assert "is at migration 0002" in out
+    assert "is at migration 0003" in out
     assert "deploy plan (dry run: nothing written): 3 added" in out
     assert "deploy plan: 0 added, 0 updated, 3 unchanged, 0 archived" in out
     assert "lab-safety-101" in out and "r1" in out and "live" in out and "5 sections" in out

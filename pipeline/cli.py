@@ -167,6 +167,25 @@ class _Formatted:
         return self._report.lines(self._format)
 
 
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.runtime import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def _cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.runtime.auth import issue_token
+
+    return _finish(issue_token(settings, args.student_id, staff=args.staff, minutes=args.minutes))
+
+
+def _minutes(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) <= 7 * 24 * 60:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes (1 to 10080)")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
@@ -332,6 +351,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8080, help="port to listen on (default: 8080)")
     serve.set_defaults(handler=_cmd_webhook_serve)
+    runtime = sub.add_parser("serve", help="the student runtime API over the runtime database (docs/runtime-api.md)")
+    runtime.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    runtime.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
+    runtime.set_defaults(handler=_cmd_serve)
+    token = sub.add_parser("token", help="print a token for trying the runtime API (development secret)")
+    token.add_argument("student_id", metavar="STUDENT_ID", help="the student the token names (its `sub`)")
+    token.add_argument("--staff", action="store_true", help="a staff token: other students, assignments, stats")
+    token.add_argument("--minutes", type=_minutes, default=60, help="how long it is valid (default: 60)")
+    token.set_defaults(handler=_cmd_token)
     return parser
 
 

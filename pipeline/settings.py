@@ -16,7 +16,14 @@ from urllib.parse import unquote, urlsplit
 from pipeline.errors import ConfigError
 
 SECRET_FIELDS = frozenset(
-    {"notion_token", "github_token", "database_url", "database_readonly_url", "notion_webhook_secret"}
+    {
+        "notion_token",
+        "github_token",
+        "database_url",
+        "database_readonly_url",
+        "notion_webhook_secret",
+        "runtime_jwt_secret",
+    }
 )
 
 _ENV_NAMES = {
@@ -48,6 +55,14 @@ _ENV_NAMES = {
     "github_rate_limit_wait": "PIPELINE_GITHUB_RATE_LIMIT_WAIT",
     "github_seconds_between_requests": "PIPELINE_GITHUB_SECONDS_BETWEEN_REQUESTS",
     "github_seconds_between_writes": "PIPELINE_GITHUB_SECONDS_BETWEEN_WRITES",
+    # the student runtime API (docs/runtime-api.md)
+    "runtime_env": "RUNTIME_ENV",
+    "runtime_jwt_secret": "RUNTIME_JWT_SECRET",
+    "runtime_jwks_url": "RUNTIME_JWKS_URL",
+    "runtime_jwt_audience": "RUNTIME_JWT_AUDIENCE",
+    "runtime_jwt_issuer": "RUNTIME_JWT_ISSUER",
+    "runtime_cache_seconds": "RUNTIME_CACHE_SECONDS",
+    "runtime_pool_size": "RUNTIME_POOL_SIZE",
 }
 _NUMBER_FIELDS = {
     "notion_requests_per_second": float,
@@ -59,9 +74,11 @@ _NUMBER_FIELDS = {
     "github_seconds_between_requests": float,
     "github_seconds_between_writes": float,
     "webhook_coalesce_seconds": float,
+    "runtime_cache_seconds": float,
+    "runtime_pool_size": int,
 }
 # Zero would mean "never send a request" or "time out at once": these must be above zero.
-_POSITIVE_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds"})
+_POSITIVE_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds", "runtime_pool_size"})
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,14 @@ class Settings:
     github_rate_limit_wait: float = 60.0
     github_seconds_between_requests: float = 0.25
     github_seconds_between_writes: float = 1.0
+    # The runtime API: "production" refuses to start without a real key (so does any non-loopback --host).
+    runtime_env: str = "development"
+    runtime_jwt_secret: str | None = field(default=None, repr=False)  # HS256 shared with the LMS
+    runtime_jwks_url: str | None = None  # RS256: the LMS's JSON Web Key Set
+    runtime_jwt_audience: str = "frames-runtime"
+    runtime_jwt_issuer: str | None = None  # required in production
+    runtime_cache_seconds: float = 1.0  # how long a worker trusts its copy of a module's current revision
+    runtime_pool_size: int = 8  # database connections per worker process (= its threads)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

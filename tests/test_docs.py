@@ -16,7 +16,9 @@ from tests.paths import REPO_ROOT
 
 DOCS = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
-OUR_VARIABLE = re.compile(r"\b(?:(?:NOTION|GITHUB|DATABASE|PIPELINE)_[A-Z0-9_]*[A-Z0-9]|MODULES_DIR|ASSETS_DIR)\b")
+OUR_VARIABLE = re.compile(
+    r"\b(?:(?:NOTION|GITHUB|DATABASE|PIPELINE|RUNTIME)_[A-Z0-9_]*[A-Z0-9]|MODULES_DIR|ASSETS_DIR)\b"
+)
 # Set by GitHub Actions in every job (docs.github.com: "Default environment variables").
 ACTIONS_VARIABLES = frozenset(
     {

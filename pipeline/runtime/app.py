@@ -1,0 +1,204 @@
+"""The runtime API's Flask app: its state (engine, token rules, module cache), error answers, health, serving.
+
+`python -m pipeline serve` runs it on werkzeug for development (127.0.0.1, a per-data-folder key); production runs
+`gunicorn 'pipeline.runtime:wsgi_app()'`, which always applies the production rules (docs/runtime-api.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from pipeline.db.engine import embedded_url, normalize_url
+from pipeline.errors import ConfigError
+from pipeline.runtime.auth import AuthConfig, TokenVerifier, auth_config
+from pipeline.runtime.content import ModuleCache
+from pipeline.runtime.errors import RETRY_AFTER_SECONDS, ApiError, error_response
+from pipeline.runtime.events import MAX_BODY_BYTES
+from pipeline.settings import Settings, mask_url
+
+log = logging.getLogger(__name__)
+
+POOL_TIMEOUT_SECONDS = 5  # a request waits this long for a free connection before answering 503
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_RECYCLE_SECONDS = 300  # Neon closes idle connections when its compute suspends (after 5 minutes idle)
+
+
+@dataclass(frozen=True)
+class RuntimeState:
+    """What every request of one worker shares."""
+
+    engine: Engine
+    verifier: TokenVerifier
+    cache: ModuleCache
+    head_migration: str
+
+
+def runtime_engine(settings: Settings) -> Engine:
+    """A pooled Engine: `runtime_pool_size` connections per worker, checked before use, recycled after 5 min.
+
+    Behind Neon's -pooler (PgBouncer, transaction mode) a small client pool is still right: our connections hold
+    no session state, and PgBouncer lends a server connection only for the length of a transaction.
+    """
+    url = normalize_url(settings.database_url or embedded_url(settings.pgdata_dir))
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise ConfigError(
+            f"DATABASE_URL {mask_url(url)!r} cannot be parsed; write postgresql://user:password@host/db"
+        ) from None
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    connect_args["application_name"] = "frames-runtime"
+    return create_engine(
+        parsed,
+        pool_size=settings.runtime_pool_size,
+        max_overflow=0,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        pool_pre_ping=True,
+        pool_recycle=POOL_RECYCLE_SECONDS,
+        connect_args=connect_args,
+    )
+
+
+def head_migration() -> str:
+    """The newest migration this code knows: /readyz answers ready only when the database is at it."""
+    from alembic.script import ScriptDirectory
+
+    from pipeline.db.engine import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def create_app(settings: Settings, *, host: str | None, engine: Engine | None = None) -> Flask:
+    """The app for a server bound to `host` (None: gunicorn, production rules). ConfigError when it must not run."""
+    config: AuthConfig = auth_config(settings, host)
+    app = Flask("pipeline.runtime")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    state = RuntimeState(
+        engine or runtime_engine(settings),
+        TokenVerifier(config),
+        ModuleCache(settings.runtime_cache_seconds),
+        head_migration(),
+    )
+    app.extensions["frames_runtime"] = state
+    _register_errors(app)
+    _register_health(app)
+    from pipeline.runtime.api import api
+
+    app.register_blueprint(api)
+    return app
+
+
+def runtime_state() -> RuntimeState:
+    state: RuntimeState = current_app.extensions["frames_runtime"]
+    return state
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        code = (exc.name or "error").lower().replace(" ", "_")
+        messages = {
+            404: "no such endpoint; the API is described at /api/openapi.json",
+            405: "this endpoint does not take that method; see /api/openapi.json",
+            413: f"the request body is larger than {MAX_BODY_BYTES} bytes; send smaller batches",
+        }
+        headers = dict(exc.get_headers()) if status == 405 else {}
+        allow = {"Allow": headers["Allow"]} if "Allow" in headers else {}
+        return error_response(status, code, messages.get(status, exc.description or code), allow)
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc: Exception) -> Response:
+        if isinstance(exc, DBAPIError) and not _is_unavailable(exc):
+            log.exception("database statement failed")
+            return error_response(500, "internal_error", "the server failed to answer; it has been logged")
+        log.warning("database unavailable: %s", mask_url(str(getattr(exc, "orig", exc)).strip().splitlines()[0]))
+        return error_response(
+            503,
+            "database_unavailable",
+            f"the database cannot be reached right now; retry in {RETRY_AFTER_SECONDS} seconds",
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error")
+        return error_response(500, "internal_error", "the server failed to answer; it has been logged")
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    """Connection-level failures (down, restarting, refused, too many clients), not a faulty statement."""
+    import psycopg2
+
+    return exc.connection_invalidated or isinstance(exc.orig, psycopg2.OperationalError | psycopg2.InterfaceError)
+
+
+def _register_health(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response('{"status":"ok"}', mimetype="application/json")
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        state = runtime_state()
+        with state.engine.connect() as conn:
+            try:
+                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except DBAPIError as exc:
+                if _is_unavailable(exc):
+                    raise
+                current = None
+        if current != state.head_migration:
+            return error_response(
+                503,
+                "not_ready",
+                f"the database is at migration {current or 'none'}, this server needs {state.head_migration}: "
+                "run `python -m pipeline db upgrade`",
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        return Response(f'{{"status":"ready","migration":"{current}"}}', mimetype="application/json")
+
+
+def wsgi_app() -> Flask:
+    """Entry point for gunicorn: `gunicorn 'pipeline.runtime:wsgi_app()'`, settings from the environment."""
+    try:
+        return create_app(Settings.from_env(), host=None)
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the API on werkzeug's threaded server (development; production: gunicorn)."""
+    from werkzeug.serving import run_simple
+
+    from pipeline.webhook import _check_can_listen
+
+    app = create_app(settings, host=host)
+    _check_can_listen(host, port)
+    config = runtime_state_of(app).verifier.config
+    if config.development:
+        log.warning(
+            "development key: tokens from `python -m pipeline token STUDENT_ID` work here; listening on %s only", host
+        )
+    run_simple(host, port, app, threaded=True)
+
+
+def runtime_state_of(app: Flask) -> RuntimeState:
+    state: RuntimeState = app.extensions["frames_runtime"]
+    return state

@@ -1,0 +1,207 @@
+"""Modules as students read them: the catalogue (keyset pages) and one module's current revision.
+
+A module is read in ONE statement (the module row and its sections aggregated), so a deploy committing meanwhile
+is seen entirely or not at all: never a mix of two revisions. Each worker keeps the serialised revision keyed by
+its content hash; for `runtime_cache_seconds` it trusts that copy without asking the database, which is what
+lets `If-None-Match` be answered 304 with no query at all.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Engine, text
+
+from pipeline.deploy.plan import MODULE_COLUMNS
+from pipeline.module.document import is_valid_id
+from pipeline.runtime.auth import Principal
+from pipeline.runtime.errors import ApiError, archived, not_found
+from pipeline.runtime.wire import dumps, iso
+
+Fields = Literal["full", "outline"]
+CACHED_MODULES = 4096  # per worker; a revision of a large module is some tens of kB
+SECTION_FIELDS = ("section_number", "section_type", "title", "content", "media_url", "duration_seconds")
+
+_MODULE_SQL = text(f"""
+    SELECT m.module_id, m.revision, m.content_hash, m.archived_at, m.deployed_at,
+           {", ".join("m." + c for c in MODULE_COLUMNS)},
+           coalesce((SELECT jsonb_agg(jsonb_build_object('section_id', s.section_id,
+                            {", ".join(f"'{c}', s.{c}" for c in SECTION_FIELDS)}) ORDER BY s.section_number)
+                     FROM module_sections s WHERE s.module_id = m.module_id), '[]'::jsonb) AS sections
+    FROM modules m WHERE m.module_id = :module_id
+""")
+_HEAD_SQL = text(
+    "SELECT revision, content_hash, archived_at, university_id, cohort FROM modules WHERE module_id = :module_id"
+)
+_ASSIGNED_SQL = text("SELECT 1 FROM module_assignments WHERE module_id = :module_id AND student_id = :student_id")
+
+
+@dataclass(frozen=True)
+class CachedModule:
+    """One revision of one module, serialised once, with what access and freshness checks need."""
+
+    module_id: str
+    revision: int
+    content_hash: str
+    archived_at: datetime | None
+    university_id: str
+    cohort: str | None
+    full: bytes
+    outline: bytes
+    checked_at: float  # time.monotonic() when the database last said this is the current revision
+
+    def etag(self, fields: Fields) -> str:
+        digest = self.content_hash.removeprefix("sha256:")[:24]
+        return f'"r{self.revision}-{digest}{"-outline" if fields == "outline" else ""}"'
+
+    def body(self, fields: Fields) -> bytes:
+        return self.outline if fields == "outline" else self.full
+
+
+@dataclass(frozen=True)
+class ModuleAnswer:
+    """What GET /api/v1/modules/{id} answers: the body (None for 304) and its ETag."""
+
+    etag: str
+    body: bytes | None
+
+
+class ModuleCache:
+    """Per-worker copies of current revisions, trusted for `ttl` seconds after the database last confirmed them."""
+
+    def __init__(self, ttl: float, capacity: int = CACHED_MODULES) -> None:
+        self.ttl = ttl
+        self.capacity = capacity
+        self._entries: OrderedDict[str, CachedModule] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def fresh(self, module_id: str) -> CachedModule | None:
+        entry = self._entries.get(module_id)
+        if entry is not None and time.monotonic() - entry.checked_at < self.ttl:
+            return entry
+        return None
+
+    def get(self, module_id: str) -> CachedModule | None:
+        return self._entries.get(module_id)
+
+    def put(self, entry: CachedModule) -> None:
+        with self._lock:
+            self._entries[entry.module_id] = entry
+            self._entries.move_to_end(entry.module_id)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+
+def offered_by_catalogue(principal: Principal, university_id: str, cohort: str | None) -> bool:
+    """The catalogue rule: staff see everything; a university or cohort claim narrows what a student sees."""
+    if principal.staff:
+        return True
+    if principal.university and principal.university != university_id:
+        return False
+    return not (principal.cohort and cohort and principal.cohort != cohort)
+
+
+def check_module_id(module_id: str) -> None:
+    if not is_valid_id(module_id):
+        raise not_found(f"module {module_id[:80]!r}", "module ids are lowercase words joined by '-'")
+
+
+def fetch_module(
+    engine: Engine, cache: ModuleCache, module_id: str, principal: Principal, fields: Fields, if_none_match: str
+) -> ModuleAnswer:
+    """The module's current revision for `principal`; body None when `if_none_match` already names it (304)."""
+    check_module_id(module_id)
+    entry = cache.fresh(module_id)
+    if entry is None:
+        entry = _refresh(engine, cache, module_id)
+    _refuse_unless_live(entry)
+    if not offered_by_catalogue(principal, entry.university_id, entry.cohort):
+        _require_assignment(engine, module_id, principal)
+    etag = entry.etag(fields)
+    wanted = _etags(if_none_match)
+    if etag in wanted or "*" in wanted:
+        return ModuleAnswer(etag, None)
+    return ModuleAnswer(etag, entry.body(fields))
+
+
+def _refresh(engine: Engine, cache: ModuleCache, module_id: str) -> CachedModule:
+    """Ask the database for the current revision: a light look when our copy may still be it, else a full read."""
+    known = cache.get(module_id)
+    with engine.connect() as conn:
+        if known is not None:
+            head = conn.execute(_HEAD_SQL, {"module_id": module_id}).first()
+            if head is not None and (head.revision, head.content_hash) == (known.revision, known.content_hash):
+                entry = CachedModule(
+                    module_id,
+                    known.revision,
+                    known.content_hash,
+                    head.archived_at,
+                    head.university_id,
+                    head.cohort,
+                    known.full,
+                    known.outline,
+                    time.monotonic(),
+                )
+                cache.put(entry)
+                return entry
+        row = conn.execute(_MODULE_SQL, {"module_id": module_id}).mappings().first()
+    if row is None:
+        raise not_found(f"module {module_id!r}", "list the modules you can take with GET /api/v1/modules")
+    entry = _serialise(dict(row))
+    cache.put(entry)
+    return entry
+
+
+def _serialise(row: dict[str, Any]) -> CachedModule:
+    sections = row["sections"]
+    document: dict[str, Any] = {"module_id": row["module_id"]}
+    document.update({c: row[c] for c in MODULE_COLUMNS})
+    document["revision"] = row["revision"]
+    document["content_hash"] = row["content_hash"]
+    document["deployed_at"] = iso(row["deployed_at"])
+    document["sections"] = sections
+    outline = {
+        "module_id": row["module_id"],
+        "title": row["title"],
+        "revision": row["revision"],
+        "content_hash": row["content_hash"],
+        "sections": [{k: s[k] for k in ("section_id", "section_number", "section_type", "title")} for s in sections],
+    }
+    return CachedModule(
+        row["module_id"],
+        row["revision"],
+        row["content_hash"],
+        row["archived_at"],
+        row["university_id"],
+        row["cohort"],
+        dumps(document),
+        dumps(outline),
+        time.monotonic(),
+    )
+
+
+def _refuse_unless_live(entry: CachedModule) -> None:
+    if entry.archived_at is not None:
+        raise archived(entry.module_id, entry.archived_at)
+
+
+def _require_assignment(engine: Engine, module_id: str, principal: Principal) -> None:
+    with engine.connect() as conn:
+        assigned = conn.execute(_ASSIGNED_SQL, {"module_id": module_id, "student_id": principal.student_id}).first()
+    if assigned is None:
+        raise ApiError(
+            403,
+            "not_offered",
+            f"module {module_id!r} is not in your university's or cohort's catalogue and not assigned to you",
+        )
+
+
+def _etags(header: str) -> set[str]:
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}

@@ -36,6 +36,8 @@ LINT_STEPS = [
 # What it deploys: the demo modules (their assets are the sibling examples/assets). A real repository's
 # data/modules/ starts empty, so that the demos never reach students; MODULES_DIR set by the caller wins.
 EXAMPLE_MODULES = "examples/modules"
+# Benchmarks whose full size takes minutes run reduced here; run them by hand for the full figures.
+BENCH_FLAGS = {"runtime.py": ["--quick"]}
 
 
 def ensure_environment() -> None:
@@ -105,7 +107,7 @@ def main(argv: list[str]) -> int:
     status = 0
     for bench in sorted((ROOT / "benchmarks").glob("*.py")):
         print(f"== {bench.name}", flush=True)
-        status |= run(str(bench))
+        status |= run(str(bench), *BENCH_FLAGS.get(bench.name, []))
     return status
 
 

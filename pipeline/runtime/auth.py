@@ -9,7 +9,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +28,7 @@ DEVELOPMENT_SECRET_FILE = "runtime-dev-secret"
 MIN_SECRET_LENGTH = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash (256 bits)
 LEEWAY_SECONDS = 30  # clock difference tolerated between the LMS and us on exp / nbf / iat
 MAX_TOKEN_LENGTH = 8192
+VERIFIED_TOKENS = 10_000  # per worker
 _CHALLENGE = 'Bearer realm="frames-runtime"'
 
 
@@ -131,11 +134,17 @@ def development_secret(settings: Settings) -> str:
 
 
 class TokenVerifier:
-    """Checks bearer tokens against one AuthConfig; raises ApiError 401 with a JSON body on any doubt."""
+    """Checks bearer tokens against one AuthConfig; raises ApiError 401 with a JSON body on any doubt.
+
+    A token whose signature and claims were verified is remembered (by its exact text) until it expires: the
+    same bytes verify the same way, and a front end sends one token many times. Expiry is checked on every use.
+    """
 
     def __init__(self, config: AuthConfig) -> None:
         self.config = config
         self._jwks = jwt.PyJWKClient(config.jwks_url, cache_keys=True, lifespan=300) if config.jwks_url else None
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def principal(self, authorization: str | None) -> Principal:
         """The caller named by an `Authorization: Bearer …` header."""
@@ -147,8 +156,16 @@ class TokenVerifier:
             raise _unauthorized("missing_token", "the Authorization header is not 'Bearer <token>'")
         if len(token) > MAX_TOKEN_LENGTH:
             raise _unauthorized("invalid_token", f"the token is longer than {MAX_TOKEN_LENGTH} characters")
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            return known[0]
         claims = self._decode(token)
-        return _principal(claims)
+        principal = _principal(claims)
+        with self._lock:
+            self._verified[token] = (principal, float(claims["exp"]))
+            while len(self._verified) > VERIFIED_TOKENS:
+                self._verified.popitem(last=False)
+        return principal
 
     def _decode(self, token: str) -> dict[str, Any]:
         config = self.config

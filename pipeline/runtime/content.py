@@ -1,9 +1,11 @@
 """Modules as students read them: the catalogue (keyset pages) and one module's current revision.
 
 A module is read in ONE statement (the module row and its sections aggregated), so a deploy committing meanwhile
-is seen entirely or not at all: never a mix of two revisions. Each worker keeps the serialised revision keyed by
-its content hash; for `runtime_cache_seconds` it trusts that copy without asking the database, which is what
-lets `If-None-Match` be answered 304 with no query at all.
+is seen entirely or not at all: never a mix of two revisions. Each worker keeps the serialised revisions it has
+served. Once per `runtime_cache_seconds` it asks the database one tiny question — the newest revision row and the
+newest archiving, which every deploy moves — and while the answer stays the same its copies are current: a 304,
+and a 200 of a module it has served, then need no query at all. When a deploy moves the answer, each copy is
+checked again (revision and hash) on its next request, and re-read only if that module changed.
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ Fields = Literal["full", "outline"]
 CACHED_MODULES = 4096  # per worker; a revision of a large module is some tens of kB
 SECTION_FIELDS = ("section_number", "section_type", "title", "content", "media_url", "duration_seconds")
 
-_MODULE_SQL = text(f"""
-    SELECT m.module_id, m.revision, m.content_hash, m.archived_at, m.deployed_at,
+_MODULE_SQL = text(f"""SELECT m.module_id, m.revision, m.content_hash, m.archived_at, m.deployed_at,
            {", ".join("m." + c for c in MODULE_COLUMNS)},
            coalesce((SELECT jsonb_agg(jsonb_build_object('section_id', s.section_id,
                             {", ".join(f"'{c}', s.{c}" for c in SECTION_FIELDS)}) ORDER BY s.section_number)
@@ -39,6 +40,11 @@ _HEAD_SQL = text(
     "SELECT revision, content_hash, archived_at, university_id, cohort FROM modules WHERE module_id = :module_id"
 )
 _ASSIGNED_SQL = text("SELECT 1 FROM module_assignments WHERE module_id = :module_id AND student_id = :student_id")
+# What every deploy moves: a changed module writes a revision row, a removed one sets archived_at (both indexed).
+_DEPLOY_STAMP_SQL = text(
+    "SELECT (SELECT max(id) FROM module_revisions) AS revision_id, (SELECT max(archived_at) FROM modules) AS archived"
+)
+DeployStamp = tuple[int | None, datetime | None]
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class CachedModule:
     cohort: str | None
     full: bytes
     outline: bytes
-    checked_at: float  # time.monotonic() when the database last said this is the current revision
+    stamp: DeployStamp  # the deploy stamp under which the database last said this is the current revision
 
     def etag(self, fields: Fields) -> str:
         digest = self.content_hash.removeprefix("sha256:")[:24]
@@ -72,19 +78,27 @@ class ModuleAnswer:
 
 
 class ModuleCache:
-    """Per-worker copies of current revisions, trusted for `ttl` seconds after the database last confirmed them."""
+    """Per-worker copies of current revisions, valid while the deploy stamp (re-read every `ttl` s) stays put."""
 
     def __init__(self, ttl: float, capacity: int = CACHED_MODULES) -> None:
         self.ttl = ttl
         self.capacity = capacity
         self._entries: OrderedDict[str, CachedModule] = OrderedDict()
         self._lock = threading.Lock()
+        self._stamp_lock = threading.Lock()
+        self._stamp: DeployStamp = (None, None)
+        self._stamp_read_at = -float("inf")
 
-    def fresh(self, module_id: str) -> CachedModule | None:
-        entry = self._entries.get(module_id)
-        if entry is not None and time.monotonic() - entry.checked_at < self.ttl:
-            return entry
-        return None
+    def stamp(self, engine: Engine) -> DeployStamp:
+        """The deploy stamp, read from the database at most once per `ttl` seconds (by one request at a time)."""
+        if time.monotonic() - self._stamp_read_at < self.ttl:
+            return self._stamp
+        with self._stamp_lock:
+            if time.monotonic() - self._stamp_read_at >= self.ttl:
+                with engine.connect() as conn:
+                    row = conn.execute(_DEPLOY_STAMP_SQL).one()
+                self._stamp, self._stamp_read_at = (row.revision_id, row.archived), time.monotonic()
+        return self._stamp
 
     def get(self, module_id: str) -> CachedModule | None:
         return self._entries.get(module_id)
@@ -116,9 +130,10 @@ def fetch_module(
 ) -> ModuleAnswer:
     """The module's current revision for `principal`; body None when `if_none_match` already names it (304)."""
     check_module_id(module_id)
-    entry = cache.fresh(module_id)
-    if entry is None:
-        entry = _refresh(engine, cache, module_id)
+    stamp = cache.stamp(engine)
+    entry = cache.get(module_id)
+    if entry is None or entry.stamp != stamp:
+        entry = _refresh(engine, cache, module_id, stamp)
     _refuse_unless_live(entry)
     if not offered_by_catalogue(principal, entry.university_id, entry.cohort):
         _require_assignment(engine, module_id, principal)
@@ -129,7 +144,7 @@ def fetch_module(
     return ModuleAnswer(etag, entry.body(fields))
 
 
-def _refresh(engine: Engine, cache: ModuleCache, module_id: str) -> CachedModule:
+def _refresh(engine: Engine, cache: ModuleCache, module_id: str, stamp: DeployStamp) -> CachedModule:
     """Ask the database for the current revision: a light look when our copy may still be it, else a full read."""
     known = cache.get(module_id)
     with engine.connect() as conn:
@@ -145,19 +160,19 @@ def _refresh(engine: Engine, cache: ModuleCache, module_id: str) -> CachedModule
                     head.cohort,
                     known.full,
                     known.outline,
-                    time.monotonic(),
+                    stamp,
                 )
                 cache.put(entry)
                 return entry
         row = conn.execute(_MODULE_SQL, {"module_id": module_id}).mappings().first()
     if row is None:
         raise not_found(f"module {module_id!r}", "list the modules you can take with GET /api/v1/modules")
-    entry = _serialise(dict(row))
+    entry = _serialise(dict(row), stamp)
     cache.put(entry)
     return entry
 
 
-def _serialise(row: dict[str, Any]) -> CachedModule:
+def _serialise(row: dict[str, Any], stamp: DeployStamp) -> CachedModule:
     sections = row["sections"]
     document: dict[str, Any] = {"module_id": row["module_id"]}
     document.update({c: row[c] for c in MODULE_COLUMNS})
@@ -181,7 +196,7 @@ def _serialise(row: dict[str, Any]) -> CachedModule:
         row["cohort"],
         dumps(document),
         dumps(outline),
-        time.monotonic(),
+        stamp,
     )
 
 

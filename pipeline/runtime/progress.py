@@ -35,7 +35,9 @@ _SUMMARIES_SQL = text("""
 _HEAD_SQL = text("""
     SELECT m.revision, m.archived_at, m.prerequisites, m.university_id, m.cohort,
            EXISTS (SELECT 1 FROM module_assignments a WHERE a.module_id = m.module_id AND a.student_id = :student)
-             AS assigned
+             AS assigned,
+           EXISTS (SELECT 1 FROM module_progress p WHERE p.student_id = :student AND p.module_id = m.module_id)
+             AS touched
     FROM modules m WHERE m.module_id = :module_id
 """)
 _RECORD_SQL = text("""
@@ -167,10 +169,10 @@ def record_progress(
             raise archived(module_id, head.archived_at)
         if not head.assigned and not offered_by_catalogue(principal, head.university_id, head.cohort):
             raise ApiError(403, "not_offered", f"module {module_id!r} is not offered to you")
-        if head.prerequisites:
+        if head.prerequisites and not head.touched:  # a module once started stays open
             summaries = module_summaries(conn, student, [module_id, *head.prerequisites])
             missing = missing_prerequisites(head.prerequisites, summaries)
-            if missing and not summaries[module_id].touched:
+            if missing:
                 raise ApiError(
                     409,
                     "locked",

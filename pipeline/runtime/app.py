@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, current_app
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -54,7 +54,9 @@ def runtime_engine(settings: Settings) -> Engine:
         raise ConfigError(
             f"DATABASE_URL {mask_url(url)!r} cannot be parsed; write postgresql://user:password@host/db"
         ) from None
-    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    connect_args: dict[str, object] = {}
+    if "connect_timeout" not in parsed.query:  # the URL's own ?connect_timeout= wins
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     connect_args["application_name"] = "frames-runtime"
     return create_engine(
         parsed,
@@ -144,9 +146,7 @@ def _register_errors(app: Flask) -> None:
 
 def _is_unavailable(exc: DBAPIError) -> bool:
     """Connection-level failures (down, restarting, refused, too many clients), not a faulty statement."""
-    import psycopg2
-
-    return exc.connection_invalidated or isinstance(exc.orig, psycopg2.OperationalError | psycopg2.InterfaceError)
+    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
 
 
 def _register_health(app: Flask) -> None:

@@ -139,7 +139,8 @@ def parse_event(item: Any, now: datetime) -> Event:
     unknown = sorted(set(item) - _EVENT_KEYS)
     if unknown:
         raise Rejected(f"unknown field(s) {', '.join(unknown)}")
-    event_id = _canonical_uuid(item.get("id")) if isinstance(item.get("id"), str) else None
+    raw_id = item.get("id")
+    event_id = _canonical_uuid(raw_id) if isinstance(raw_id, str) else None
     if event_id is None:
         raise Rejected("id must be a UUID made by the client, such as 3f2b…-…")
     verb = _verb(item.get("verb"))

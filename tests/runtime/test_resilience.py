@@ -20,7 +20,7 @@ from pipeline.deploy.apply import deploy
 from pipeline.runtime import create_app
 from pipeline.settings import Settings
 from tests.module_builders import export_edit, text_section
-from tests.paths import REPO_ROOT
+from tests.paths import copy_sample_data
 from tests.runtime.live import SECRET, LiveServer, make_token
 
 pytestmark = pytest.mark.slow
@@ -80,8 +80,7 @@ def test_a_deploy_during_a_stream_of_reads_never_shows_a_mix(api: LiveServer, de
 @pytest.fixture(scope="module")
 def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Settings]]:
     """A PostgreSQL of these tests alone (they stop it), migrated, with the samples deployed."""
-    data = tmp_path_factory.mktemp("outage") / "data"
-    shutil.copytree(REPO_ROOT / "data", data, ignore=shutil.ignore_patterns("backups"))
+    data = copy_sample_data(tmp_path_factory.mktemp("outage"))
     pgdata = Path(tempfile.mkdtemp(prefix="runtime-outage-pgdata-"))
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     url = normalize_url(server.get_uri())

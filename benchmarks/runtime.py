@@ -454,7 +454,7 @@ def main() -> int:
                 makers = scenarios(modules, students, tokens, etags)
                 # Warm-up: every worker reads (and, ours, keeps) the modules before anything is measured.
                 run_load(base, makers["module fetch (200)"], args.clients, min(4.0, seconds))
-                run_load(base, makers["module fetch (304)"], args.clients, min(2.0, seconds))
+                run_load(base, makers["module fetch (304)"], args.clients, min(8.0, seconds))
                 results[name] = {}
                 for scenario, make in makers.items():
                     if scenario == "module fetch (304)":

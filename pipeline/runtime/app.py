@@ -187,7 +187,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
     """Run the API on werkzeug's threaded server (development; production: gunicorn)."""
     from werkzeug.serving import run_simple
 
-    from pipeline.webhook import _check_can_listen
+    from pipeline.webhook.app import _check_can_listen
 
     app = create_app(settings, host=host)
     _check_can_listen(host, port)

@@ -22,6 +22,7 @@ from pipeline.runtime.auth import AuthConfig, TokenVerifier, auth_config
 from pipeline.runtime.content import ModuleCache
 from pipeline.runtime.errors import RETRY_AFTER_SECONDS, ApiError, error_response
 from pipeline.runtime.events import MAX_BODY_BYTES
+from pipeline.serving import run_development_server
 from pipeline.settings import Settings, mask_url
 
 log = logging.getLogger(__name__)
@@ -185,18 +186,13 @@ def wsgi_app() -> Flask:
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the API on werkzeug's threaded server (development; production: gunicorn)."""
-    from werkzeug.serving import run_simple
-
-    from pipeline.webhook.app import _check_can_listen
-
     app = create_app(settings, host=host)
-    _check_can_listen(host, port)
     config = runtime_state_of(app).verifier.config
     if config.development:
         log.warning(
             "development key: tokens from `python -m pipeline token STUDENT_ID` work here; listening on %s only", host
         )
-    run_simple(host, port, app, threaded=True)
+    run_development_server(app, host, port)
 
 
 def runtime_state_of(app: Flask) -> RuntimeState:

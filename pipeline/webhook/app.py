@@ -7,7 +7,6 @@ import hashlib
 import json
 import logging
 import re
-import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from pipeline.errors import ConfigError
 from pipeline.notion.ids import normalise_page_id
+from pipeline.serving import run_development_server
 from pipeline.settings import Settings, redact, redact_handlers
 from pipeline.webhook.coalescing import Coalescer
 from pipeline.webhook.dispatch import dispatch_export
@@ -188,27 +188,12 @@ def _log_dispatches() -> None:
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8080) -> None:
     """Run the receiver on werkzeug's threaded server (production: gunicorn, see docs/webhook.md)."""
-    from werkzeug.serving import run_simple
-
     _log_dispatches()  # the command line's own log handler hides secrets already
     app = create_app(settings)
-    _check_can_listen(host, port)
     if not settings.notion_webhook_secret:
         log.warning("NOTION_WEBHOOK_SECRET is not set: waiting for Notion's verification request")
     atexit.register(app.extensions[COALESCER].flush)
-    run_simple(host, port, app, threaded=True)
-
-
-def _check_can_listen(host: str, port: int) -> None:
-    """ConfigError naming --host/--port when they cannot be listened on (werkzeug would print a reason, exit 1)."""
-    try:
-        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        socket.create_server(address[:2], family=family).close()
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-            "choose another --port, or a --host address of this machine"
-        ) from None
+    run_development_server(app, host, port)
 
 
 def wsgi_app() -> Flask:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -103,6 +104,7 @@ def deploy(
     except (DatabaseError, ConfigError):
         _validate_or_raise(paths, settings, {})  # a broken file is news even while the database is unusable
         raise
+    applying: DeployPlan | None = None  # set while apply_plan runs: a failure there is some module's data
     try:
         started = time.perf_counter()
         live_keys, trusted = load_validation_keys(engine)
@@ -132,11 +134,25 @@ def deploy(
             if dry_run:
                 conn.rollback()
             else:
+                applying = plan
                 apply_plan(conn, plan, hashes, texts, commit, report.validated, documents)
+                applying = None
                 refresh_validation_keys(conn, plan, report, live_keys)
         in_database = time.perf_counter() - started
-    except DBAPIError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
+    except (DBAPIError, psycopg2.Error, UnicodeError) as exc:
+        # apply_plan works on the raw DB-API cursor: its errors are psycopg2's own, not SQLAlchemy-wrapped ones.
+        original = exc.orig if isinstance(exc, DBAPIError) else exc
+        reason = str(original or exc).strip().splitlines()[0] if str(original or exc).strip() else type(exc).__name__
+        if applying is not None and isinstance(original, (psycopg2.DataError, psycopg2.IntegrityError, UnicodeError)):
+            culprit = find_unstorable_module(engine, applying, hashes, texts, commit, report.validated, documents)
+            if culprit is not None:
+                module_id, why = culprit
+                path = report.documents[module_id].display_path
+                raise DeployRefused(
+                    f"deploy to {describe(engine)} was rolled back (nothing changed): the database refused module "
+                    f"{module_id!r} ({path}): {mask_url(why)}; fix that file (validate should have refused it: "
+                    "please report this too) and deploy again"
+                ) from None
         advice = (
             "run `python -m pipeline db upgrade` first"
             if "does not exist" in reason
@@ -151,6 +167,39 @@ def deploy(
     result = DeployResult(plan, dry_run, commit, describe(engine), validated, in_database, report.files_trusted)
     _write_step_summary(plan.render_markdown(dry_run, commit))
     return result
+
+
+def find_unstorable_module(
+    engine: Engine,
+    plan: DeployPlan,
+    hashes: dict[str, str],
+    texts: dict[str, str],
+    commit: str | None,
+    validated: Mapping[str, Validated],
+    documents: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[str, str] | None:
+    """After apply_plan failed: (module_id, the database's reason) of the first module it cannot store alone.
+
+    Writes each module on its own under a savepoint in a transaction that is always rolled back; only runs on
+    the failure path, where naming the file matters more than speed.
+    """
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": DEPLOY_LOCK_ID})
+            cursor = conn.connection.dbapi_connection.cursor()
+            for change in plan.writes:
+                cursor.execute("SAVEPOINT one_module")
+                try:
+                    single = DeployPlan((change,), plan.live_before)
+                    apply_plan(conn, single, hashes, texts, commit, validated, documents)
+                except (psycopg2.Error, UnicodeError) as exc:
+                    cursor.execute("ROLLBACK TO SAVEPOINT one_module")
+                    return change.module_id, (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                cursor.execute("ROLLBACK TO SAVEPOINT one_module")
+            conn.rollback()
+    except (DBAPIError, psycopg2.Error) as exc:
+        log.info("could not tell which module the database refused: %s", mask_url(str(exc).strip()[:200]))
+    return None
 
 
 def _validate_or_raise(paths: Sequence[Path], settings: Settings, trusted: Trusted) -> ValidationReport:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -23,6 +24,12 @@ from pipeline.module.problems import Problem, Severity, display_path
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
+# Numbers beyond ±(2**53 - 1) lose digits in JavaScript and in most JSON readers; no module field needs them.
+MAX_INTEGER = 2**53 - 1
+_MAX_INTEGER_DIGITS = len(str(MAX_INTEGER))
+# Characters PostgreSQL cannot store in text or jsonb: NUL, and UTF-16 surrogates (JSON's "\ud800" escapes that
+# are not half of a pair): such a string is not valid Unicode, so it cannot be encoded as UTF-8 either.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "data" / "schemas" / "module-schema.json"
 # The section types, in the schema's order (its `section_type` enum; tests/module/test_document.py holds them equal).
 SECTION_TYPES = ("text", "video", "image", "interactive", "quiz")
@@ -53,6 +60,10 @@ class ModuleDocument:
     path: Path | None
     text: str
     data: dict[str, Any]
+    # True when parse_module read it: text and numbers checked (content_problem finds nothing), `fractions` known.
+    strict: bool = False
+    # Whether any number was written with a fraction or an exponent (10.0, 1e2): the schema's integers must not be.
+    fractions: bool = True
 
     @property
     def module_id(self) -> str | None:
@@ -94,6 +105,12 @@ class _NonStandardNumber(ValueError):
     pass
 
 
+class _NumberOutOfRange(ValueError):
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+        super().__init__(literal)
+
+
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -107,7 +124,31 @@ def _reject_constant(name: str) -> float:
     raise _NonStandardNumber(name)
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+class _StrictDecoder(json.JSONDecoder):
+    """Duplicate keys, NaN/Infinity and out-of-range numbers refused; records whether any number had a fraction."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
+            parse_int=self._integer,
+            parse_float=self._float,
+        )
+        self.fractions = False
+
+    @staticmethod
+    def _integer(literal: str) -> int:
+        # Checked by length first: int() of a 5,000-digit literal raises (Python's digit limit) or takes long.
+        if len(literal.lstrip("-")) > _MAX_INTEGER_DIGITS or abs(value := int(literal)) > MAX_INTEGER:
+            raise _NumberOutOfRange(literal)
+        return value
+
+    def _float(self, literal: str) -> float:
+        self.fractions = True
+        value = float(literal)
+        if not math.isfinite(value) or abs(value) > MAX_INTEGER:
+            raise _NumberOutOfRange(literal)
+        return value
 
 
 def _line_col(text: str, pos: int) -> tuple[int, int]:
@@ -135,8 +176,9 @@ def parse_module(raw: bytes | str, path: Path | None = None) -> ModuleDocument:
         raise fail(f"invalid UTF-8 at byte {exc.start} ({exc.reason}); save the file as UTF-8", line) from None
     if not text.strip():
         raise fail("file is empty; a module file holds one JSON object", 1)
+    decoder = _StrictDecoder()
     try:
-        data, end = _DECODER.raw_decode(text, _leading_whitespace_end(text))
+        data, end = decoder.raw_decode(text, _leading_whitespace_end(text))
         if text[end:].strip():
             line, col = _line_col(text, end + (len(text[end:]) - len(text[end:].lstrip())))
             raise fail(f"extra data after the JSON object (column {col}); a file holds exactly one object", line)
@@ -148,6 +190,10 @@ def parse_module(raw: bytes | str, path: Path | None = None) -> ModuleDocument:
         located = locate(text)
         pointer, at, _ = located.non_standard_numbers[0] if located.non_standard_numbers else ("", None, "")
         raise fail(f"{exc} is not valid JSON; write a number or null", at, pointer) from None
+    except _NumberOutOfRange as exc:
+        located = locate(text)
+        pointer, at = next(((p, n) for p, n, lit in located.long_numbers if lit == exc.literal), ("", None))
+        raise fail(_out_of_range(exc.literal), at, pointer) from None
     except json.JSONDecodeError as exc:
         raise fail(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except RecursionError:
@@ -157,7 +203,70 @@ def parse_module(raw: bytes | str, path: Path | None = None) -> ModuleDocument:
     depth_pointer = _too_deep(data)
     if depth_pointer is not None:
         raise fail(f"JSON nested deeper than {MAX_DEPTH} levels", locate(text).line_of(depth_pointer), depth_pointer)
-    return ModuleDocument(path, text, data)
+    # Only a \u escape can put NUL or a lone surrogate into a string: strict UTF-8 and JSON refuse them raw.
+    found = unstorable_text(data) if "\\u" in text else None
+    if found is not None:
+        pointer, message = found
+        raise fail(message, locate(text).line_of(pointer), pointer)
+    return ModuleDocument(path, text, data, strict=True, fractions=decoder.fractions)
+
+
+def _out_of_range(literal: str) -> str:
+    shown = literal if len(literal) <= 24 else f"{literal[:12]}…{literal[-6:]} ({len(literal):,} characters)"
+    return (
+        f"number {shown} is out of range: numbers in a module are at most {MAX_INTEGER:,} "
+        "(2^53 - 1) either way; write the number the field needs"
+    )
+
+
+def unstorable_text(data: object) -> tuple[str, str] | None:
+    """(pointer, message) of the first key or string PostgreSQL cannot store (NUL, a lone surrogate), or None."""
+    stack: list[tuple[object, str]] = [(data, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, str):
+            match = _UNSTORABLE.search(value)
+            if match:
+                return pointer, _describe_unstorable(match.group(), match.start())
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                match = _UNSTORABLE.search(key)
+                if match:
+                    return pointer + pointer_of(key), _describe_unstorable(match.group(), match.start(), "key")
+                stack.append((child, pointer + pointer_of(key)))
+        elif isinstance(value, list):
+            stack.extend((child, f"{pointer}/{i}") for i, child in enumerate(value))
+    return None
+
+
+def _describe_unstorable(char: str, index: int, what: str = "text") -> str:
+    where = f"{what} has, at character {index + 1},"
+    if char == "\x00":
+        return f"{where} U+0000 (a NUL control character), which the database cannot store; remove it"
+    return (
+        f"{where} a lone surrogate U+{ord(char):04X} (half of a UTF-16 pair, not a character), which is not "
+        "valid Unicode; remove it or write the whole character"
+    )
+
+
+def content_problem(data: object) -> tuple[str, str] | None:
+    """What parse_module refuses in a document built in memory (export): unstorable text, numbers out of range."""
+    found = unstorable_text(data)
+    if found is not None:
+        return found
+    stack: list[tuple[object, str]] = [(data, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, (int, float)):
+            if not (isinstance(value, int) or math.isfinite(value)) or abs(value) > MAX_INTEGER:
+                return pointer, _out_of_range(str(value))
+        elif isinstance(value, dict):
+            stack.extend((child, pointer + pointer_of(key)) for key, child in value.items())
+        elif isinstance(value, list):
+            stack.extend((child, f"{pointer}/{i}") for i, child in enumerate(value))
+    return None
 
 
 def _leading_whitespace_end(text: str) -> int:

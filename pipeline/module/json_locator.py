@@ -43,6 +43,8 @@ class JsonLocations:
     lines: dict[str, int] = field(default_factory=dict)
     duplicate_keys: list[tuple[str, int]] = field(default_factory=list)
     non_standard_numbers: list[tuple[str, int, str]] = field(default_factory=list)
+    # numbers written with more than 15 characters or an exponent: the ones that may be out of range
+    long_numbers: list[tuple[str, int, str]] = field(default_factory=list)
 
     def line_of(self, pointer: str) -> int | None:
         """The line of `pointer`, or of its nearest located ancestor."""
@@ -132,6 +134,8 @@ def locate(text: str) -> JsonLocations:
                     break
                 if match.group() in _NON_STANDARD:
                     found.non_standard_numbers.append((pending_pointer, line_at(pos), match.group()))
+                elif ch in "-0123456789" and (match.end() - pos > 15 or "e" in match.group().lower()):
+                    found.long_numbers.append((pending_pointer, line_at(pos), match.group()))
                 pos = match.end()
             expecting_key = bool(stack) and stack[-1][0] == "object"
     except (ValueError, IndexError):

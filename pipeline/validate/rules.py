@@ -16,7 +16,14 @@ import jsonschema_rs
 
 from pipeline.errors import ConfigError
 from pipeline.module.assets import asset_path, image_size, is_local_asset
-from pipeline.module.document import ModuleDocument, ModuleLoadError, load_schema, parse_module, read_module_bytes
+from pipeline.module.document import (
+    ModuleDocument,
+    ModuleLoadError,
+    content_problem,
+    load_schema,
+    parse_module,
+    read_module_bytes,
+)
 from pipeline.module.json_locator import pointer_of
 from pipeline.module.markdown_policy import MarkdownInspection, inspect_markdown
 from pipeline.module.problems import Problem, display_path, format_github, format_json
@@ -66,12 +73,20 @@ class ValidationReport:
 
 @lru_cache(maxsize=1)
 def schema_validator() -> Draft202012Validator:
-    """The module schema, compiled once, for explaining what is wrong (jsonschema's errors carry context)."""
-    from jsonschema import Draft202012Validator  # imported when first needed: a deploy of unchanged files never is
+    """The module schema, compiled once, for explaining what is wrong (jsonschema's errors carry context).
+
+    Stricter than JSON Schema about integers: 10.0 is not one (JSON Schema says it is, and PostgreSQL's ::int
+    then refuses it at deploy), so a file that writes a whole number with a fraction is refused here.
+    """
+    from jsonschema import Draft202012Validator, validators  # imported when first needed
 
     schema = load_schema()
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    checker = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    strict = validators.extend(Draft202012Validator, type_checker=checker)
+    return strict(schema)
 
 
 @lru_cache(maxsize=1)
@@ -210,8 +225,13 @@ def _validate_loaded(
 
 def schema_problems(doc: ModuleDocument) -> list[Problem]:
     """Problems against data/schemas/module-schema.json, one per fixable thing."""
+    if not doc.strict:  # built in memory (export), not read by parse_module: check what the parser would refuse
+        found = content_problem(doc.data)
+        if found is not None:
+            return [doc.problem(*found)]
     try:
-        if fast_schema_validator().is_valid(doc.data):
+        # The fast validator takes 10.0 for an integer: files with fractions get the strict one.
+        if not doc.fractions and fast_schema_validator().is_valid(doc.data):
             return []
         errors = list(schema_validator().iter_errors(doc.data))
     except (RecursionError, ValueError, OverflowError) as exc:
@@ -264,7 +284,8 @@ def _prerequisite_catalog(dirs: Sequence[Path], documents: Sequence[ModuleDocume
             if path.resolve() in given_resolved:
                 continue
             try:
-                data = json.loads(path.read_bytes())
+                # Numbers stay text: only ids matter here, and a 5,000-digit one must not hide the module's id.
+                data = json.loads(path.read_bytes(), parse_int=str, parse_float=str)
             except (OSError, ValueError, RecursionError):
                 continue  # an unreadable sibling is reported when it is validated itself
             if isinstance(data, dict) and isinstance(data.get("module_id"), str):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from pipeline.module.markdown_policy import inspect_markdown
+from pipeline.module.media import is_windows_reserved, media_problem, read_head
+from pipeline.module.problems import display_path
 
 ASSET_URL_PREFIX = "/assets/"
 
@@ -39,6 +42,46 @@ def asset_path(media_url: str, assets_dir: Path) -> Path | None:
     if relative.startswith("/") or ".." in parts or not parts:
         return None
     return assets_dir.joinpath(*parts)
+
+
+@dataclass(frozen=True)
+class AssetCheck:
+    """An `/assets/...` URL checked: the real file behind it when it may be used, else why not."""
+
+    path: Path | None
+    problem: str | None = None
+
+
+def check_asset(media_url: str, assets_dir: Path) -> AssetCheck:
+    """The one rule for local media (validate refuses, preview does not copy): a real file inside `assets_dir`,
+    reachable on every platform, of an allowed media type by name and content."""
+    path = asset_path(media_url, assets_dir)
+    if path is None:
+        return AssetCheck(None, f"{media_url!r} points outside data/assets/; use /assets/<module_id>/<file>")
+    reserved = next((part for part in path.relative_to(assets_dir).parts if is_windows_reserved(part)), None)
+    if reserved is not None:
+        return AssetCheck(
+            None, f"{media_url!r} uses {reserved!r}, a device name Windows reserves (a checkout fails there); rename it"
+        )
+    if not path.is_file():
+        return AssetCheck(None, f"{media_url!r} does not exist: add {display_path(path)} or fix the path")
+    try:
+        real = path.resolve(strict=True)
+        inside = real.is_relative_to(assets_dir.resolve(strict=True))
+        head = read_head(real) if inside else b""
+    except (OSError, RuntimeError) as exc:  # a symlink loop, or no permission
+        return AssetCheck(None, f"{media_url!r} cannot be read ({getattr(exc, 'strerror', None) or exc}); fix the file")
+    if not inside:
+        return AssetCheck(
+            None,
+            f"{media_url!r} is a symbolic link (or lies in a linked folder) that leads to {real}, outside "
+            "data/assets/; a module may only use files kept in data/assets/ itself: copy the file there instead",
+        )
+    # Both names: a link inside data/assets/ is opened under its own name but copied under its target's.
+    problem = media_problem(path.name, head) or media_problem(real.name, head)
+    if problem is not None:
+        return AssetCheck(None, f"{media_url!r}: {problem}")
+    return AssetCheck(real)
 
 
 def asset_url(path: Path, assets_dir: Path) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.module.json_locator import JsonLocations, locate, pointer_of
+from pipeline.module.media import is_windows_reserved
 from pipeline.module.problems import Problem, Severity, display_path
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -41,8 +42,18 @@ MAX_ID_LENGTH = 64
 
 
 def is_valid_id(value: str) -> bool:
-    """True for lowercase words joined by single hyphens, at most 64 characters (e.g. lab-safety-101)."""
-    return len(value) <= MAX_ID_LENGTH and _ID.fullmatch(value) is not None
+    """True for lowercase words joined by single hyphens, at most 64 characters (e.g. lab-safety-101), that is
+    not a device name Windows reserves (con, nul, prn, aux, com1-9, lpt1-9: con.json breaks a checkout there)."""
+    return id_problem(value) is None
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` is not a valid id, in words (e.g. for a Notion comment), or None when it is one."""
+    if len(value) > MAX_ID_LENGTH or _ID.fullmatch(value) is None:
+        return f"{value[:80]!r} must be lowercase words joined by hyphens, at most {MAX_ID_LENGTH} characters"
+    if is_windows_reserved(value):
+        return f"{value!r} is a device name Windows reserves (a file {value}.json cannot be checked out there)"
+    return None
 
 
 class ModuleLoadError(Exception):

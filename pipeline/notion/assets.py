@@ -10,18 +10,8 @@ from typing import Any
 from pipeline.errors import NotionError
 from pipeline.module.assets import ASSET_URL_PREFIX, image_size_of
 from pipeline.module.document import write_atomically
+from pipeline.module.media import ALLOWED_LABELS, media_for_content_type
 from pipeline.notion.client import ExpiredFileURL, NotionGateway, is_transient
-
-# content type -> (extension, magic-byte test); anything else (HTML, SVG with scripts, executables) is refused
-ALLOWED_MEDIA = {
-    "image/png": (".png", lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
-    "image/jpeg": (".jpg", lambda b: b.startswith(b"\xff\xd8\xff")),
-    "image/gif": (".gif", lambda b: b[:6] in (b"GIF87a", b"GIF89a")),
-    "image/webp": (".webp", lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP"),
-    "video/mp4": (".mp4", lambda b: b[4:8] == b"ftyp"),
-    "video/webm": (".webm", lambda b: b.startswith(b"\x1a\x45\xdf\xa3")),
-    "application/pdf": (".pdf", lambda b: b.startswith(b"%PDF-")),
-}
 
 
 @dataclass
@@ -63,17 +53,17 @@ class PageAssets:
             fresh = self.gateway.retrieve_block(block["id"], self.page_id)
             url = (fresh.get(fresh.get("type", "")) or {}).get("file", {}).get("url", "")
             download = self.gateway.download(url)
+        # The media types validate accepts (pipeline/module/media.py), by Content-Type and by content: export
+        # never writes a file validate would refuse (SVG and HTML carry script, so they are not on the list).
         content_type = download.content_type.lower()
-        allowed = ALLOWED_MEDIA.get(content_type)
-        if allowed is None:
+        media = media_for_content_type(content_type)
+        if media is None:
             raise NotionError(
-                f"the file's type {content_type or 'unknown'!r} is not allowed in a module "
-                f"(use PNG, JPEG, GIF, WebP, MP4, WebM or PDF)"
+                f"the file's type {content_type or 'unknown'!r} is not allowed in a module (use {ALLOWED_LABELS})"
             )
-        extension, looks_right = allowed
-        if not looks_right(download.content):
+        if not media.looks_like(download.content):
             raise NotionError(f"the file claims to be {content_type} but its content is not; upload it again")
-        name = hashlib.sha256(download.content).hexdigest()[:16] + extension
+        name = hashlib.sha256(download.content).hexdigest()[:16] + media.extensions[0]
         self.pending[name] = download.content
         return name
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.module.document import is_valid_id
+from pipeline.module.document import id_problem, is_valid_id
 from pipeline.module.problems import Severity
 from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue
@@ -189,7 +189,7 @@ def module_fields(
 
     module_id = read.required("Module ID", "the module's id, e.g. lab-safety-101")
     if module_id is not None and not is_valid_id(module_id):
-        read.problem("Module ID", f"{module_id!r} must be lowercase words joined by hyphens (e.g. lab-safety-101)")
+        read.problem("Module ID", f"{id_problem(module_id)} (e.g. lab-safety-101)")
     fields["module_id"] = module_id
     fields["title"] = read.required("Module Name", "the title students see")
     fields["description"] = read.required("Description", "one or two sentences for the module list")

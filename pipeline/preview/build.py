@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.github.git import run_git
-from pipeline.module.assets import asset_path, image_size, referenced_assets
+from pipeline.module.assets import check_asset, image_size, referenced_assets
 from pipeline.module.diff import CHANGE_KINDS, diff_modules
 from pipeline.module.document import ModuleDocument, ModuleLoadError, is_valid_id, load_module, parse_module
 from pipeline.module.problems import display_path
@@ -156,11 +156,10 @@ def _removed_entry(path: Path, ref: str, label: str) -> IndexEntry:
 
 
 def _copy_asset(url: str, assets_dir: Path, out_dir: Path) -> PreviewAsset:
-    source = asset_path(url, assets_dir)
-    root = assets_dir.resolve()
-    if source is None or not source.is_file() or not source.resolve().is_relative_to(root):
-        return PreviewAsset(None)  # missing, or a link out of data/assets/: validate names it
-    relative = source.resolve().relative_to(root)
+    source = check_asset(url, assets_dir).path
+    if source is None:
+        return PreviewAsset(None)  # missing, a link out of data/assets/, or not an allowed media type: validate says
+    relative = source.relative_to(assets_dir.resolve())
     target = out_dir / "assets" / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)

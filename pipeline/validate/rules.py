@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from pipeline.errors import ConfigError
-from pipeline.module.assets import asset_path, image_size, is_local_asset
+from pipeline.module.assets import check_asset, image_size, is_local_asset
 from pipeline.module.document import (
     ModuleDocument,
     ModuleLoadError,
     content_problem,
+    id_problem,
     load_schema,
     parse_module,
     read_module_bytes,
@@ -310,6 +311,9 @@ def semantic_problems(
     data = doc.data
     problems: list[Problem] = []
     module_id = data["module_id"]
+    unusable = id_problem(module_id)  # the schema's pattern passed: what is left is a reserved name
+    if unusable:
+        problems.append(doc.problem("/module_id", f"module_id {unusable}; choose another id"))
     if doc.path is not None and doc.path.stem != module_id:
         problems.append(
             doc.problem(
@@ -356,12 +360,8 @@ def semantic_problems(
 
 
 def _media_problem(doc: ModuleDocument, pointer: str, url: str, assets_dir: Path) -> tuple[Problem | None, Path | None]:
-    path = asset_path(url, assets_dir)
-    if path is None:
-        return doc.problem(pointer, f"{url!r} points outside data/assets/; use /assets/<module_id>/<file>"), None
-    if not path.is_file():
-        return doc.problem(pointer, f"{url!r} does not exist: add {display_path(path)} or fix the path"), None
-    return None, path
+    checked = check_asset(url, assets_dir)
+    return (doc.problem(pointer, checked.problem) if checked.problem else None), checked.path
 
 
 def _section_problems(

@@ -35,6 +35,7 @@ VALIDATOR_SOURCES = (
     "module/document.py",
     "module/markdown_policy.py",
     "module/assets.py",
+    "module/media.py",
     "module/json_locator.py",
     "module/problems.py",
     "module/diff.py",

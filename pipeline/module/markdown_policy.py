@@ -13,6 +13,20 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+# What one Markdown text may hold, so that parsing it takes bounded time: markdown-it-py spends ~10-20 µs on
+# each character that can be markup (a token, a delimiter, a line) against well under 1 µs on plain text. With
+# these limits the costliest section validate accepts parses in ~0.15 s (benchmarks/preview_hostile.py), so
+# preview time grows with the file. Validate and preview both apply them (limit_issue).
+MAX_MARKUP = 10_000
+_MARKUP_CHARACTERS = "[]*_`~<&\\|\n"
+# A '[' makes the parser read on to its ']' or, when there is none, to the end of the paragraph, token by
+# token: a thousand unclosed ones in a long paragraph cost a thousand readings of it. bracket_scan() estimates
+# the characters read this way (erring high), and this bounds it (~0.1 s for the densest text).
+MAX_BRACKET_SCAN = 300_000
+# Where an inline text (a paragraph, a list item's or heading's text) surely ends: a blank line, or a line that
+# starts a list item, heading, quote or fence (each interrupts a paragraph). Cutting less often only errs high.
+_BLOCK_BREAK = re.compile(r"\n(?:[ \t]*\n|(?= {0,3}(?:[-+*] |#{1,6}[ \t]|>|1[.)] |```|~~~)))")
+_BRACKET_OR_ESCAPE = re.compile(r"\\.|[\[\]]", re.DOTALL)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]+")
 
@@ -85,8 +99,65 @@ class MarkdownInspection:
     image_sources: tuple[str, ...]
 
 
+def bracket_scan(text: str) -> tuple[int, int]:
+    """(characters the parser reads looking for the ']' of each '[', the 0-based offset of the costliest '[').
+
+    Linear: one pass over the brackets and escapes. Within each inline text a '[' costs the distance to its
+    matching ']', or to the text's end when unmatched; where code spans or '<' could hide a ']' from the
+    parser, every '[' is taken as unmatched.
+    """
+    total, worst, worst_at = 0, -1, 0
+    start = 0
+    for end in [m.start() for m in _BLOCK_BREAK.finditer(text)] + [len(text)]:
+        if "[" in text[start:end]:
+            chunk = text[start:end]
+            hidden = "`" in chunk or "<" in chunk
+            open_at: list[int] = []
+            for match in _BRACKET_OR_ESCAPE.finditer(chunk):
+                char = match.group()
+                if char == "[":
+                    open_at.append(match.start())
+                elif char == "]" and open_at and not hidden:
+                    opened = open_at.pop()
+                    total += match.start() - opened
+            for opened in open_at:
+                cost = len(chunk) - opened
+                total += cost
+                if cost > worst:
+                    worst, worst_at = cost, start + opened
+        start = end
+    return total, worst_at
+
+
+def limit_issue(text: str) -> MarkdownIssue | None:
+    """Why `text` is too costly to parse (too much markup, or unclosed brackets), or None. Linear in `text`."""
+    markup = sum(text.count(char) for char in _MARKUP_CHARACTERS)
+    if markup > MAX_MARKUP:
+        return MarkdownIssue(
+            None,
+            f"Markdown has {markup:,} characters that can be markup ([ ] * _ ` ~ < & \\ | and line breaks); "
+            f"a section may have at most {MAX_MARKUP:,}: split it into several sections",
+        )
+    if "[" in text:
+        scanned, at = bracket_scan(text)
+        if scanned > MAX_BRACKET_SCAN:
+            return MarkdownIssue(
+                text.count("\n", 0, at) + 1,
+                f"Markdown has '[' that are never closed by ']' in the same paragraph (costing {scanned:,} "
+                f"characters to parse; at most {MAX_BRACKET_SCAN:,}): close each one, write \\[ for a plain "
+                "bracket, or split long paragraphs",
+            )
+    return None
+
+
 def inspect_markdown(text: str) -> MarkdownInspection:
-    """Parse once; report raw HTML and links or images with an unsafe scheme; list image sources."""
+    """Parse once; report raw HTML and links or images with an unsafe scheme; list image sources.
+
+    Text over the limits is refused unparsed (parsing it is what would take long), before the fast path.
+    """
+    too_costly = limit_issue(text)
+    if too_costly is not None:
+        return MarkdownInspection((too_costly,), ())
     if is_plainly_safe(text):
         return MarkdownInspection((), ())
     try:

@@ -12,7 +12,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from pipeline.module.assets import is_local_asset
-from pipeline.module.markdown_policy import is_safe_link
+from pipeline.module.markdown_policy import is_safe_link, limit_issue
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,18 @@ def preview_markdown() -> MarkdownIt:
     return md
 
 
+# How much of a text over the limits the preview shows, as plain text.
+SHOWN_UNPARSED = 2_000
+
+
 def render_markdown(text: str, assets: Mapping[str, PreviewAsset] | None = None) -> str:
-    """Markdown to safe HTML; `/assets/…` images point at the copied files."""
+    """Markdown to safe HTML; `/assets/…` images point at the copied files.
+
+    Text over the policy's limits (which validate refuses) is not parsed: its start is shown as plain text
+    with the reason, so a hostile file costs the preview no more than its length.
+    """
+    too_costly = limit_issue(text)
+    if too_costly is not None:
+        shown = text[:SHOWN_UNPARSED] + ("…" if len(text) > SHOWN_UNPARSED else "")
+        return f'<p class="external">Not rendered: {esc(too_costly.message)}.</p>\n<pre>{esc(shown)}</pre>\n'
     return preview_markdown().render(text, {"assets": assets or {}})

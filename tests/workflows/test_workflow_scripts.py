@@ -26,8 +26,11 @@ class StepRun:
     outputs: str
 
 
-def run_step(tmp_path: Path, workflow: str, name: str, env: dict[str, str], python_exit: int = 0) -> StepRun:
-    """Run the step called `name` of `workflow` with a fake `python` that logs its arguments and exits as told."""
+def run_step(
+    tmp_path: Path, workflow: str, name: str, env: dict[str, str], python_exit: int = 0, python_output: str = ""
+) -> StepRun:
+    """Run the step called `name` of `workflow` with a fake `python` that logs its arguments and exits as told
+    (printing `python_output` when given, else "output of <arguments>")."""
     jobs = yaml.safe_load((WORKFLOWS / f"{workflow}.yml").read_text())["jobs"].values()
     script = next(step["run"] for job in jobs for step in job["steps"] if step.get("name") == name)
     bin_dir = tmp_path / "bin"
@@ -36,7 +39,10 @@ def run_step(tmp_path: Path, workflow: str, name: str, env: dict[str, str], pyth
     for path in (calls, summary, outputs):
         path.write_text("")
     stand_in = bin_dir / "python"
-    stand_in.write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\necho "output of $*"\nexit {python_exit}\n')
+    said = tmp_path / "python-output"
+    said.write_text(python_output)
+    speak = f'cat "{said}"' if python_output else 'echo "output of $*"'
+    stand_in.write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\n{speak}\nexit {python_exit}\n')
     stand_in.chmod(0o755)
     full_env = {
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
@@ -114,3 +120,29 @@ def test_backup_writes_into_todays_folder_and_tells_the_next_step(tmp_path: Path
     day = datetime.now(UTC).date().isoformat()
     assert step.calls == [f"-m pipeline backup --out data/backups/notion/{day}"]
     assert f"day={day}" in step.outputs
+
+
+# Text from Notion (a page title, a block's words) that tries to close the summary's code block and add Markdown.
+FENCE_BREAKER = "page 'Intro ```' failed:\n```\n# Injected heading\n[click](https://evil.example)\n`````\nend\n"
+SUMMARY_STEPS = [
+    ("export", "Export, validate and propose", {"PAGE_ID": "", "NOTIFIED_PAGE": ""}),
+    ("backup", "Back up the Module Library", {}),
+    ("deploy", "Write back to Notion", {}),
+    ("validate", "Validate module files", {}),
+]
+
+
+@pytest.mark.parametrize(("workflow", "name", "env"), SUMMARY_STEPS, ids=[s[0] for s in SUMMARY_STEPS])
+def test_output_carrying_backtick_fences_stays_inside_its_code_block(
+    tmp_path: Path, workflow: str, name: str, env: dict[str, str]
+) -> None:
+    step = run_step(tmp_path, workflow, name, env, python_output=FENCE_BREAKER)
+
+    lines = step.summary.splitlines()
+    opening = next(i for i, line in enumerate(lines) if line.startswith("```"))
+    fence = lines[opening][: len(lines[opening]) - len(lines[opening].lstrip("`"))]
+    closing = [i for i, line in enumerate(lines) if i > opening and line.strip().startswith(fence)]
+    # CommonMark: a block closes at a line of at least as many backticks; only the step's own last line may
+    assert closing == [len(lines) - 1] and lines[-1] == fence
+    assert len(fence) == 6  # one longer than the longest run of backticks in the output
+    assert "# Injected heading" in step.summary

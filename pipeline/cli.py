@@ -98,7 +98,12 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
         from pipeline.review.impact import assess_impact
 
         return _finish(assess_impact(args.paths, settings).in_format(args.format))
-    options = {"dry_run": args.dry_run, "allow_mass_archive": args.allow_mass_archive, "force": args.force}
+    options = {
+        "dry_run": args.dry_run,
+        "allow_mass_archive": args.allow_mass_archive,
+        "force": args.force,
+        "plan_file": args.plan_file,
+    }
     return _finish(deploy(args.paths, settings, **options))
 
 
@@ -312,6 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deploy.add_argument(
         "--format", choices=("text", "json"), default="text", help="the --impact report as text or JSON"
+    )
+    deploy.add_argument(
+        "--plan-file", type=Path, metavar="FILE", help="also write the full plan, one line per module, to FILE"
     )
     deploy.set_defaults(handler=_cmd_deploy)
     writeback = sub.add_parser("writeback", help="tell Notion what deploy made live: Status, PR link, Last Updated")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from pipeline.db.engine import connect, describe
 from pipeline.deploy.plan import (
     JSON_MODULE_COLUMNS,
+    MASS_ARCHIVE_WINDOW_HOURS,
     MODULE_COLUMNS,
     SECTION_COLUMNS,
     CurrentModule,
@@ -32,8 +32,8 @@ from pipeline.deploy.plan import (
     plan_deploy,
     section_rows,
 )
+from pipeline.deploy.summary import git_head, write_plan
 from pipeline.errors import ConfigError, DatabaseError, DeployRefused, ValidationFailed
-from pipeline.github.git import run_git
 from pipeline.settings import Settings, mask_url
 from pipeline.validate.rules import ValidationReport, validate_paths
 from pipeline.validate.trust import Trusted, Validated
@@ -95,6 +95,7 @@ def deploy(
     allow_mass_archive: bool = False,
     force: bool = False,
     engine: Engine | None = None,
+    plan_file: Path | None = None,
 ) -> DeployResult:
     """Validate the module files in `paths` (default: the modules folder) and make them live, atomically."""
     paths = list(paths) if paths else [settings.modules_dir]
@@ -115,7 +116,7 @@ def deploy(
         texts = {module_id: doc.text for module_id, doc in report.documents.items()}  # stored as the revision
         # Only a whole folder says which modules exist: a deploy of single files never archives the others.
         archive_missing = all(p.is_dir() for p in paths)
-        commit = settings.source_commit or _git_head(settings.modules_dir)
+        commit = settings.source_commit or git_head(settings.modules_dir)
         started = time.perf_counter()
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": DEPLOY_LOCK_ID})
@@ -129,7 +130,7 @@ def deploy(
                 hashes=hashes,
             )
             if plan.refusal:
-                _write_step_summary(plan.render_markdown(dry_run, commit))
+                write_plan(plan, dry_run, commit, plan_file)
                 raise DeployRefused(f"{plan.render_text(dry_run)}\nnothing was deployed")
             if dry_run:
                 conn.rollback()
@@ -165,7 +166,7 @@ def deploy(
         if owned:
             engine.dispose()
     result = DeployResult(plan, dry_run, commit, describe(engine), validated, in_database, report.files_trusted)
-    _write_step_summary(plan.render_markdown(dry_run, commit))
+    write_plan(plan, dry_run, commit, plan_file)
     return result
 
 
@@ -269,19 +270,26 @@ def load_current(conn: Connection) -> dict[str, CurrentModule]:
         text(f"""
         WITH live AS ({_FINGERPRINT.format(section_filter="")})
         SELECT m.module_id, m.revision, m.content_hash, m.archived_at IS NOT NULL AS archived,
+               coalesce(m.archived_at > now() - make_interval(hours => :window), false) AS archived_recently,
                r.id IS NULL OR r.content_hash <> m.content_hash OR r.row_fingerprint <> live.fingerprint AS drifted
         FROM modules m
         JOIN live ON live.module_id = m.module_id
         LEFT JOIN module_revisions r ON r.module_id = m.module_id AND r.revision = m.revision
-    """)
+    """),
+        {"window": MASS_ARCHIVE_WINDOW_HOURS},
     ).all()
     current = {
-        row.module_id: CurrentModule(row.module_id, row.revision, row.content_hash, row.archived) for row in rows
+        row.module_id: CurrentModule(
+            row.module_id, row.revision, row.content_hash, row.archived, archived_recently=row.archived_recently
+        )
+        for row in rows
     }
     drifted = [row.module_id for row in rows if row.drifted]
     for module_id, drift in explain_drift(conn, drifted).items():
         now = current[module_id]
-        current[module_id] = CurrentModule(module_id, now.revision, now.content_hash, now.archived, drift)
+        current[module_id] = CurrentModule(
+            module_id, now.revision, now.content_hash, now.archived, drift, now.archived_recently
+        )
     return current
 
 
@@ -447,27 +455,3 @@ _INSERT_WRITEBACKS = """
     INSERT INTO notion_writeback (module_id, revision, notion_page_id, source_commit, deployed_at)
     SELECT module_id, revision, document ->> 'notion_page_id', %(commit)s, now() FROM incoming
 """
-
-
-def _git_head(folder: Path) -> str | None:
-    """The commit checked out where the module files are, or None outside a Git work tree (or without git)."""
-    try:
-        done = run_git(folder if folder.is_dir() else folder.parent, "rev-parse", "HEAD", needed_for="deploy")
-    except ConfigError:
-        return None  # the deploy goes ahead; it records no source commit
-    return done.stdout.decode().strip() or None if done.returncode == 0 else None
-
-
-def _write_step_summary(markdown: str) -> None:
-    """Append the plan to the Actions job summary when running in Actions."""
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if target:
-        try:
-            with open(target, "a", encoding="utf-8") as summary:
-                summary.write(markdown)
-        except OSError as exc:  # the deploy is committed by now: a missing summary must not look like a failure
-            log.warning(
-                "could not append the plan to GITHUB_STEP_SUMMARY=%s (%s); the deploy itself succeeded",
-                target,
-                exc.strerror,
-            )

@@ -35,6 +35,13 @@ MODULE_COLUMNS = (
 JSON_MODULE_COLUMNS = frozenset({"prerequisites", "tags", "learning_objectives"})
 SECTION_COLUMNS = ("section_number", "section_type", "title", "content", "media_url", "duration_seconds")
 LISTED_UNCHANGED = 20  # beyond this many, unchanged modules are counted, not listed
+# The job summary lists at most this many changed modules (GitHub caps a step summary at 1 MiB; ~100 bytes a
+# row): the rest are counted, and the full plan goes to --plan-file (deploy.yml uploads it as an artifact).
+LISTED_IN_SUMMARY = 200
+SUMMARY_MAX_CHARS = 100_000  # and the summary is cut here whatever its rows hold
+# The mass-archive guard counts what was archived in this window too: two deploys of just under half each
+# are one mass archive (docs/deploy.md).
+MASS_ARCHIVE_WINDOW_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class CurrentModule:
     content_hash: str
     archived: bool
     drift: tuple[str, ...] = ()  # what differs from the last deployed revision; empty = no drift
+    archived_recently: bool = False  # archived within MASS_ARCHIVE_WINDOW_HOURS
 
 
 @dataclass(frozen=True)
@@ -96,23 +104,45 @@ class DeployPlan:
             lines.append(f"refused: {self.refusal}")
         return "\n".join(lines)
 
+    def render_full(self, dry_run: bool = False) -> str:
+        """Every module's line, unchanged ones included (the --plan-file a large summary points to)."""
+        lines = [self.render_text(dry_run).split("\n", 1)[0]]
+        order = {"refused": 0, "added": 1, "updated": 2, "archived": 3, "unchanged": 4}
+        for change in sorted(self.changes, key=lambda c: (order[c.action], c.module_id)):
+            note = f"  ({change.note})" if change.note else ""
+            lines.append(f"  {change.action:<9} {change.module_id:<40} {_revisions(change)}{note}")
+        if self.refusal:
+            lines.append(f"refused: {self.refusal}")
+        return "\n".join(lines) + "\n"
+
     def render_markdown(self, dry_run: bool = False, source_commit: str | None = None) -> str:
-        """The plan for $GITHUB_STEP_SUMMARY."""
+        """The plan for $GITHUB_STEP_SUMMARY: at most LISTED_IN_SUMMARY rows and SUMMARY_MAX_CHARS characters."""
         title = "Deploy plan (dry run)" if dry_run else "Deploy"
         commit = f" of `{source_commit[:12]}`" if source_commit else ""
         lines = [f"### {title}{commit}", "", f"**{self.summary()}**", ""]
+        if self.refusal:
+            lines += [f"**Refused:** {markdown_cell(self.refusal, 2000)}", ""]
         listed = self._listed()
-        if listed:
+        shown = listed[:LISTED_IN_SUMMARY]
+        if shown:
             lines += ["| action | module | revision | note |", "| --- | --- | --- | --- |"]
             lines += [
-                f"| {c.action} | `{c.module_id}` | {_revisions(c)} | {markdown_cell(c.note, 500)} |" for c in listed
+                f"| {c.action} | `{c.module_id}` | {_revisions(c)} | {markdown_cell(c.note, 300)} |" for c in shown
             ]
+        more_changes = len(listed) - len(shown)
         hidden = self.counts.get("unchanged", 0) - len(self._listed_unchanged())
+        tail = []
+        if more_changes > 0:
+            tail.append(f"{more_changes} more module(s) listed in the full plan (the `deploy-plan` artifact)")
         if hidden > 0:
-            lines += ["", f"… and {hidden} more unchanged."]
-        if self.refusal:
-            lines += ["", f"**Refused:** {markdown_cell(self.refusal, 2000)}"]
-        return "\n".join(lines) + "\n"
+            tail.append(f"{hidden} more unchanged")
+        if tail:
+            lines += ["", f"… and {'; '.join(tail)}."]
+        text = "\n".join(lines) + "\n"
+        if len(text) > SUMMARY_MAX_CHARS:
+            cut = text.rfind("\n", 0, SUMMARY_MAX_CHARS)
+            text = text[:cut] + "\n\n… summary cut short: the full plan is in the `deploy-plan` artifact.\n"
+        return text
 
     def _listed_unchanged(self) -> list[ModuleChange]:
         return self.of("unchanged")[:LISTED_UNCHANGED]
@@ -176,14 +206,32 @@ def plan_deploy(
     for change in changes:
         counts[change.action] = counts.get(change.action, 0) + 1
     archiving = [c for c in changes if c.archive and c.old_revision is not None and not current[c.module_id].archived]
-    refusal = None
-    if live_before and len(archiving) * 2 > live_before and not allow_mass_archive:
-        refusal = (
-            f"this deploy would archive {len(archiving)} of the {live_before} live modules (more than half); "
-            "if that is intended (e.g. a catalogue clean-up), run again with --allow-mass-archive, otherwise "
-            "check that PATH points at the whole data/modules folder"
-        )
-    return DeployPlan(tuple(changes), live_before, refusal, counts)
+    return DeployPlan(
+        tuple(changes), live_before, None if allow_mass_archive else _mass_archive(archiving, current), counts
+    )
+
+
+def _mass_archive(archiving: Sequence[ModuleChange], current: Mapping[str, CurrentModule]) -> str | None:
+    """Why this deploy is a mass archive, or None: with what the window already archived, more than half of the
+    modules live at its start (live now + archived in it) would be gone. Two deploys of just under half each
+    are caught by the second."""
+    if not archiving:
+        return None
+    live = sum(1 for m in current.values() if not m.archived)
+    recent = sum(1 for m in current.values() if m.archived and m.archived_recently)
+    if (len(archiving) + recent) * 2 <= live + recent:
+        return None
+    earlier = (
+        f"; with the {recent} archived in the last {MASS_ARCHIVE_WINDOW_HOURS} hours that is "
+        f"{len(archiving) + recent} of the {live + recent} modules live then"
+        if recent
+        else ""
+    )
+    return (
+        f"this deploy would archive {len(archiving)} of the {live} live modules{earlier} (more than half); "
+        "if that is intended (e.g. a catalogue clean-up), run again with --allow-mass-archive, otherwise "
+        "check that PATH points at the whole data/modules folder"
+    )
 
 
 def _drift_note(now: CurrentModule) -> str:

@@ -27,7 +27,7 @@ from pipeline.module.document import (
 )
 from pipeline.module.json_locator import pointer_of
 from pipeline.module.markdown_policy import MarkdownInspection, inspect_markdown
-from pipeline.module.problems import Problem, display_path, format_github, format_json
+from pipeline.module.problems import Problem, format_github, format_json
 from pipeline.settings import Settings
 from pipeline.validate.graphs import cycle_through, strongly_connected
 from pipeline.validate.schema_messages import describe_error

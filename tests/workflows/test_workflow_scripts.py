@@ -105,9 +105,9 @@ def test_a_failed_export_fails_the_job_after_writing_its_report(tmp_path: Path) 
 @pytest.mark.parametrize(
     ("dry_run", "mass", "expected"),
     [
-        ("", "", "-m pipeline deploy"),  # a push to main: inputs are empty
-        ("true", "false", "-m pipeline deploy --dry-run"),
-        ("false", "true", "-m pipeline deploy --allow-mass-archive"),
+        ("", "", "-m pipeline deploy --plan-file deploy-plan.txt"),  # a push to main: inputs are empty
+        ("true", "false", "-m pipeline deploy --plan-file deploy-plan.txt --dry-run"),
+        ("false", "true", "-m pipeline deploy --plan-file deploy-plan.txt --allow-mass-archive"),
     ],
 )
 def test_deploy_passes_the_manual_choices_as_flags(tmp_path: Path, dry_run: str, mass: str, expected: str) -> None:

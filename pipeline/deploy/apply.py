@@ -187,16 +187,15 @@ def find_unstorable_module(
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": DEPLOY_LOCK_ID})
-            cursor = conn.connection.dbapi_connection.cursor()
             for change in plan.writes:
-                cursor.execute("SAVEPOINT one_module")
+                savepoint = conn.begin_nested()
                 try:
                     single = DeployPlan((change,), plan.live_before)
                     apply_plan(conn, single, hashes, texts, commit, validated, documents)
                 except (psycopg2.Error, UnicodeError) as exc:
-                    cursor.execute("ROLLBACK TO SAVEPOINT one_module")
                     return change.module_id, (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                cursor.execute("ROLLBACK TO SAVEPOINT one_module")
+                finally:
+                    savepoint.rollback()
             conn.rollback()
     except (DBAPIError, psycopg2.Error) as exc:
         log.info("could not tell which module the database refused: %s", mask_url(str(exc).strip()[:200]))

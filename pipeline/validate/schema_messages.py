@@ -100,7 +100,9 @@ def describe_error(error: ValidationError, root: Any) -> list[tuple[str, str]]:
             hint = f"; did you mean {close[0]!r}?" if close else f"; allowed fields: {', '.join(allowed)}"
             out.append((pointer + pointer_of(key), f"unknown field {key!r}{hint}"))
         return out
-    if kind == "type" and "integer" in error.validator_value and isinstance(value, float) and value.is_integer():
+    wanted = error.validator_value
+    expects_integer = wanted == "integer" or (isinstance(wanted, list) and "integer" in wanted)
+    if kind == "type" and expects_integer and isinstance(value, float) and value.is_integer():
         return [
             (pointer, f"must be a whole number written without a fraction{context}: write {int(value)}, not {value}")
         ]

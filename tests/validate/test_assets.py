@@ -14,8 +14,9 @@ from pipeline.preview.build import build_preview
 from pipeline.settings import Settings
 from pipeline.validate.rules import validate_paths
 from tests.module_builders import sample_module, write_json
+from tests.paths import SAMPLE_ASSETS
 
-PNG = (Path(__file__).resolve().parents[2] / "data" / "assets" / "lab-safety-101" / "floor-plan.png").read_bytes()
+PNG = (SAMPLE_ASSETS / "lab-safety-101" / "floor-plan.png").read_bytes()
 HEADS = {
     "image/png": PNG[:64],
     "image/jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",

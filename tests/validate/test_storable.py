@@ -12,9 +12,9 @@ from pipeline.module.document import MAX_INTEGER, ModuleDocument, ModuleLoadErro
 from pipeline.module.problems import Problem
 from pipeline.validate.rules import validate_documents
 from tests.module_builders import sample_module
-from tests.paths import REPO_ROOT, SAMPLE_MODULES
+from tests.paths import SAMPLE_ASSETS, SAMPLE_MODULES
 
-ASSETS = REPO_ROOT / "data" / "assets"
+ASSETS = SAMPLE_ASSETS
 FILE = Path("data/modules/lab-safety-101.json")
 
 

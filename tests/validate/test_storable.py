@@ -156,3 +156,21 @@ def test_documents_built_in_memory_with_a_huge_number_are_refused() -> None:
     data = sample_module(estimated_minutes=MAX_INTEGER * 10)
     problems = validate_documents([ModuleDocument(FILE, "", data)], SAMPLE_MODULES, ASSETS)
     assert [p.pointer for p in problems] == ["/estimated_minutes"]
+
+
+@pytest.mark.parametrize("literal", ["9" * 5000, "1e999", '"a\\u0000"', '"\\ud800"'])
+def test_preview_lists_a_file_it_cannot_store_as_a_problem_not_a_traceback(
+    module_tree: Path, tmp_path: Path, literal: str
+) -> None:
+    from pipeline.preview.build import build_preview
+    from pipeline.settings import Settings
+
+    pointer = "/title" if literal.startswith('"') else "/estimated_minutes"
+    path = module_tree / "lab-safety-101.json"
+    path.write_text(dumped_with(pointer, literal))
+
+    result = build_preview([path], tmp_path / "out", Settings(modules_dir=module_tree))
+
+    (entry,) = [e for e in result.entries if e.error]
+    assert pointer in entry.error and "lab-safety-101.json" in entry.error
+    assert (tmp_path / "out" / "index.html").is_file()

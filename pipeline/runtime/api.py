@@ -8,12 +8,13 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
 
+from pipeline.module.document import unstorable_text
 from pipeline.runtime.app import runtime_state
 from pipeline.runtime.assignments import assign, list_assignments, parse_assignment, unassign
 from pipeline.runtime.auth import Principal
 from pipeline.runtime.catalogue import list_modules, parse_catalogue_query
 from pipeline.runtime.content import Fields, fetch_module
-from pipeline.runtime.errors import ApiError
+from pipeline.runtime.errors import ApiError, unprocessable
 from pipeline.runtime.events import parse_batch, store_events
 from pipeline.runtime.openapi import openapi_document
 from pipeline.runtime.progress import module_stats, parse_progress, read_module_progress, record_progress
@@ -44,7 +45,19 @@ def _body() -> Any:
     body = request.get_json(force=True, silent=True)
     if body is None:
         raise ApiError(400, "invalid_json", "the request body is not JSON; send Content-Type: application/json")
+    unstorable = unstorable_text(body)
+    if unstorable:  # "\u0000" or a lone "\ud800" parses as JSON, and then fails in the database
+        pointer, message = unstorable
+        raise unprocessable(f"the body at {pointer or '/'}: {message}")
     return body
+
+
+def _student(student_id: str) -> str:
+    """A student id from the URL (staff routes), refused before it reaches the database if it cannot be stored."""
+    unstorable = unstorable_text(student_id)
+    if unstorable:
+        raise unprocessable(f"student_id: {unstorable[1]}")
+    return student_id
 
 
 @api.get("/api/openapi.json")
@@ -110,20 +123,20 @@ def my_assignments() -> Response:
 @api.get("/api/v1/students/<student_id>/modules/<module_id>/progress")
 def student_progress(student_id: str, module_id: str) -> Response:
     _staff()
-    return _json(read_module_progress(runtime_state().engine, student_id, module_id))
+    return _json(read_module_progress(runtime_state().engine, _student(student_id), module_id))
 
 
 @api.get("/api/v1/students/<student_id>/assignments")
 def student_assignments(student_id: str) -> Response:
     _staff()
-    return _json({"assignments": list_assignments(runtime_state().engine, student_id)})
+    return _json({"assignments": list_assignments(runtime_state().engine, _student(student_id))})
 
 
 @api.put("/api/v1/students/<student_id>/assignments/<module_id>")
 def put_assignment(student_id: str, module_id: str) -> Response:
     staff = _staff()
     due_at = parse_assignment(_body())
-    done = assign(runtime_state().engine, staff.student_id, student_id, module_id, due_at)
+    done = assign(runtime_state().engine, staff.student_id, _student(student_id), module_id, due_at)
     created = done.pop("created")
     return _json(done, status=201 if created else 200)
 
@@ -131,7 +144,7 @@ def put_assignment(student_id: str, module_id: str) -> Response:
 @api.delete("/api/v1/students/<student_id>/assignments/<module_id>")
 def delete_assignment(student_id: str, module_id: str) -> Response:
     _staff()
-    unassign(runtime_state().engine, student_id, module_id)
+    unassign(runtime_state().engine, _student(student_id), module_id)
     return Response(status=204)
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import jwt
 
 from pipeline.errors import ConfigError
+from pipeline.module.document import unstorable_text
 from pipeline.runtime.errors import ApiError
 from pipeline.settings import Settings
 
@@ -203,6 +204,9 @@ def _principal(claims: dict[str, Any]) -> Principal:
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub.strip() or len(sub) > 200:
         raise _unauthorized("invalid_token", "the token's 'sub' must name the student (1 to 200 characters)")
+    unstorable = unstorable_text([sub, claims.get("university"), claims.get("cohort")])
+    if unstorable:  # the claims become query parameters: NUL or a lone surrogate would fail in the database
+        raise _unauthorized("invalid_token", f"the token's sub, university or cohort claim: {unstorable[1]}")
     roles = claims.get("roles")
     role_list = roles if isinstance(roles, list) else []
     staff = "staff" in role_list or claims.get("role") == "staff"

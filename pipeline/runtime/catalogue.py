@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from pipeline.module.document import is_valid_id
+from pipeline.module.document import is_valid_id, unstorable_text
 from pipeline.runtime.auth import Principal
 from pipeline.runtime.errors import unprocessable
 from pipeline.runtime.progress import missing_prerequisites, module_state, module_summaries
@@ -85,6 +85,9 @@ def parse_catalogue_query(args: Mapping[str, str]) -> CatalogueQuery:
         value = args.get(name)
         if value is not None and not 1 <= len(value) <= MAX_FILTER_LENGTH:
             raise unprocessable(f"{name} must be 1 to {MAX_FILTER_LENGTH} characters")
+        unstorable = unstorable_text(value)
+        if unstorable:
+            raise unprocessable(f"{name}: {unstorable[1]}")
         filters[name] = value
     return CatalogueQuery(int(raw_limit), after, assigned == "true", **filters)
 

@@ -351,9 +351,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         fake = self.fake
+        log = fake.log  # this test's log, even if the next test resets the fake before the answer is sent
         fault = fake.take_fault(self.command, path)
         if fault and fault.kind == "drop":
-            fake.log.append(LoggedRequest(self.command, path, query, body, 0))
+            log.append(LoggedRequest(self.command, path, query, body, 0))
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
@@ -369,11 +370,11 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as exc:
             status, payload, headers = exc.status, exc.body, exc.headers
         if fault and fault.kind == "drop-after":  # the request took effect, its answer is lost
-            fake.log.append(LoggedRequest(self.command, path, query, body, 0))
+            log.append(LoggedRequest(self.command, path, query, body, 0))
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        fake.log.append(LoggedRequest(self.command, path, query, body, status))
+        log.append(LoggedRequest(self.command, path, query, body, status))
         data = b"" if status == 204 or payload is None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")

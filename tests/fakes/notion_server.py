@@ -329,6 +329,9 @@ def _handler_for(fake: NotionFake) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _handle(self) -> None:
+            # The log of the test this request belongs to: an answer still in flight when the next test resets the
+            # fake (a client that timed out and moved on) must not appear in that test's log.
+            log = fake.log
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -337,14 +340,14 @@ def _handler_for(fake: NotionFake) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fake.latency)
             fault = fake.take_fault(route)
             if fault and fault["kind"] == "drop":
-                fake.log.append(LoggedRequest(self.command, parts.path, 0, route))
+                log.append(LoggedRequest(self.command, parts.path, 0, route))
                 self.close_connection = True
                 self.connection.shutdown(2)  # the client sees a connection closed without an answer
                 return
             if fault and fault["kind"] == "slow":
                 time.sleep(fault["seconds"])
             status, headers, body = self._answer(route, parts, raw, fault)
-            fake.log.append(LoggedRequest(self.command, parts.path, status, route))
+            log.append(LoggedRequest(self.command, parts.path, status, route))
             try:
                 self.send_response(status)
                 for name, value in headers.items():

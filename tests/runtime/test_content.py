@@ -147,6 +147,31 @@ def test_bad_list_parameters_answer_422_naming_them(api: LiveServer) -> None:
             assert word in answer.json()["message"]
 
 
+def test_text_the_database_cannot_store_is_a_422_naming_where_not_a_500(api: LiveServer) -> None:
+    # given requests carrying NUL or a lone surrogate where the API passes text on to PostgreSQL
+    with api.client("alice") as client:
+        listed = client.get("/api/v1/modules", params={"university": "\x00x", "category": "ok"})
+        with api.client("sam", staff=True) as staff:
+            assigned = staff.get("/api/v1/students/bo%00b/assignments")
+            dated = staff.put(
+                "/api/v1/students/bob/assignments/lab-safety-101",
+                content=b'{"due_at": "2027-01-01T00:00:00Z", "note": "\\u0000"}',
+                headers={"Content-Type": "application/json"},
+            )
+        posted = client.post(
+            "/api/v1/events",
+            content=b'{"events": [{"id": "\\ud800"}]}',
+            headers={"Content-Type": "application/json"},
+        )
+
+    # then each is refused with 422 and a message naming the parameter or the body's place, never a server error
+    assert (listed.status_code, listed.json()["error"]) == (422, "invalid_request")
+    assert "university" in listed.json()["message"] and "NUL" in listed.json()["message"]
+    assert assigned.status_code == 422 and "student_id" in assigned.json()["message"]
+    assert dated.status_code == 422 and "/note" in dated.json()["message"]
+    assert posted.status_code == 422 and "/events/0/id" in posted.json()["message"]
+
+
 def test_a_module_with_a_cohort_a_student_is_not_in_is_refused_403(api: LiveServer) -> None:
     with api.client("dave", cohort="Spring 2026") as client:
         answer = client.get("/api/v1/modules/lab-safety-101")

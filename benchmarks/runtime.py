@@ -1,10 +1,10 @@
-"""Benchmark: the student runtime API under gunicorn, against the same endpoints written the spec's way.
+"""Benchmark: the student runtime API under gunicorn, against the same endpoints written the plain Flask-SQLAlchemy way.
 
 Set-up: 2,000 deployed modules of 12 sections, 5,000 students, about 200,000 progress rows, in a PostgreSQL of its
 own (embedded). Each app runs under the same gunicorn command on 127.0.0.1 and gets the same bounded load: a
 fixed number of asyncio clients (aiohttp), each sending its next request when the last one is answered, for a
 fixed time per endpoint. Printed per endpoint: throughput, p50, p95, p99, the answers' statuses and the ratio to
-the baseline. The baseline is the spec's Phase 5 code: `Module.query.filter_by(...)`, then a sections query,
+the baseline. The baseline is the textbook Flask-SQLAlchemy code: `Module.query.filter_by(...)`, then a sections query,
 serialised per request, no cache (and, for the list, a progress count per module). The 304 run also counts the
 statements PostgreSQL received (log_statement), to show that revalidation needs no query per request.
 
@@ -55,9 +55,9 @@ AUDIENCE = "frames-runtime"
 EVENTS_PER_BATCH = 100
 
 
-# --- the baseline: the spec's way (Phase 5), one ORM session per request, no cache ---------------------------------
+# --- the baseline: the textbook way, one ORM session per request, no cache --------------------------------------------
 def baseline_app() -> Flask:
-    """The endpoints as the spec writes them (gunicorn: `runtime:baseline_app()` from benchmarks/)."""
+    """The endpoints as a textbook Flask app writes them (gunicorn: `runtime:baseline_app()` from benchmarks/)."""
     engine = create_engine(os.environ["DATABASE_URL"], pool_size=int(os.environ.get("RUNTIME_POOL_SIZE", "8")))
     verifier = TokenVerifier(AuthConfig("HS256", AUDIENCE, ISSUER, secret=os.environ["RUNTIME_JWT_SECRET"]))
     app = Flask("baseline")

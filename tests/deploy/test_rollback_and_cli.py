@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,9 @@ from pipeline.deploy.apply import deploy
 from pipeline.errors import ConfigError
 from pipeline.rollback import restore_module_file
 from pipeline.settings import Settings
+from tests.git_repo import git
 from tests.module_builders import edit_module
 from tests.sql import scalar
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture

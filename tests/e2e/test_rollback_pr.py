@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from pipeline.cli import main
+from tests.git_repo import git
 from tests.paths import copy_sample_data
-
-GIT = ["-c", "user.name=t", "-c", "user.email=t@example.org"]
-
-
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *GIT, *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def test_rollback_opens_a_pr_that_restores_the_old_file(tmp_path: Path, github_fake, monkeypatch, capsys):
     # given a module whose title was broken in a later commit, and GitHub's main holding the broken version
     root = tmp_path / "repo"
     copy_sample_data(root)
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", "data")
-    _git(root, "commit", "-qm", "modules")
-    good = _git(root, "rev-parse", "HEAD")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "data")
+    git(root, "commit", "-qm", "modules")
+    good = git(root, "rev-parse", "HEAD")
     path = root / "data" / "modules" / "lab-safety-101.json"
     original = path.read_bytes()
     broken = json.loads(original)
     broken["title"] = "Broken title"
     path.write_text(json.dumps(broken, indent=2, ensure_ascii=False) + "\n")
-    _git(root, "commit", "-qam", "bad edit")
+    git(root, "commit", "-qam", "bad edit")
     github_fake.seed(root / "data")
     for name, value in github_fake.env().items():
         monkeypatch.setenv(name, value)

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from pipeline.cli import main
 from pipeline.module.document import dump_module
+from tests.git_repo import git
 from tests.preview.html_scan import assert_inert, scan
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 @pytest.fixture
 def pr_tree(module_tree: Path) -> Path:
     """A Git repository with the samples committed on main, then a PR's edits in the working tree."""
     repo = module_tree.parent.parent
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "samples")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "samples")
     path = module_tree / "lab-safety-101.json"
     doc = json.loads(path.read_text())
     welcome, *_rest = doc["sections"]

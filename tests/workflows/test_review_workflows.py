@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.cli_calls import PIPELINE_CALL
+from tests.git_repo import git
 from tests.workflows.test_workflow_scripts import run_step
 from tests.workflows.test_workflow_structure import WORKFLOWS, load
 
 SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
-
-
-def git(repo: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", *args]
-    return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
 def secrets_of(job: dict) -> set[str]:

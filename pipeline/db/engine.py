@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
@@ -77,8 +77,8 @@ def embedded_url(pgdata: Path = DEFAULT_PGDATA) -> str:
     return normalize_url(server.get_uri())
 
 
-def engine_for(url: str) -> Engine:
-    """An Engine for `url` with Neon's needs: pre-ping, NullPool behind the -pooler, no session state."""
+def parse_database_url(url: str) -> URL:
+    """The URL SQLAlchemy connects with (psycopg2 driver), or a ConfigError saying how to write it."""
     url = normalize_url(url)
     try:
         parsed = make_url(url)
@@ -86,11 +86,17 @@ def engine_for(url: str) -> Engine:
         raise ConfigError(
             f"DATABASE_URL {mask_url(url)!r} cannot be parsed; write postgresql://user:password@host:5432/db"
         ) from None
-    host = parsed.host or ""
-    if "@" in host:  # an unescaped "@" in the password: the rest of it would be taken for the host name
+    if "@" in (parsed.host or ""):  # an unescaped "@" in the password: the rest of it would be taken for the host
         raise ConfigError(
             f"DATABASE_URL {mask_url(url)!r} has an '@' in its user name or password; write it as %40 (percent-encoded)"
         )
+    return parsed
+
+
+def engine_for(url: str) -> Engine:
+    """An Engine for `url` with Neon's needs: pre-ping, NullPool behind the -pooler, no session state."""
+    parsed = parse_database_url(url)
+    host = parsed.host or ""
     # 15 s unless the URL says otherwise (connect_args would override the URL's own ?connect_timeout=).
     connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 15}
     options: dict[str, object] = {"pool_pre_ping": True, "connect_args": connect_args}

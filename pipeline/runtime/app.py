@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, current_app
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from pipeline.db.engine import embedded_url, normalize_url
+from pipeline.db.engine import embedded_url, parse_database_url
 from pipeline.errors import ConfigError
 from pipeline.runtime.auth import AuthConfig, TokenVerifier, auth_config
 from pipeline.runtime.content import ModuleCache
@@ -48,13 +47,7 @@ def runtime_engine(settings: Settings) -> Engine:
     Behind Neon's -pooler (PgBouncer, transaction mode) a small client pool is still right: our connections hold
     no session state, and PgBouncer lends a server connection only for the length of a transaction.
     """
-    url = normalize_url(settings.database_url or embedded_url(settings.pgdata_dir))
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise ConfigError(
-            f"DATABASE_URL {mask_url(url)!r} cannot be parsed; write postgresql://user:password@host/db"
-        ) from None
+    parsed = parse_database_url(settings.database_url or embedded_url(settings.pgdata_dir))
     connect_args: dict[str, object] = {}
     if "connect_timeout" not in parsed.query:  # the URL's own ?connect_timeout= wins
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS

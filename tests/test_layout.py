@@ -1,4 +1,4 @@
-"""The package's structure: no module imports another in a circle (the code map depends on it)."""
+"""The package's structure: no module imports another in a circle, not even from inside a function."""
 
 from __future__ import annotations
 
@@ -16,11 +16,10 @@ def _module_name(path: Path) -> str:
 
 
 def _top_level_imports(path: Path, known: set[str]) -> set[str]:
-    """pipeline modules `path` imports at its top level, `if TYPE_CHECKING:` included (imports inside functions,
-    which run later, are not)."""
+    """pipeline modules `path` imports anywhere: at its top level, under `if TYPE_CHECKING:` and inside functions
+    (an import put off until a function runs still ties the two modules together)."""
     found: set[str] = set()
-    body = ast.parse(path.read_text(encoding="utf-8")).body
-    for node in [*body, *(child for n in body if isinstance(n, ast.If) for child in n.body)]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names: list[str] = []
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]

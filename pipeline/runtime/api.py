@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request
 
 from pipeline.module.document import unstorable_text
-from pipeline.runtime.app import runtime_state
 from pipeline.runtime.assignments import assign, list_assignments, parse_assignment, unassign
 from pipeline.runtime.auth import Principal
 from pipeline.runtime.catalogue import list_modules, parse_catalogue_query
@@ -18,6 +17,7 @@ from pipeline.runtime.errors import ApiError, unprocessable
 from pipeline.runtime.events import parse_batch, store_events
 from pipeline.runtime.openapi import openapi_document
 from pipeline.runtime.progress import module_stats, parse_progress, read_module_progress, record_progress
+from pipeline.runtime.state import runtime_state
 from pipeline.runtime.wire import dumps
 
 api = Blueprint("runtime_api", __name__)

@@ -7,9 +7,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -17,10 +16,12 @@ from werkzeug.exceptions import HTTPException
 
 from pipeline.db.engine import embedded_url, parse_database_url
 from pipeline.errors import ConfigError
+from pipeline.runtime.api import api
 from pipeline.runtime.auth import AuthConfig, TokenVerifier, auth_config
 from pipeline.runtime.content import ModuleCache
 from pipeline.runtime.errors import RETRY_AFTER_SECONDS, ApiError, error_response
 from pipeline.runtime.events import MAX_BODY_BYTES
+from pipeline.runtime.state import RuntimeState, runtime_state, runtime_state_of
 from pipeline.serving import run_development_server
 from pipeline.settings import Settings, mask_url
 
@@ -29,16 +30,6 @@ log = logging.getLogger(__name__)
 POOL_TIMEOUT_SECONDS = 5  # a request waits this long for a free connection before answering 503
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_RECYCLE_SECONDS = 300  # Neon closes idle connections when its compute suspends (after 5 minutes idle)
-
-
-@dataclass(frozen=True)
-class RuntimeState:
-    """What every request of one worker shares."""
-
-    engine: Engine
-    verifier: TokenVerifier
-    cache: ModuleCache
-    head_migration: str
 
 
 def runtime_engine(settings: Settings) -> Engine:
@@ -89,15 +80,9 @@ def create_app(settings: Settings, *, host: str | None, engine: Engine | None = 
     app.extensions["frames_runtime"] = state
     _register_errors(app)
     _register_health(app)
-    from pipeline.runtime.api import api
 
     app.register_blueprint(api)
     return app
-
-
-def runtime_state() -> RuntimeState:
-    state: RuntimeState = current_app.extensions["frames_runtime"]
-    return state
 
 
 def _register_errors(app: Flask) -> None:
@@ -186,8 +171,3 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
             "development key: tokens from `python -m pipeline token STUDENT_ID` work here; listening on %s only", host
         )
     run_development_server(app, host, port)
-
-
-def runtime_state_of(app: Flask) -> RuntimeState:
-    state: RuntimeState = app.extensions["frames_runtime"]
-    return state

@@ -33,7 +33,7 @@ from pipeline.db.engine import engine_for, upgrade  # noqa: E402
 from pipeline.db.models import Module, ModuleSection  # noqa: E402
 from pipeline.deploy.apply import deploy  # noqa: E402
 from pipeline.deploy.plan import MODULE_COLUMNS  # noqa: E402
-from pipeline.module.document import content_hash, write_module  # noqa: E402
+from pipeline.module.canonical import content_hash, write_module  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("validate_benchmark", REPO_ROOT / "benchmarks" / "validate.py")

@@ -27,7 +27,7 @@ from sqlalchemy import text  # noqa: E402
 
 from pipeline.db.engine import engine_for, upgrade  # noqa: E402
 from pipeline.deploy.apply import deploy  # noqa: E402
-from pipeline.module.document import write_module  # noqa: E402
+from pipeline.module.canonical import write_module  # noqa: E402
 from pipeline.review.impact import assess_impact  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 

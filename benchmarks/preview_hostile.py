@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.module.document import write_module
+from pipeline.module.canonical import write_module
 from pipeline.preview.build import build_preview
 from pipeline.settings import Settings
 from pipeline.validate.rules import validate_paths

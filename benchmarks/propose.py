@@ -15,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.module.document import load_module, write_module  # noqa: E402
+from pipeline.module.canonical import write_module  # noqa: E402
+from pipeline.module.document import load_module  # noqa: E402
 from pipeline.propose.proposal import propose_modules  # noqa: E402
 from tests.fakes.github_fixture import GitHubFake  # noqa: E402
 from tests.fakes.github_server import FakeGitHub  # noqa: E402

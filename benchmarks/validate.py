@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.module.document import write_module
+from pipeline.module.canonical import write_module
 from pipeline.settings import Settings
 from pipeline.validate.rules import validate_paths
 from tests.module_builders import sample_module

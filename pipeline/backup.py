@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.module.document import write_atomically
+from pipeline.module.canonical import write_atomically
 from pipeline.notion.client import NotionGateway
 from pipeline.settings import Settings
 

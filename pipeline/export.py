@@ -12,14 +12,8 @@ from typing import Any, Literal
 
 from pipeline.errors import ConfigError, NotionError
 from pipeline.export_state import PreviousExports, unchanged_since_export, with_metadata
-from pipeline.module.document import (
-    ModuleDocument,
-    ModuleLoadError,
-    dump_module,
-    is_valid_id,
-    load_module,
-    write_module,
-)
+from pipeline.module.canonical import dump_module, write_module
+from pipeline.module.document import ModuleDocument, ModuleLoadError, is_valid_id, load_module
 from pipeline.module.problems import Problem, display_path
 from pipeline.notion.assets import PageAssets
 from pipeline.notion.client import NotionGateway, is_transient

@@ -18,15 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.github.client import github_errors, open_repository
 from pipeline.module.assets import ASSET_URL_PREFIX, asset_path, referenced_assets
-from pipeline.module.document import (
-    ModuleDocument,
-    ModuleLoadError,
-    content_hash,
-    is_valid_id,
-    load_module,
-    parse_module,
-    write_atomically,
-)
+from pipeline.module.canonical import content_hash, write_atomically
+from pipeline.module.document import ModuleDocument, ModuleLoadError, is_valid_id, load_module, parse_module
 from pipeline.notion.ids import normalise_page_id
 from pipeline.propose.proposal import REPO_ASSETS_DIR, REPO_MODULES_DIR
 from pipeline.settings import Settings

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
 from pipeline.github.git import run_git
-from pipeline.module.document import ModuleLoadError, parse_module, write_atomically
+from pipeline.module.canonical import write_atomically
+from pipeline.module.document import ModuleLoadError, parse_module
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipeline.module.document import load_module, write_module
+from pipeline.module.canonical import write_module
+from pipeline.module.document import load_module
 from tests.paths import SAMPLE_MODULES
 
 _SAMPLE = json.loads((SAMPLE_MODULES / "lab-safety-101.json").read_text(encoding="utf-8"))

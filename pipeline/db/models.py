@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from pipeline.module.document import SECTION_TYPES
+from pipeline.module.schema import SECTION_TYPES
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pipeline.module.document import content_hash
+from pipeline.module.canonical import content_hash
 from pipeline.report import markdown_cell
 
 PlanAction = Literal["added", "updated", "unchanged", "archived", "refused"]

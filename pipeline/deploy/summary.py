@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.deploy.plan import DeployPlan
 from pipeline.errors import ConfigError
 from pipeline.github.git import run_git
-from pipeline.module.document import write_atomically
+from pipeline.module.canonical import write_atomically
 
 log = logging.getLogger("pipeline.deploy.apply")
 

@@ -1,31 +1,27 @@
 """The module file: the contract every stage reads.
 
-`document` loads, dumps, hashes and writes a module file; `problems` and `json_locator` say where in a file a
+`schema` is the format's schema and section types; `document` loads a module file strictly; `canonical` dumps,
+hashes and writes it; `problems` and `json_locator` say where in a file a
 problem is; `assets` maps `/assets/…` URLs to files; `markdown_policy` says what Markdown a module may hold;
 `diff` says what changed between two versions.
 """
 
 from pipeline.module.assets import ASSET_URL_PREFIX, asset_path, image_size, is_local_asset, referenced_assets
+from pipeline.module.canonical import content_hash, dump_module, write_atomically, write_module
 from pipeline.module.diff import ModuleDiff, SectionChange, diff_modules, text_diff
 from pipeline.module.document import (
-    BOOKKEEPING_KEY,
     MAX_FILE_BYTES,
-    SCHEMA_PATH,
     ModuleDocument,
     ModuleLoadError,
-    content_hash,
-    dump_module,
     is_valid_id,
     load_module,
-    load_schema,
     parse_module,
     read_module_bytes,
-    write_atomically,
-    write_module,
 )
 from pipeline.module.json_locator import locate, pointer_of
 from pipeline.module.markdown_policy import MarkdownInspection, inspect_markdown, is_safe_link
 from pipeline.module.problems import Problem, display_path
+from pipeline.module.schema import BOOKKEEPING_KEY, SCHEMA_PATH, load_schema
 
 __all__ = [
     "ASSET_URL_PREFIX",

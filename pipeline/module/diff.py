@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipeline.module.document import BOOKKEEPING_KEY
+from pipeline.module.schema import BOOKKEEPING_KEY
 
 ChangeKind = Literal["added", "removed", "changed", "moved"]
 CHANGE_KINDS: tuple[ChangeKind, ...] = ("added", "changed", "moved", "removed")  # the order reviewers read them in

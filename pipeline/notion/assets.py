@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline.errors import NotionError
 from pipeline.module.assets import ASSET_URL_PREFIX, image_size_of
-from pipeline.module.document import write_atomically
+from pipeline.module.canonical import write_atomically
 from pipeline.module.media import ALLOWED_LABELS, media_for_content_type
 from pipeline.notion.client import ExpiredFileURL, NotionGateway, is_transient
 

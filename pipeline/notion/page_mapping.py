@@ -20,10 +20,11 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from pipeline.errors import PipelineError
-from pipeline.module.document import SECTION_TYPES, is_valid_id, load_schema
+from pipeline.module.document import is_valid_id
 from pipeline.module.markdown_policy import link_scheme
 from pipeline.module.places import describe_place
 from pipeline.module.problems import Severity
+from pipeline.module.schema import SECTION_TYPES, load_schema
 from pipeline.notion.blocks import LIST_TYPES, ResolveFile, blocks_to_markdown, media_source, notion_file_url
 from pipeline.notion.ids import normalise_page_id
 from pipeline.notion.issues import ConversionIssue, block_words

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pipeline.module.canonical import content_hash
 from pipeline.module.diff import ChangeKind, ModuleDiff, diff_modules, text_diff
-from pipeline.module.document import content_hash
 from pipeline.module.places import describe_place
 from pipeline.module.problems import Problem
 from pipeline.report import markdown_cell

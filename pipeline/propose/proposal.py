@@ -20,7 +20,8 @@ from github import GithubException, InputGitTreeElement
 from pipeline.errors import GitHubError
 from pipeline.github.client import git_blob_sha, git_tree_sha, github_errors, is_already_exists, open_repository
 from pipeline.module.assets import asset_path, referenced_assets
-from pipeline.module.document import ModuleLoadError, dump_module, is_valid_id, load_module
+from pipeline.module.canonical import dump_module
+from pipeline.module.document import ModuleLoadError, is_valid_id, load_module
 from pipeline.module.problems import Problem, display_path
 from pipeline.notion.ids import NOTION_WEB_ROOT, notion_page_url
 from pipeline.propose.pr_body import (

@@ -21,13 +21,13 @@ from pipeline.module.document import (
     ModuleLoadError,
     content_problem,
     id_problem,
-    load_schema,
     parse_module,
     read_module_bytes,
 )
 from pipeline.module.json_locator import pointer_of
 from pipeline.module.markdown_policy import MarkdownInspection, inspect_markdown
 from pipeline.module.problems import Problem, format_github, format_json
+from pipeline.module.schema import load_schema
 from pipeline.settings import Settings
 from pipeline.validate.graphs import cycle_through, strongly_connected
 from pipeline.validate.schema_messages import describe_error

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.module.document import SCHEMA_PATH
+from pipeline.module.schema import SCHEMA_PATH
 
 PIPELINE_DIR = Path(__file__).resolve().parents[1]
 # Every pipeline module pipeline.validate imports, relative to pipeline/ (tests/validate/test_trust.py keeps this
@@ -33,6 +33,8 @@ VALIDATOR_SOURCES = (
     "validate/graphs.py",
     "module/__init__.py",
     "module/document.py",
+    "module/canonical.py",
+    "module/schema.py",
     "module/markdown_policy.py",
     "module/assets.py",
     "module/media.py",

@@ -7,15 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.module.document import (
-    MAX_FILE_BYTES,
-    ModuleLoadError,
-    content_hash,
-    dump_module,
-    load_module,
-    parse_module,
-    write_module,
-)
+from pipeline.module.canonical import content_hash, dump_module, write_module
+from pipeline.module.document import MAX_FILE_BYTES, ModuleLoadError, load_module, parse_module
 from tests.module_builders import sample_module
 from tests.paths import SAMPLE_MODULES
 
@@ -130,7 +123,7 @@ def test_write_module_changes_nothing_when_content_is_byte_identical(tmp_path: P
 
 
 def test_the_section_types_are_the_schemas_in_its_order() -> None:
-    from pipeline.module.document import SECTION_TYPES, load_schema
+    from pipeline.module.schema import SECTION_TYPES, load_schema
 
     section = load_schema()["$defs"]["section"]
     assert tuple(section["properties"]["section_type"]["enum"]) == SECTION_TYPES

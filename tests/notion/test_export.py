@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from pipeline.export import export_pages
-from pipeline.module.document import content_hash, load_module
+from pipeline.module.canonical import content_hash
+from pipeline.module.document import load_module
 from pipeline.validate.rules import validate_paths
 from tests.fakes import notion_blocks as b
 from tests.notion.pages import PNG, add_module_page, module_body

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.module.document import dump_module
+from pipeline.module.canonical import dump_module
 from tests.git_repo import git
 from tests.preview.html_scan import assert_inert, scan
 

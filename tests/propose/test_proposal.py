@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 
-from pipeline.module.document import dump_module, load_module
+from pipeline.module.canonical import dump_module
+from pipeline.module.document import load_module
 from pipeline.propose.proposal import propose_modules
 from tests.module_builders import export_edit
 from tests.paths import copy_sample_data
@@ -166,7 +167,7 @@ def test_module_edited_in_github_after_export_is_flagged_at_the_top_of_the_pr(
     github_fake, module_tree, tmp_path, propose
 ):
     # given: main's copy records the exported content hash, then someone fixed a typo in GitHub
-    from pipeline.module.document import content_hash, write_module
+    from pipeline.module.canonical import content_hash, write_module
 
     exported = load_module(module_tree / "lab-safety-101.json").data
     exported["metadata"]["content_hash"] = content_hash(exported)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from pipeline.module.document import dump_module
+from pipeline.module.canonical import dump_module
 from pipeline.settings import Settings
 from tests.git_repo import git
 from tests.review.learners import seed_learners

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from pipeline.errors import ConfigError
-from pipeline.module.assets import check_asset, image_size, is_local_asset
 from pipeline.module.document import (
     ModuleDocument,
     ModuleLoadError,
@@ -25,18 +24,16 @@ from pipeline.module.document import (
     read_module_bytes,
 )
 from pipeline.module.json_locator import pointer_of
-from pipeline.module.markdown_policy import MarkdownInspection, inspect_markdown
 from pipeline.module.problems import Problem, format_github, format_json
 from pipeline.module.schema import load_schema
 from pipeline.settings import Settings
 from pipeline.validate.graphs import cycle_through, strongly_connected
 from pipeline.validate.schema_messages import describe_error
+from pipeline.validate.sections import MarkdownCheck, section_problems
 from pipeline.validate.trust import Trusted, Validated, validation_key, validator_fingerprint
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
-
-MARKDOWN_SECTION_TYPES = ("text", "video", "image")
 
 
 @dataclass(frozen=True)
@@ -181,24 +178,6 @@ def _assets_dir_for(files: Sequence[Path], settings: Settings) -> Path:
         return settings.assets_dir
     folders = {f.resolve().parent for f in files}
     return next(iter(folders)).parent / "assets" if len(folders) == 1 else settings.resolved_assets_dir
-
-
-class MarkdownCheck:
-    """The Markdown policy for one document: parsed (recording /assets/ images), or, for trusted bytes, known."""
-
-    def __init__(self, recorded: Mapping[str, Sequence[str]] | None = None) -> None:
-        self.recorded = recorded
-        # pointer -> /assets/ image sources: found by parsing, or carried over so deploy records them again
-        self.images: dict[str, tuple[str, ...]] = {p: tuple(v) for p, v in (recorded or {}).items() if v}
-
-    def inspect(self, pointer: str, text: str) -> MarkdownInspection:
-        if self.recorded is not None:  # these bytes passed the policy before: no issues, the same images
-            return MarkdownInspection((), tuple(self.recorded.get(pointer, ())))
-        inspection = inspect_markdown(text)
-        local = tuple(source for source in inspection.image_sources if is_local_asset(source))
-        if local:
-            self.images[pointer] = local
-        return inspection
 
 
 def _validate_loaded(
@@ -355,102 +334,7 @@ def semantic_problems(
                 )
             )
         seen_ids.setdefault(section_id, index)
-        problems.extend(_section_problems(doc, base, section, assets_dir, markdown))
-    return problems
-
-
-def _media_problem(doc: ModuleDocument, pointer: str, url: str, assets_dir: Path) -> tuple[Problem | None, Path | None]:
-    checked = check_asset(url, assets_dir)
-    return (doc.problem(pointer, checked.problem) if checked.problem else None), checked.path
-
-
-def _section_problems(
-    doc: ModuleDocument, base: str, section: dict[str, Any], assets_dir: Path, markdown: MarkdownCheck
-) -> list[Problem]:
-    problems: list[Problem] = []
-    section_type = section["section_type"]
-    content = section["content"]
-    media_file: Path | None = None
-    media_url = section.get("media_url")
-    if isinstance(media_url, str) and is_local_asset(media_url):
-        problem, media_file = _media_problem(doc, base + "/media_url", media_url, assets_dir)
-        if problem:
-            problems.append(problem)
-    if section_type in MARKDOWN_SECTION_TYPES and isinstance(content, str):
-        inspection = markdown.inspect(base + "/content", content)
-        for issue in inspection.issues:
-            where = f" (Markdown line {issue.line})" if issue.line else ""
-            problems.append(doc.problem(base + "/content", issue.message + where))
-        for source in inspection.image_sources:
-            if is_local_asset(source):
-                problem, _ = _media_problem(doc, base + "/content", source, assets_dir)
-                if problem:
-                    problems.append(problem)
-    elif section_type == "interactive":
-        problems.extend(_interactive_problems(doc, base, content, media_file))
-    elif section_type == "quiz":
-        problems.extend(_quiz_problems(doc, base, content))
-    return problems
-
-
-def _interactive_problems(doc: ModuleDocument, base: str, content: dict[str, Any], image: Path | None) -> list[Problem]:
-    problems: list[Problem] = []
-    hotspots = content["hotspots"]
-    ids = [h["id"] for h in hotspots]
-    size = image_size(image) if image else None
-    for index, hotspot in enumerate(hotspots):
-        pointer = f"{base}/content/hotspots/{index}"
-        if ids.index(hotspot["id"]) != index:
-            problems.append(doc.problem(pointer + "/id", f"hotspot id {hotspot['id']!r} is used twice in this section"))
-        if size and (hotspot["x"] >= size[0] or hotspot["y"] >= size[1]):
-            problems.append(
-                doc.problem(
-                    pointer,
-                    f"hotspot {hotspot['id']!r} at ({hotspot['x']}, {hotspot['y']}) lies "
-                    f"outside the {size[0]}×{size[1]} image; fix its x/y in pixels",
-                )
-            )
-    criteria = content["completion_criteria"]
-    clicked = criteria.get("hotspots_clicked")
-    if clicked is not None and clicked > len(set(ids)):
-        problems.append(
-            doc.problem(
-                f"{base}/content/completion_criteria/hotspots_clicked",
-                f"asks for {clicked} hotspots but the section has only {len(set(ids))}; "
-                "the section could never be completed",
-            )
-        )
-    for index, required in enumerate(criteria.get("required_hotspots", [])):
-        if required not in ids:
-            problems.append(
-                doc.problem(
-                    f"{base}/content/completion_criteria/required_hotspots/{index}",
-                    f"required hotspot {required!r} does not exist; use one of: {', '.join(ids)}",
-                )
-            )
-    return problems
-
-
-def _quiz_problems(doc: ModuleDocument, base: str, content: dict[str, Any]) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for index, question in enumerate(content["questions"]):
-        pointer = f"{base}/content/questions/{index}"
-        if question["question_id"] in seen:
-            problems.append(
-                doc.problem(
-                    pointer + "/question_id", f"question_id {question['question_id']!r} is used twice in this quiz"
-                )
-            )
-        seen.add(question["question_id"])
-        if question["correct_choice"] >= len(question["choices"]):
-            problems.append(
-                doc.problem(
-                    pointer + "/correct_choice",
-                    f"correct_choice is {question['correct_choice']} but there are only "
-                    f"{len(question['choices'])} choices (counting from 0)",
-                )
-            )
+        problems.extend(section_problems(doc, base, section, assets_dir, markdown))
     return problems
 
 

@@ -28,6 +28,7 @@ VALIDATOR_SOURCES = (
     "settings.py",
     "validate/__init__.py",
     "validate/rules.py",
+    "validate/sections.py",
     "validate/trust.py",
     "validate/schema_messages.py",
     "validate/graphs.py",

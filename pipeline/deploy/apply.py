@@ -7,7 +7,6 @@ database part of deploying 2,000 modules takes about a second, a no-op a tenth o
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
@@ -22,7 +21,6 @@ from sqlalchemy.exc import DBAPIError
 
 from pipeline.db.engine import connect, describe
 from pipeline.deploy.plan import (
-    JSON_MODULE_COLUMNS,
     MASS_ARCHIVE_WINDOW_HOURS,
     MODULE_COLUMNS,
     SECTION_COLUMNS,
@@ -30,9 +28,9 @@ from pipeline.deploy.plan import (
     DeployPlan,
     describe_drift,
     plan_deploy,
-    section_rows,
 )
 from pipeline.deploy.summary import git_head, write_plan
+from pipeline.deploy.writes import FINGERPRINT_SQL, apply_plan
 from pipeline.errors import ConfigError, DatabaseError, DeployRefused, ValidationFailed
 from pipeline.settings import Settings, mask_url
 from pipeline.validate.rules import ValidationReport, validate_paths
@@ -42,18 +40,6 @@ log = logging.getLogger(__name__)
 
 # One lock id for "a deploy is running"; transaction-scoped, so it works through Neon's transaction pooler.
 DEPLOY_LOCK_ID = 0x46524D45_4450  # "FRME" "DP"
-
-# md5 of a module's rows as PostgreSQL sees them; stored with each revision, recomputed to detect hand edits.
-_FINGERPRINT = f"""
-SELECT m.module_id,
-       md5(ROW({", ".join("m." + c for c in MODULE_COLUMNS)})::text || coalesce(s.fingerprint, '')) AS fingerprint
-FROM modules m
-LEFT JOIN (
-    SELECT module_id, md5(string_agg(ROW(section_id, {", ".join(SECTION_COLUMNS)})::text, ',' ORDER BY section_id))
-           AS fingerprint
-    FROM module_sections {{section_filter}} GROUP BY module_id
-) s ON s.module_id = m.module_id
-"""
 
 
 @dataclass(frozen=True)
@@ -267,7 +253,7 @@ def load_current(conn: Connection) -> dict[str, CurrentModule]:
     """Every module's revision, hash and archive state, and whether its rows drifted — in one SELECT."""
     rows = conn.execute(
         text(f"""
-        WITH live AS ({_FINGERPRINT.format(section_filter="")})
+        WITH live AS ({FINGERPRINT_SQL.format(section_filter="")})
         SELECT m.module_id, m.revision, m.content_hash, m.archived_at IS NOT NULL AS archived,
                coalesce(m.archived_at > now() - make_interval(hours => :window), false) AS archived_recently,
                r.id IS NULL OR r.content_hash <> m.content_hash OR r.row_fingerprint <> live.fingerprint AS drifted
@@ -327,130 +313,3 @@ def explain_drift(conn: Connection, module_ids: Iterable[str]) -> dict[str, tupl
         else:
             found[module_id] = describe_drift(row["document"], dict(row), sections.get(module_id, []))
     return found
-
-
-def apply_plan(
-    conn: Connection,
-    plan: DeployPlan,
-    hashes: dict[str, str],
-    texts: dict[str, str],
-    commit: str | None,
-    validated: Mapping[str, Validated] | None = None,
-    documents: Mapping[str, Mapping[str, Any]] | None = None,
-) -> None:
-    """Write the plan: upsert modules and sections, delete removed sections, revisions, outbox, archive.
-
-    The documents travel once, by COPY, into a transaction-local table (dropped at commit, so fine behind a
-    transaction pooler); PostgreSQL derives every row from them in set-based statements: no per-row round trip
-    and no per-row Python, which is what makes 2,000 modules a second's work. Each section's content hash
-    (section_content_hash) travels beside its document, as an object keyed by section_id.
-    """
-    writes = plan.writes
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None  # a live Connection always has its DBAPI connection
-    cursor = dbapi.cursor()
-    if writes:
-        validated = validated or {}
-        section_hashes = {
-            change.module_id: _section_hashes(
-                documents[change.module_id] if documents else json.loads(texts[change.module_id])
-            )
-            for change in writes
-        }
-        buffer = io.StringIO()
-        for change in writes:
-            check = validated.get(change.module_id)
-            key, images = (check.key, _copy_escaped(json.dumps(check.markdown_images))) if check else ("\\N", "\\N")
-            buffer.write(
-                f"{change.module_id}\t{change.new_revision}\t{hashes[change.module_id]}\t"
-                f"{'t' if change.archive else 'f'}\t{_copy_escaped(texts[change.module_id])}\t"
-                f"{key}\t{images}\t{_copy_escaped(section_hashes[change.module_id])}\n"
-            )
-        buffer.seek(0)
-        cursor.execute(
-            "CREATE TEMPORARY TABLE incoming (module_id text, revision int, content_hash text, "
-            "archive boolean, document jsonb, validation_key text, markdown_images jsonb, section_hashes jsonb) "
-            "ON COMMIT DROP"
-        )
-        # Read a few times and dropped at commit: not worth compressing.
-        cursor.execute("ALTER TABLE incoming ALTER COLUMN document SET STORAGE EXTERNAL")
-        cursor.copy_expert("COPY incoming FROM STDIN", buffer)
-        cursor.execute(_UPSERT_MODULES, {"commit": commit})
-        cursor.execute(_DELETE_REMOVED_SECTIONS)
-        # New modules have no sections yet: a plain INSERT skips ON CONFLICT's speculative insertion.
-        cursor.execute(_UPSERT_SECTIONS.format(revisions="revision = 1", conflict=""))
-        if any(c.old_revision for c in writes):
-            cursor.execute(_UPSERT_SECTIONS.format(revisions="revision > 1", conflict=_SECTION_CONFLICT))
-        cursor.execute(_INSERT_REVISIONS, {"commit": commit})
-        cursor.execute(_INSERT_WRITEBACKS, {"commit": commit})
-        cursor.execute("DROP TABLE incoming")
-    gone = [c.module_id for c in plan.of("archived")]
-    if gone:
-        cursor.execute(
-            "UPDATE modules SET archived_at = now() WHERE module_id = ANY(%s) AND archived_at IS NULL", (gone,)
-        )
-    log.info("deploy wrote %d module(s), archived %d", len(writes), len(gone))
-
-
-def _section_hashes(document: Mapping[str, Any]) -> str:
-    """{section_id: content_hash} of a document, as JSON text."""
-    return json.dumps({row["section_id"]: row["content_hash"] for row in section_rows(document)})
-
-
-def _copy_escaped(value: str) -> str:
-    """`value` as a field of COPY's text format (str.replace runs in C; str.translate would not)."""
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _extract(source: str, column: str) -> str:
-    """SQL taking `column` out of the JSON object `source`, as the column's type."""
-    if column in JSON_MODULE_COLUMNS or column == "content":
-        return f"{source} -> '{column}'"
-    if column in _INTEGER_COLUMNS:
-        return f"({source} ->> '{column}')::int"
-    return f"{source} ->> '{column}'"
-
-
-_INTEGER_COLUMNS = frozenset({"estimated_minutes", "section_number", "duration_seconds"})
-_MODULE_WRITE_COLUMNS = ("revision", "content_hash", *MODULE_COLUMNS, "source_commit", "deployed_at", "archived_at")
-_UPSERT_MODULES = f"""
-    INSERT INTO modules (module_id, {", ".join(_MODULE_WRITE_COLUMNS)})
-    SELECT module_id, revision, content_hash, {", ".join(_extract("document", c) for c in MODULE_COLUMNS)},
-           %(commit)s, now(), CASE WHEN archive THEN now() END
-    FROM incoming
-    ON CONFLICT (module_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in _MODULE_WRITE_COLUMNS)}
-"""
-_DELETE_REMOVED_SECTIONS = """
-    DELETE FROM module_sections s USING incoming i
-    WHERE s.module_id = i.module_id
-      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(i.document -> 'sections') e
-                      WHERE e ->> 'section_id' = s.section_id)
-"""
-_UPSERT_SECTIONS = f"""
-    INSERT INTO module_sections (module_id, section_id, {", ".join(SECTION_COLUMNS)}, content_hash)
-    SELECT i.module_id, e ->> 'section_id', {", ".join(_extract("e", c) for c in SECTION_COLUMNS)},
-           i.section_hashes ->> (e ->> 'section_id')
-    FROM incoming i CROSS JOIN LATERAL jsonb_array_elements(i.document -> 'sections') e
-    WHERE i.{{revisions}}
-    {{conflict}}
-"""
-_SECTION_CONFLICT = f"""
-    ON CONFLICT (module_id, section_id) DO UPDATE SET
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in SECTION_COLUMNS)}, content_hash = EXCLUDED.content_hash,
-        updated_at = now()
-    WHERE ({", ".join(f"module_sections.{c}" for c in SECTION_COLUMNS)})
-          IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in SECTION_COLUMNS)})
-"""
-_INSERT_REVISIONS = f"""
-    INSERT INTO module_revisions (module_id, revision, content_hash, document, row_fingerprint, source_commit,
-                                  validation_key, markdown_images)
-    SELECT i.module_id, i.revision, i.content_hash, i.document, f.fingerprint, %(commit)s, i.validation_key,
-           i.markdown_images
-    FROM incoming i
-    JOIN ({_FINGERPRINT.format(section_filter="WHERE module_id IN (SELECT module_id FROM incoming)")}
-          WHERE m.module_id IN (SELECT module_id FROM incoming)) f ON f.module_id = i.module_id
-"""
-_INSERT_WRITEBACKS = """
-    INSERT INTO notion_writeback (module_id, revision, notion_page_id, source_commit, deployed_at)
-    SELECT module_id, revision, document ->> 'notion_page_id', %(commit)s, now() FROM incoming
-"""

@@ -210,3 +210,20 @@ def test_the_readme_layout_names_every_stage_and_shared_package_and_only_what_ex
 
     assert named <= _pipeline_entries()
     assert _pipeline_entries() - named == {"__init__.py", "__main__.py"}
+
+
+def test_the_architecture_page_names_every_module_of_every_package() -> None:
+    rows = _table_rows((REPO_ROOT / "docs" / "architecture.md").read_text(), "## The packages")
+    missing = {}
+    for row in rows:
+        entry, job = row.split(" | ")[0], row.split(" | ", 1)[1]
+        match = re.fullmatch(r"\| `pipeline/([a-z_]+)/`", entry.strip())
+        if not match:
+            continue
+        folder = REPO_ROOT / "pipeline" / match.group(1)
+        named = set(re.findall(r"`([a-z_]+)`", job))
+        modules = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
+        if modules - named:
+            missing[match.group(1)] = sorted(modules - named)
+
+    assert not missing, f"modules the code map does not name: {missing}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
@@ -141,3 +141,18 @@ def git_tree_sha(files: dict[str, tuple[str, str]]) -> str:
         for _, mode, named in sorted(here, key=lambda item: item[0].encode())
     )
     return hashlib.sha1(b"tree %d\0" % len(payload) + payload).hexdigest()
+
+
+def ensure_label(repo: Any, name: str, color: str, description: str = "") -> None:
+    """Create the repository label `name` unless it exists. `POST /labels` needs Issues or Pull requests: write;
+    adding a label that does not exist yet to a PR would need Issues: write, which no workflow grants."""
+    try:
+        repo.get_label(name)
+    except GithubException as exc:
+        if exc.status != 404:
+            raise
+        try:
+            repo.create_label(name, color, description)
+        except GithubException as created:
+            if not is_already_exists(created):  # a parallel run made it first
+                raise

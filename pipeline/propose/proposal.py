@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from github import GithubException, InputGitTreeElement
 
 from pipeline.errors import GitHubError
-from pipeline.github.client import git_blob_sha, git_tree_sha, github_errors, is_already_exists, open_repository
+from pipeline.github.client import (
+    ensure_label,
+    git_blob_sha,
+    git_tree_sha,
+    github_errors,
+    is_already_exists,
+    open_repository,
+)
 from pipeline.module.assets import asset_path, referenced_assets
 from pipeline.module.canonical import dump_module
 from pipeline.module.document import ModuleLoadError, is_valid_id, load_module
@@ -427,25 +434,12 @@ def _label(repo: Repository, settings: Settings, pr: PullRequest, wanted: Sequen
     try:
         with github_errors(settings, "label the pull request", f"{subject}, PR #{pr.number}"):
             for name in missing:
-                _ensure_label(repo, name)
+                ensure_label(repo, name, LABEL_COLOR, LABEL_DESCRIPTIONS.get(name, ""))
             pr.add_to_labels(*missing)
     except GitHubError as exc:
         log.warning("%s", exc)
         return f"the PR is open and its status set, but not labelled {', '.join(missing)}: {exc}"
     return ""
-
-
-def _ensure_label(repo: Repository, name: str) -> None:
-    try:
-        repo.get_label(name)
-    except GithubException as exc:
-        if exc.status != 404:
-            raise
-        try:
-            repo.create_label(name, LABEL_COLOR, LABEL_DESCRIPTIONS.get(name, ""))
-        except GithubException as created:
-            if not is_already_exists(created):  # a parallel run made it first
-                raise
 
 
 def _set_status(repo: Repository, sha: str, problems: Sequence[str], target_url: str) -> None:

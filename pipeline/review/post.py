@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from github import GithubException
-
-from pipeline.github.client import github_errors, open_repository
+from pipeline.github.client import ensure_label, github_errors, open_repository
 from pipeline.review.comment import COMMENT_MARKER, IMPACT_LABEL
 from pipeline.settings import Settings
 
@@ -76,24 +74,10 @@ def _set_label(
     with github_errors(settings, f"set the {IMPACT_LABEL} label", subject):
         present = any(label.name == IMPACT_LABEL for label in issue.get_labels())
         if flag and not present:
-            _ensure_label(repo)
+            ensure_label(repo, IMPACT_LABEL, _LABEL_COLOR, _LABEL_DESCRIPTION)
             issue.add_to_labels(IMPACT_LABEL)
             return "added"
         if not flag and present:
             issue.remove_from_labels(IMPACT_LABEL)
             return "removed"
     return "kept" if present else "none"
-
-
-def _ensure_label(repo: Repository) -> None:
-    """Create the label once (POST /labels needs issues or pull-requests: write; adding an unknown one needs issues)."""
-    try:
-        repo.get_label(IMPACT_LABEL)
-    except GithubException as exc:
-        if exc.status != 404:
-            raise
-        try:
-            repo.create_label(IMPACT_LABEL, _LABEL_COLOR, _LABEL_DESCRIPTION)
-        except GithubException as created:
-            if created.status != 422:  # 422 already_exists: a concurrent run made it
-                raise

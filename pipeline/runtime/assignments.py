@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, text
 
 from pipeline.runtime.content import check_module_id
 from pipeline.runtime.errors import ApiError, archived, not_found, unprocessable
-from pipeline.runtime.wire import iso
+from pipeline.runtime.wire import iso, parse_iso
 
 MAX_STUDENT_ID_LENGTH = 200
 
@@ -44,12 +44,9 @@ def parse_assignment(body: Any) -> datetime | None:
     if not isinstance(due, str):
         raise unprocessable("due_at must be an ISO 8601 date-time such as 2027-01-31T23:59:00Z, or null")
     try:
-        parsed = datetime.fromisoformat(due)
-    except ValueError:
-        raise unprocessable(f"due_at {due[:40]!r} is not an ISO 8601 date-time such as 2027-01-31T23:59:00Z") from None
-    if parsed.tzinfo is None:
-        raise unprocessable(f"due_at {due!r} has no time zone; end it with Z (UTC) or an offset such as +02:00")
-    return parsed.astimezone(UTC)
+        return parse_iso(due, "due_at", "2027-01-31T23:59:00Z")
+    except ValueError as exc:
+        raise unprocessable(str(exc)) from None
 
 
 def assign(engine: Engine, staff_id: str, student_id: str, module_id: str, due_at: datetime | None) -> dict[str, Any]:

@@ -12,13 +12,14 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, text
 
 from pipeline.module.document import is_valid_id
 from pipeline.runtime.errors import ApiError
+from pipeline.runtime.wire import parse_iso
 
 MAX_EVENTS = 500
 MAX_BODY_BYTES = 1024 * 1024  # the whole batch; Flask answers 413 beyond it
@@ -282,12 +283,9 @@ def _timestamp(value: Any, now: datetime) -> datetime:
     if not isinstance(value, str):
         raise Rejected("timestamp must be an ISO 8601 UTC date-time such as 2026-12-01T10:00:00Z")
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise Rejected(f"timestamp {value[:40]!r} is not an ISO 8601 date-time such as 2026-12-01T10:00:00Z") from None
-    if parsed.tzinfo is None:
-        raise Rejected(f"timestamp {value[:40]!r} has no time zone; end it with Z (UTC)")
-    parsed = parsed.astimezone(UTC)
+        parsed = parse_iso(value, "timestamp", "2026-12-01T10:00:00Z")
+    except ValueError as exc:
+        raise Rejected(str(exc)) from None
     if parsed > now + MAX_FUTURE_SKEW:
         raise Rejected(
             f"timestamp is {int((parsed - now).total_seconds())} s ahead of the server's clock "

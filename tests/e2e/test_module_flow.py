@@ -15,8 +15,7 @@ from pipeline.notion.library import create_module_library
 from pipeline.settings import Settings
 from pipeline.sync import sync
 from pipeline.writeback import retry_gone_writebacks, write_back
-from tests.fakes import notion_blocks as b
-from tests.notion.pages import PNG, add_module_page, module_body
+from tests.notion.pages import add_module_page, add_pipette_page, module_body
 from tests.paths import copy_sample_data
 
 MODULE_ID = "pipette-basics"
@@ -47,13 +46,7 @@ class Loop:
         self.data_source_id, self.settings = data_source_id, settings
 
     def add_ready_page(self) -> str:
-        picture = b.hosted_file("image", PNG, "pipette.png", "image/png")
-        return add_module_page(
-            self.notion,
-            self.data_source_id,
-            MODULE_ID,
-            blocks=module_body("pipetting", extra=[b.paragraph("See the pipette:"), picture]),
-        )
+        return add_pipette_page(self.notion, self.data_source_id, MODULE_ID)
 
     def merge_and_deploy(self, number: int):
         """Merge the PR on GitHub, check main out as the deploy workflow would, deploy it."""

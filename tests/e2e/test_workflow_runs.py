@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.e2e.harness import WorkflowRun, WorkflowRunner
-from tests.fakes import notion_blocks as b
-from tests.notion.pages import PNG, add_module_page, module_body
+from tests.notion.pages import PNG, add_module_page, add_pipette_page
 from tests.paths import copy_sample_data
 
 MODULE_ID = "pipette-basics"
@@ -56,13 +55,7 @@ class Actions:
             return conn.execute(text(sql), params).scalar()
 
     def add_ready_page(self) -> str:
-        picture = b.hosted_file("image", PNG, "pipette.png", "image/png")
-        return add_module_page(
-            self.notion,
-            self.data_source_id,
-            MODULE_ID,
-            blocks=module_body("pipetting", extra=[b.paragraph("See the pipette:"), picture]),
-        )
+        return add_pipette_page(self.notion, self.data_source_id, MODULE_ID)
 
     def nightly(self) -> WorkflowRun:
         return self._ok(self.runner.run("export", "schedule"))

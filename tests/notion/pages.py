@@ -51,3 +51,14 @@ def add_module_page(
     return fake.add_page(
         data_source_id, module_properties(module_id, **properties), module_body(module_id) if blocks is None else blocks
     )
+
+
+def add_pipette_page(fake: NotionFake, data_source_id: str, module_id: str) -> str:
+    """The end-to-end tests' Ready page: a pipetting module whose text holds a Notion-hosted picture."""
+    picture = b.hosted_file("image", PNG, "pipette.png", "image/png")
+    return add_module_page(
+        fake,
+        data_source_id,
+        module_id,
+        blocks=module_body("pipetting", extra=[b.paragraph("See the pipette:"), picture]),
+    )

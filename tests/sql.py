@@ -15,6 +15,7 @@ TABLES = (
     "module_progress",
     "module_analytics_events",
     "notion_writeback",
+    "module_attempts",
 )
 
 
@@ -38,3 +39,14 @@ def scalar(engine: Engine, sql: str, **params: Any) -> Any:
 def execute(engine: Engine, sql: str, **params: Any) -> None:
     with engine.begin() as conn:
         conn.execute(text(sql), params)
+
+
+def newest_migration() -> str:
+    """The revision id of the newest migration this checkout has (what `db upgrade` leaves a database at)."""
+    from alembic.script import ScriptDirectory
+
+    from pipeline.db.engine import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -196,6 +197,39 @@ class ModuleAnalyticsEvent(Base):
     event_uuid: Mapped[str | None] = mapped_column(UUID(as_uuid=False))  # NULL only for rows older than 0003
     revision: Mapped[int | None] = mapped_column(Integer)  # the module revision the student saw
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
+
+
+class ModuleAttempt(Base):
+    """One graded attempt at a quiz or interactive section: the server's grade against the revision it served.
+
+    `client_attempt_id` is the client's UUID (a retried POST stores nothing new); `questions` is the per-question
+    grading, `answers` what was sent; `experiment_id`/`arm` are stamped by the server, never taken from the client."""
+
+    __tablename__ = "module_attempts"
+    __table_args__ = (
+        UniqueConstraint("client_attempt_id"),
+        UniqueConstraint("student_id", "module_id", "section_id", "attempt_number"),
+        Index(None, "module_id", "section_id"),
+        CheckConstraint("attempt_number >= 1", name="attempt_number_positive"),
+        CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),
+        CheckConstraint("duration_ms IS NULL OR duration_ms >= 0", name="duration_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    client_attempt_id: Mapped[str] = mapped_column(UUID(as_uuid=False))
+    student_id: Mapped[str] = mapped_column(Text)
+    module_id: Mapped[str] = mapped_column(Text, ForeignKey("modules.module_id", ondelete="RESTRICT"))
+    section_id: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)  # the module revision the attempt was graded against
+    attempt_number: Mapped[int] = mapped_column(Integer)  # from 1, per student and section
+    score: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    experiment_id: Mapped[str | None] = mapped_column(Text)
+    arm: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
 
 
 class NotionWriteback(Base):

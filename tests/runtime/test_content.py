@@ -6,7 +6,7 @@ from pipeline.deploy.apply import deploy
 from pipeline.settings import Settings
 from tests.module_builders import export_edit
 from tests.runtime.live import LiveServer
-from tests.sql import execute
+from tests.sql import execute, newest_migration
 
 
 def test_a_token_without_claims_lists_every_live_module_with_its_state(api: LiveServer) -> None:
@@ -191,7 +191,7 @@ def test_health_and_readiness(api: LiveServer, deployed: Settings) -> None:
     with api.client(None) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         ready = client.get("/readyz")
-        assert ready.status_code == 200 and ready.json()["migration"] == "0003"
+        assert ready.status_code == 200 and ready.json()["migration"] == newest_migration()
         execute_downgrade_marker(deployed)
         not_ready = client.get("/readyz")
 

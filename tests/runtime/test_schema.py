@@ -12,7 +12,7 @@ from pipeline.deploy.apply import deploy
 from pipeline.deploy.plan import section_content_hash
 from pipeline.settings import Settings
 from tests.paths import SAMPLE_MODULES
-from tests.sql import execute, scalar
+from tests.sql import execute, newest_migration, scalar
 
 
 def _downgrade(engine: Engine, revision: str) -> None:
@@ -45,7 +45,7 @@ def test_upgrading_from_0002_fills_hashes_and_renames_in_progress(settings: Sett
         "VALUES ('alice', 'lab-safety-101', 'welcome', 'in_progress')",
     )
 
-    assert upgrade(migrated_engine) == "0003"
+    assert upgrade(migrated_engine) == newest_migration()
 
     with migrated_engine.connect() as conn:
         after = conn.execute(text("SELECT module_id, section_id, content_hash FROM module_sections")).all()

@@ -53,9 +53,12 @@ def _cmd_github_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.validate.previous import previous_at_ref
     from pipeline.validate.rules import validate_paths
 
-    report = validate_paths(args.paths or [settings.modules_dir], settings, require_files=bool(args.paths))
+    paths = args.paths or [settings.modules_dir]
+    previous = previous_at_ref(paths, args.base) if args.base else None
+    report = validate_paths(paths, settings, require_files=bool(args.paths), previous=previous)
     return _finish(_Formatted(report, args.format))
 
 
@@ -246,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("text", "github", "json"),
         default="text",
         help="text (path:line: /pointer: message), github (PR annotations) or json",
+    )
+    validate.add_argument(
+        "--base",
+        default=None,
+        metavar="REF",
+        help="also refuse changes to experiments running at this Git ref (the PR's base, e.g. origin/main)",
     )
     validate.set_defaults(handler=_cmd_validate)
 

@@ -230,9 +230,7 @@ def _serialise(row: dict[str, Any], stamp: DeployStamp) -> CachedModule:
         "content_hash": row["content_hash"],
         "sections": [{k: s[k] for k in ("section_id", "section_number", "section_type", "title")} for s in sections],
     }
-    running = tuple(
-        experiment_from(raw) for raw in row.get("experiments") or () if raw.get("status") == "running"
-    )
+    running = tuple(experiment_from(raw) for raw in row.get("experiments") or () if raw.get("status") == "running")
     return CachedModule(
         row["module_id"],
         row["revision"],

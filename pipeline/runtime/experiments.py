@@ -107,7 +107,11 @@ def student_arms(
     missing = [e for e in running if kept[e.experiment_id] is None]
     if missing:
         rows = [
-            {"experiment_id": e.experiment_id, "arm": hashed_arm(e, student_id).arm_id, "stamped_sections": list(e.stamped_sections)}
+            {
+                "experiment_id": e.experiment_id,
+                "arm": hashed_arm(e, student_id).arm_id,
+                "stamped_sections": list(e.stamped_sections),
+            }
             for e in missing
         ]
         params = {"module_id": module_id, "student": student_id, "revision": revision, "rows": json.dumps(rows)}

@@ -79,14 +79,17 @@ def experiment_problems(doc: ModuleDocument, assets_dir: Path, markdown: Markdow
             if sorted(given) != sorted(experiment.section_ids):
                 missing = sorted(set(experiment.section_ids) - set(given))
                 extra = sorted(set(given) - set(experiment.section_ids))
-                said = "; ".join(
-                    part
-                    for part in (
-                        f"it lacks {', '.join(map(repr, missing))}" if missing else "",
-                        f"it also changes {', '.join(map(repr, extra))}" if extra else "",
+                said = (
+                    "; ".join(
+                        part
+                        for part in (
+                            f"it lacks {', '.join(map(repr, missing))}" if missing else "",
+                            f"it also changes {', '.join(map(repr, extra))}" if extra else "",
+                        )
+                        if part
                     )
-                    if part
-                ) or "a section is given twice"
+                    or "a section is given twice"
+                )
                 problems.append(
                     doc.problem(
                         arm_base + "/sections",

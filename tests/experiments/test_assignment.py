@@ -24,14 +24,18 @@ def test_hash_matches_growthbook_vectors(seed, value, version, expected):
         assert result == pytest.approx(expected, abs=1e-9)
 
 
-@pytest.mark.parametrize(("name", "arguments", "expected"), CASES["getBucketRange"], ids=[c[0] for c in CASES["getBucketRange"]])
+@pytest.mark.parametrize(
+    ("name", "arguments", "expected"), CASES["getBucketRange"], ids=[c[0] for c in CASES["getBucketRange"]]
+)
 def test_bucket_ranges_match_growthbook_vectors(name, arguments, expected):
     count, coverage, weights = arguments
     result = bucket_ranges(count, coverage, weights)
     assert [bound for r in result for bound in r] == pytest.approx([bound for r in expected for bound in r], abs=1e-6)
 
 
-@pytest.mark.parametrize(("name", "n", "ranges", "expected"), CASES["chooseVariation"], ids=[c[0] for c in CASES["chooseVariation"]])
+@pytest.mark.parametrize(
+    ("name", "n", "ranges", "expected"), CASES["chooseVariation"], ids=[c[0] for c in CASES["chooseVariation"]]
+)
 def test_choose_arm_matches_growthbook_vectors(name, n, ranges, expected):
     assert choose_arm(n, [tuple(r) for r in ranges]) == expected
 

@@ -11,13 +11,13 @@ import pytest
 from scipy import integrate, stats
 from sqlalchemy import text
 
+from pipeline.cli import main
 from pipeline.db.engine import engine_for
 from pipeline.deploy.apply import deploy
 from pipeline.experiments.readout import ArmCounts, needed_per_arm, read_out
 from pipeline.experiments.report import report_experiments
 from pipeline.runtime import create_app
 from pipeline.settings import Settings
-from pipeline.cli import main
 from tests.experiments.conftest import DEMO
 from tests.runtime.live import LiveServer
 
@@ -116,7 +116,7 @@ def test_the_report_command_prints_markdown_and_suppresses_arms_under_ten(
     monkeypatch.setenv("DATABASE_URL", demo_deployed.database_url)
     assert main(["experiments", "report", "ppe-basics/ppe-video-vs-text", "--format", "markdown"]) == 0
     out = capsys.readouterr().out
-    assert "| Text \\(control, 50%\\) | fewer than 10 |" in out
+    assert "| Original \\(control, 50%\\) | fewer than 10 |" in out
     assert "fewer than 10 in an arm" in out
     assert main(["experiments", "report", "no-such-experiment"]) == 2
     assert "no deployed experiment 'no-such-experiment'" in capsys.readouterr().err

@@ -94,6 +94,9 @@ def conclude(
         if owned:
             engine.dispose()
     concluded = conclude_experiment(data, wanted, keep)
+    metadata = concluded.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("revision"), int):
+        metadata["revision"] += 1  # the content changed, as an export would say
     write_atomically(path, dump_module(concluded))
     reason = (
         f"Concludes experiment `{wanted}`, keeping arm **{arm.name}** (`{arm.arm_id}`): its content becomes the "

@@ -174,6 +174,25 @@ def read_out(module_id: str, experiment_id: str, status: str, metric: str, count
     )
 
 
+def probability_words(value: float) -> str:
+    """A probability as a percentage that never claims certainty: 100% of draws is still "> 99.9%"."""
+    if value > 0.999:
+        return "> 99.9%"
+    if value < 0.001:
+        return "< 0.1%"
+    return f"{value:.1%}"
+
+
+def _p_equals(value: float) -> str:
+    words = p_value_words(value)
+    return words if words.startswith("<") else f"= {words}"
+
+
+def p_value_words(value: float) -> str:
+    """A p-value as people read it: 0.036, or "< 0.0001" (never a bare 0)."""
+    return "< 0.0001" if value < 0.0001 else f"{value:.2g}"
+
+
 def _points(value: float) -> str:
     return f"{value * 100:+.1f} points"
 
@@ -211,6 +230,6 @@ def _verdict(
     low, high = best.interval
     return (
         f"{names[best.arm_id]!r} does {direction} than {names[counts[0].arm_id]!r}: {_points(best.difference)} "
-        f"(95% interval {_points(low)} to {_points(high)}, p = {best.p_value:.2g}, "
-        f"P(beats control) = {best.probability_beats_control:.0%})"
+        f"(95% interval {_points(low)} to {_points(high)}, p {_p_equals(best.p_value)}, "
+        f"P(beats control) {probability_words(best.probability_beats_control)})"
     )

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, text
 
 from pipeline.db.engine import connect
 from pipeline.errors import ConfigError
-from pipeline.experiments.readout import MIN_LEARNERS, ArmCounts, Readout, read_out
+from pipeline.experiments.readout import MIN_LEARNERS, ArmCounts, Readout, p_value_words, probability_words, read_out
 from pipeline.module.experiments import Experiment, experiment_from
 from pipeline.report import markdown_cell
 from pipeline.settings import Settings
@@ -159,8 +159,8 @@ def _arm_rows(readout: Readout) -> list[list[str]]:
                 if arm is readout.arms[0]
                 else "—",
                 _interval(comparison.interval, points=True) if comparison else "—",
-                f"{comparison.p_value:.3g}" if comparison else "—",
-                f"{comparison.probability_beats_control:.0%}" if comparison else "—",
+                p_value_words(comparison.p_value) if comparison else "—",
+                probability_words(comparison.probability_beats_control) if comparison else "—",
             ]
         )
     return rows

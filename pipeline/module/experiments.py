@@ -111,3 +111,38 @@ def conclude_experiment(data: Mapping[str, Any], experiment_id: str, arm_id: str
     else:
         del result["experiments"]
     return result
+
+
+@dataclass(frozen=True)
+class ExperimentChange:
+    """What a change of a module file does to one of its experiments, for a reviewer."""
+
+    experiment_id: str
+    kind: str  # declared | started | stopped | changed | concluded
+    refused: bool = False  # a running experiment changed: validate refuses it
+    experiment: Experiment | None = None  # the head's declaration (None when concluded)
+
+
+def experiment_changes(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -> list[ExperimentChange]:
+    """The experiments a change declares, starts, stops, changes or concludes (schema-valid documents)."""
+
+    def declared(document: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+        raw = (document or {}).get("experiments")
+        return {e["experiment_id"]: e for e in raw if isinstance(e, Mapping)} if isinstance(raw, list) else {}
+
+    before, after = declared(base), declared(head)
+    changes = []
+    for experiment_id, raw in after.items():
+        old = before.get(experiment_id)
+        experiment = experiment_from(raw)
+        if old is None:
+            changes.append(
+                ExperimentChange(experiment_id, "started" if experiment.running else "declared", False, experiment)
+            )
+        elif definition_of(old) != definition_of(raw):
+            changes.append(ExperimentChange(experiment_id, "changed", old.get("status") == "running", experiment))
+        elif old.get("status") != raw["status"]:
+            kind = {"running": "started", "stopped": "stopped"}.get(raw["status"], "declared")
+            changes.append(ExperimentChange(experiment_id, kind, old.get("status") == "stopped", experiment))
+    changes += [ExperimentChange(e, "concluded") for e in before if e not in after]
+    return changes

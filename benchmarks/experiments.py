@@ -25,6 +25,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
+from benchmarks._options import parse_args  # noqa: E402
+
 DEMO = REPO_ROOT / "examples" / "experiments" / "modules" / "ppe-basics.json"
 
 _FILL_SQL = """
@@ -55,9 +57,8 @@ def _timed(run, repeat: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="exposure + attempt rows (half each)")
-    parser.add_argument("--smoke", action="store_true", help="10,000 rows, one run each: for the test suite")
-    args = parser.parse_args()
-    rows = 10_000 if args.smoke else args.rows
+    args = parse_args(parser, {"rows": 10_000})
+    rows = args.rows
     repeat = 1 if args.smoke else 3
 
     import pgserver

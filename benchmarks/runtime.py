@@ -15,7 +15,7 @@ The experiment scenario (`--scenario experiment`, also run after the load runs) 
 experiment adds to one module fetch: the demo module (examples/experiments/) with its experiment running and the
 same module without it, fetched in turn by the same warm students through the real app in process (no HTTP
 server, whose noise would hide a fraction of a millisecond), 200 and 304 alike. Aim: p99 under 1 ms over the
-module without an experiment. `--smoke` is a seconds-long run of that scenario (the test suite runs it).
+module without an experiment (with `--smoke`: 50 students, 2 rounds).
 
     .venv/bin/python benchmarks/runtime.py [--quick] [--clients 32] [--seconds 10] [--workers 4] [--threads 2]
     .venv/bin/python benchmarks/runtime.py --scenario experiment [--students 2000] [--smoke]
@@ -480,7 +480,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="200 modules, 500 students, 2 s per endpoint")
     parser.add_argument("--scenario", choices=("all", "experiment"), default="all")
-    parser.add_argument("--smoke", action="store_true", help="with --scenario experiment: 50 students, 2 rounds")
     parser.add_argument("--modules", type=int)
     parser.add_argument("--students", type=int)
     parser.add_argument("--clients", type=int, default=32)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.db.engine import connect
+from pipeline.db.engine import connect, database_errors
 from pipeline.errors import ConfigError, NotionError
 from pipeline.experiments.readout import Readout
 from pipeline.experiments.report import readout_markdown, readout_of, readout_plain
@@ -88,7 +88,7 @@ def conclude(
     owned = engine is None
     engine = engine or connect(settings)
     try:
-        with engine.connect() as conn:
+        with database_errors(engine, "reading the experiment out"), engine.connect() as conn:
             readout = readout_of(conn, data["module_id"], experiment)
     finally:
         if owned:

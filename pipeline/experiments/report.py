@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from pipeline.db.engine import connect
+from pipeline.db.engine import connect, database_errors
 from pipeline.errors import ConfigError
 from pipeline.experiments.readout import MIN_LEARNERS, ArmCounts, Readout, p_value_words, probability_words, read_out
 from pipeline.module.experiments import Experiment, experiment_from
@@ -121,7 +121,7 @@ def report_experiments(
     owned = engine is None
     engine = engine or connect(settings)
     try:
-        with engine.connect() as conn:
+        with database_errors(engine, "reading the experiments"), engine.connect() as conn:
             readouts = tuple(readout_of(conn, m, e) for m, e in find_declared(conn, experiment_id))
     finally:
         if owned:

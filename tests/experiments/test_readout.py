@@ -137,3 +137,17 @@ def test_the_sample_size_advice_is_the_textbook_one() -> None:
         "m", "e", "running", "metric", [ArmCounts("a", "A", 50, 500, 200), ArmCounts("b", "B", 50, 500, 205)]
     )
     assert same.verdict.startswith("no difference found with 500 learners per arm")
+
+
+def test_commands_say_what_is_wrong_without_a_traceback(
+    empty_database, database_url: str, tmp_path, monkeypatch, capsys
+) -> None:
+    (tmp_path / DEMO.name).write_bytes(DEMO.read_bytes())
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("MODULES_DIR", str(tmp_path))
+    assert main(["experiments", "report"]) == 1  # not migrated: a DatabaseError (exit 1), not a traceback
+    assert "run `python -m pipeline db upgrade` first" in capsys.readouterr().err
+    assert main(["experiments", "conclude", "ppe-video-vs-text", "--keep", "audio"]) == 2
+    assert "has no arm 'audio'; keep one of: control, video" in capsys.readouterr().err
+    assert main(["experiments", "conclude", "nothing-here", "--keep", "video"]) == 2
+    assert "declares experiment 'nothing-here'" in capsys.readouterr().err

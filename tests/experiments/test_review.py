@@ -72,3 +72,13 @@ def test_learner_impact_counts_the_learners_in_each_arm(demo_deployed: Settings,
         [ReviewedModule("ppe-basics", demo, None)], report, asset_url=lambda url: url, preview_url=None
     )
     assert "| learners in each arm | ppe-video-vs-text: control 14, video fewer than 10 |" in said
+
+
+def test_the_preview_shows_each_arm_s_section_as_its_learners_will_see_it(tmp_path: Path) -> None:
+    from pipeline.preview.html import render_module_page
+
+    page = render_module_page(json.loads(DEMO.read_text(encoding="utf-8")))
+
+    assert "Experiment <code>ppe-video-vs-text</code></strong> (running)" in page
+    assert "Original (control, 50%), Video (video, 50%)" in page
+    assert page.count("Choosing your PPE") == 2 and "choosing-ppe.mp4" in page

@@ -239,7 +239,7 @@ class ExperimentAssignment(Base):
 
     __tablename__ = "experiment_assignments"
     __table_args__ = (
-        UniqueConstraint("module_id", "experiment_id", "student_id"),
+        UniqueConstraint("module_id", "student_id", "experiment_id"),  # looked up by module and student
         Index(None, "experiment_id", "arm"),
     )
 

@@ -10,6 +10,7 @@ started) and `module_assignments`.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from pipeline.db.engine import connect, database_errors, describe
 from pipeline.deploy.apply import load_current, load_validation_keys
@@ -28,6 +30,7 @@ from pipeline.validate.rules import validate_paths
 # What a student reads of a section; its title and place may change without sending anyone back to it.
 # The same rule as the runtime API's `changed_since_completion` (type, content, media).
 READ_FIELDS = ("section_type", "content", "media_url")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class ModuleImpact:
         return max([*numbers, self.in_progress, self.assignments], default=0)
 
     def to_json(self) -> dict[str, Any]:
+        arms = [{"experiment_id": a.experiment_id, "arm": a.arm, "learners": a.learners} for a in self.arms]
         return {
             "module_id": self.module_id,
             "action": self.action,
@@ -85,7 +89,7 @@ class ModuleImpact:
             "sections_changed": [{"section_id": s.section_id, "completed": s.completed} for s in self.sections_changed],
             "in_progress": self.in_progress,
             "assignments": self.assignments,
-            "arms": [{"experiment_id": a.experiment_id, "arm": a.arm, "learners": a.learners} for a in self.arms],
+            **({"arms": arms} if arms else {}),  # only modules with experiments carry it
         }
 
 
@@ -271,7 +275,15 @@ def _arm_learners(conn: Connection, module_ids: list[str]) -> dict[str, list[Arm
     found: dict[str, list[ArmLearners]] = {}
     if not module_ids:
         return found
-    for row in conn.execute(_ARM_LEARNERS_SQL, {"modules": module_ids}):
+    try:
+        # A savepoint: a production database not yet migrated to experiments (or a role without the grant)
+        # leaves the rest of the impact intact.
+        with conn.begin_nested():
+            rows = conn.execute(_ARM_LEARNERS_SQL, {"modules": module_ids}).all()
+    except DBAPIError as exc:
+        log.warning("learners per experiment arm not read: %s", str(exc.orig or exc).strip().splitlines()[0])
+        return found
+    for row in rows:
         shown = row.learners if row.learners >= MIN_LEARNERS_SHOWN else None
         found.setdefault(row.module_id, []).append(ArmLearners(row.experiment_id, row.arm, shown))
     return found

@@ -39,8 +39,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['module_id'], ['modules.module_id'],
                                 name=op.f('fk_experiment_assignments_module_id_modules'), ondelete='RESTRICT'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_experiment_assignments')),
-        sa.UniqueConstraint('module_id', 'experiment_id', 'student_id',
-                            name=op.f('uq_experiment_assignments_module_id_experiment_id_student_id')),
+        # student before experiment: events and attempts look a student's arms up by module and student
+        sa.UniqueConstraint('module_id', 'student_id', 'experiment_id',
+                            name=op.f('uq_experiment_assignments_module_id_student_id_experiment_id')),
     )
     op.create_index(op.f('ix_experiment_assignments_experiment_id_arm'), 'experiment_assignments',
                     ['experiment_id', 'arm'], unique=False)

@@ -182,3 +182,26 @@ def test_events_carry_the_arm_the_server_served_not_the_clients_word(demo_api: L
         ("ppe-check", "ppe-video-vs-text", "video"),
         ("why-ppe", None, None),
     ]
+
+
+def test_concurrent_first_requests_on_two_workers_log_one_exposure(
+    demo_api: LiveServer, demo_deployed: Settings
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    other = LiveServer(create_app(demo_deployed, host="127.0.0.1"))
+    try:
+
+        def fetch(number: int) -> str:
+            server = demo_api if number % 2 else other
+            with server.client("racer") as client:
+                return _tested_section(client.get(MODULE).json())["section_type"]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            seen = set(pool.map(fetch, range(16)))
+    finally:
+        other.close()
+    assert len(seen) == 1
+    assert len(_rows(demo_deployed, "SELECT 1 FROM experiment_assignments WHERE student_id = 'racer'")) == 1
+    exposures = "SELECT 1 FROM module_analytics_events WHERE student_id = 'racer' AND event_type = 'exposed'"
+    assert len(_rows(demo_deployed, exposures)) == 1

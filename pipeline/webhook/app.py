@@ -37,6 +37,7 @@ from pipeline.webhook.events import (
 )
 from pipeline.webhook.verification import (
     Refused,
+    body_deadline,
     decode,
     is_signed_by,
     read_body,
@@ -144,7 +145,7 @@ def create_app(
 
     def answer(code: int, **fields: Any) -> Response:
         response = Response(json.dumps(fields), status=code, mimetype="application/json")
-        if code == 413:
+        if code in (408, 413):
             # The rest of the body was not read: werkzeug closes the connection (gunicorn drops this hop-by-hop
             # header and discards the rest itself before the next request on the connection).
             response.headers["Connection"] = "close"
@@ -171,11 +172,12 @@ def create_app(
 
     @app.post(WEBHOOK_PATH)
     def receive() -> Response:
-        body = read_body(  # 413 past MAX_BODY_BYTES, with a Content-Length or chunked
-            request.environ["wsgi.input"],
-            request.headers.get("Content-Length"),
-            terminated=bool(request.environ.get("wsgi.input_terminated")),
-        )
+        with body_deadline(settings.webhook_body_seconds):  # 408 for a client that sends its body too slowly
+            body = read_body(  # 413 past MAX_BODY_BYTES, with a Content-Length or chunked
+                request.environ["wsgi.input"],
+                request.headers.get("Content-Length"),
+                terminated=bool(request.environ.get("wsgi.input_terminated")),
+            )
         signature = request.headers.get("X-Notion-Signature")
         secret = settings.notion_webhook_secret
         if is_signed_by(secret, body, signature):

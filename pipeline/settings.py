@@ -46,6 +46,8 @@ _ENV_NAMES = {
     "github_run_id": "GITHUB_RUN_ID",
     "notion_bot_user_id": "NOTION_BOT_USER_ID",
     "webhook_coalesce_seconds": "PIPELINE_WEBHOOK_COALESCE_SECONDS",
+    "webhook_body_seconds": "PIPELINE_WEBHOOK_BODY_SECONDS",
+    "webhook_client_connections": "PIPELINE_WEBHOOK_CLIENT_CONNECTIONS",
     "notion_requests_per_second": "NOTION_REQUESTS_PER_SECOND",
     "notion_timeout_seconds": "NOTION_TIMEOUT_SECONDS",
     "notion_retry_seconds": "NOTION_RETRY_SECONDS",
@@ -74,11 +76,15 @@ _NUMBER_FIELDS = {
     "github_seconds_between_requests": float,
     "github_seconds_between_writes": float,
     "webhook_coalesce_seconds": float,
+    "webhook_body_seconds": float,
+    "webhook_client_connections": int,
     "runtime_cache_seconds": float,
     "runtime_pool_size": int,
 }
 # Zero would mean "never send a request" or "time out at once": these must be above zero.
-_POSITIVE_FIELDS = frozenset({"notion_requests_per_second", "notion_timeout_seconds", "runtime_pool_size"})
+_POSITIVE_FIELDS = frozenset(
+    {"notion_requests_per_second", "notion_timeout_seconds", "runtime_pool_size", "webhook_body_seconds"}
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,8 @@ class Settings:
     github_run_id: str | None = None  # set by Actions: the run a commit status links to
     notion_bot_user_id: str | None = None  # the integration's own user: the webhook ignores events only it wrote
     webhook_coalesce_seconds: float = 30.0  # the webhook sends at most one dispatch per page in this window
+    webhook_body_seconds: float = 10.0  # under gunicorn, a request's whole body must arrive within this
+    webhook_client_connections: int = 64  # open connections per client address under gunicorn; 0: no cap (proxy)
     notion_requests_per_second: float = 3.0  # Notion allows 3 on average; the exporter paces itself under it
     notion_timeout_seconds: float = 60.0
     notion_retry_seconds: float = 1.0  # first back-off after a Notion 5xx or dropped connection; doubles each time

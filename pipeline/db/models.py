@@ -273,3 +273,25 @@ class NotionWriteback(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookDelivery(Base):
+    """A Notion event id the webhook receiver has handled: shared by every receiver process (no student data)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index(None, "received_at"),)
+
+    event_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
+
+
+class WebhookWindow(Base):
+    """A page's coalescing window: when it closes, and the newest event held for the trailing dispatch."""
+
+    __tablename__ = "webhook_windows"
+    __table_args__ = (Index(None, "closes_at"),)
+
+    page_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    pending_event: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))

@@ -18,6 +18,7 @@ from pipeline.runtime.events import parse_batch, store_events
 from pipeline.runtime.openapi import openapi_document
 from pipeline.runtime.progress import module_stats, parse_progress, read_module_progress, record_progress
 from pipeline.runtime.state import runtime_state
+from pipeline.runtime.storable import BodyRefused, parse_body
 from pipeline.runtime.wire import dumps
 
 api = Blueprint("runtime_api", __name__)
@@ -39,13 +40,15 @@ def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) 
     return Response(dumps(value), status=status, mimetype="application/json", headers=headers)
 
 
-def _body() -> Any:
+def _body(*, text_checked_here: bool = True) -> Any:
+    """The request's JSON body; text the database cannot store is a 422 here, unless the route checks it per item."""
     if not request.get_data(cache=True):
         return None
-    body = request.get_json(force=True, silent=True)
-    if body is None:
-        raise ApiError(400, "invalid_json", "the request body is not JSON; send Content-Type: application/json")
-    unstorable = unstorable_text(body)
+    try:
+        body = parse_body(request.get_data(cache=True))
+    except BodyRefused as exc:
+        raise ApiError(400, "invalid_json", str(exc)) from None
+    unstorable = unstorable_text(body) if text_checked_here else None
     if unstorable:  # "\u0000" or a lone "\ud800" parses as JSON, and then fails in the database
         pointer, message = unstorable
         raise unprocessable(f"the body at {pointer or '/'}: {message}")
@@ -112,7 +115,7 @@ def stats(module_id: str) -> Response:
 @api.get("/api/v1/me/modules/<module_id>/progress")
 def my_progress(module_id: str) -> Response:
     principal = _principal()
-    return _json(read_module_progress(runtime_state().engine, principal.student_id, module_id))
+    return _json(read_module_progress(runtime_state().engine, principal, principal.student_id, module_id))
 
 
 @api.put("/api/v1/me/modules/<module_id>/sections/<section_id>/progress")
@@ -130,8 +133,8 @@ def my_assignments() -> Response:
 
 @api.get("/api/v1/students/<student_id>/modules/<module_id>/progress")
 def student_progress(student_id: str, module_id: str) -> Response:
-    _staff()
-    return _json(read_module_progress(runtime_state().engine, _student(student_id), module_id))
+    staff = _staff()
+    return _json(read_module_progress(runtime_state().engine, staff, _student(student_id), module_id))
 
 
 @api.get("/api/v1/students/<student_id>/assignments")
@@ -159,7 +162,7 @@ def delete_assignment(student_id: str, module_id: str) -> Response:
 @api.post("/api/v1/events")
 def events() -> Response:
     principal = _principal()
-    batch, rejected = parse_batch(_body(), datetime.now(UTC))
-    outcome = store_events(runtime_state().engine, principal.student_id, batch)
+    batch, rejected = parse_batch(_body(text_checked_here=False), datetime.now(UTC))
+    outcome = store_events(runtime_state().engine, principal, batch)
     outcome["rejected"] = rejected + outcome["rejected"]
     return _json(outcome)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from flask import Flask, Response
 from sqlalchemy import Engine, create_engine, text
@@ -23,12 +24,14 @@ from pipeline.runtime.errors import RETRY_AFTER_SECONDS, ApiError, error_respons
 from pipeline.runtime.events import MAX_BODY_BYTES
 from pipeline.runtime.state import RuntimeState, runtime_state, runtime_state_of
 from pipeline.serving import run_development_server
-from pipeline.settings import Settings, mask_url
+from pipeline.settings import Settings, mask_url, redact
 
 log = logging.getLogger(__name__)
 
 POOL_TIMEOUT_SECONDS = 5  # a request waits this long for a free connection before answering 503
 CONNECT_TIMEOUT_SECONDS = 5
+NO_STORE = "private, no-store"
+APP_LOAD_ERROR = 4  # the exit status gunicorn's workers use for an application that cannot load
 POOL_RECYCLE_SECONDS = 300  # Neon closes idle connections when its compute suspends (after 5 minutes idle)
 
 
@@ -51,6 +54,7 @@ def runtime_engine(settings: Settings) -> Engine:
         pool_pre_ping=True,
         pool_recycle=POOL_RECYCLE_SECONDS,
         connect_args=connect_args,
+        hide_parameters=True,  # an error's text never carries student ids or payloads into a log
     )
 
 
@@ -80,9 +84,18 @@ def create_app(settings: Settings, *, host: str | None, engine: Engine | None = 
     app.extensions["frames_runtime"] = state
     _register_errors(app)
     _register_health(app)
+    app.after_request(_security_headers)
 
     app.register_blueprint(api)
     return app
+
+
+def _security_headers(response: Response) -> Response:
+    """Every answer: no MIME sniffing; and, unless the route chose (the module fetch revalidates by ETag), a
+    student's data is not kept by the browser or any cache on the way."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.setdefault("Cache-Control", NO_STORE)
+    return response
 
 
 def _register_errors(app: Flask) -> None:
@@ -107,7 +120,9 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(PoolTimeout)
     def database_unavailable(exc: Exception) -> Response:
         if isinstance(exc, DBAPIError) and not _is_unavailable(exc):
-            log.exception("database statement failed")
+            # The statement's first words and the driver's error name, never its parameters (student ids,
+            # payloads): the engine hides them (hide_parameters), and the traceback would carry the values' text.
+            log.error("database statement failed: %s (%s)", _statement_name(exc.statement), type(exc.orig).__name__)
             return error_response(500, "internal_error", "the server failed to answer; it has been logged")
         log.warning("database unavailable: %s", mask_url(str(getattr(exc, "orig", exc)).strip().splitlines()[0]))
         return error_response(
@@ -121,6 +136,12 @@ def _register_errors(app: Flask) -> None:
     def unexpected(exc: Exception) -> Response:
         log.exception("unexpected error")
         return error_response(500, "internal_error", "the server failed to answer; it has been logged")
+
+
+def _statement_name(statement: str | None) -> str:
+    """`INSERT INTO module_analytics_events …`: what the statement is, in its first words."""
+    words = " ".join((statement or "").split()).split(" ")
+    return " ".join(words[:6]) + (" …" if len(words) > 6 else "")
 
 
 def _is_unavailable(exc: DBAPIError) -> bool:
@@ -154,12 +175,24 @@ def _register_health(app: Flask) -> None:
         return Response(f'{{"status":"ready","migration":"{current}"}}', mimetype="application/json")
 
 
+def check_production_settings(settings: Settings) -> None:
+    """ConfigError when the API must not run under gunicorn with `settings` (keys, issuer, database URL)."""
+    auth_config(settings, None)
+    if settings.database_url:
+        parse_database_url(settings.database_url)
+
+
 def wsgi_app() -> Flask:
-    """Entry point for gunicorn: `gunicorn 'pipeline.runtime:wsgi_app()'`, settings from the environment."""
+    """Entry point for gunicorn: `gunicorn -c python:pipeline.runtime.gunicorn_conf 'pipeline.runtime:wsgi_app()'`,
+    settings from the environment (the config's master hook has checked them before forking)."""
+    settings = None
     try:
-        return create_app(Settings.from_env(), host=None)
+        settings = Settings.from_env()
+        return create_app(settings, host=None)
     except ConfigError as exc:
-        raise SystemExit(f"error: {exc}") from None
+        print(f"error: {redact(str(exc), settings)}", file=sys.stderr, flush=True)
+        # gunicorn's "App failed to load": the server stops, instead of restarting the worker in a loop
+        raise SystemExit(APP_LOAD_ERROR) from None
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:

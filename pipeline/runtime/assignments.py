@@ -9,7 +9,8 @@ from sqlalchemy import Engine, text
 
 from pipeline.runtime.content import check_module_id
 from pipeline.runtime.errors import ApiError, archived, not_found, unprocessable
-from pipeline.runtime.wire import iso, parse_iso
+from pipeline.runtime.storable import parse_timestamp
+from pipeline.runtime.wire import iso
 
 MAX_STUDENT_ID_LENGTH = 200
 
@@ -44,7 +45,7 @@ def parse_assignment(body: Any) -> datetime | None:
     if not isinstance(due, str):
         raise unprocessable("due_at must be an ISO 8601 date-time such as 2027-01-31T23:59:00Z, or null")
     try:
-        return parse_iso(due, "due_at", "2027-01-31T23:59:00Z")
+        return parse_timestamp(due, "due_at", "2027-01-31T23:59:00Z")
     except ValueError as exc:
         raise unprocessable(str(exc)) from None
 

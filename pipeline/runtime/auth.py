@@ -6,7 +6,10 @@ lets a teacher read other students and manage assignments. `university` and `coh
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
+import json
 import os
 import secrets
 import threading
@@ -30,6 +33,11 @@ MIN_SECRET_LENGTH = 32  # RFC 7518 §3.2: an HS256 key at least as long as the h
 LEEWAY_SECONDS = 30  # clock difference tolerated between the LMS and us on exp / nbf / iat
 MAX_TOKEN_LENGTH = 8192
 VERIFIED_TOKENS = 10_000  # per worker
+# A stalled key server must not hold a request for gunicorn's whole worker timeout (30 s): keys already fetched are
+# served from the cache without asking it, and a fetch (a new worker, an unknown kid) gives up after this long.
+JWKS_TIMEOUT_SECONDS = 5
+NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat")  # RFC 7519 §2: NumericDate is a JSON number, never a string
+NOT_A_JWT = "the token is not a JWT (three base64url parts joined by dots); send the token the LMS issued"
 _CHALLENGE = 'Bearer realm="frames-runtime"'
 
 
@@ -143,18 +151,22 @@ class TokenVerifier:
 
     def __init__(self, config: AuthConfig) -> None:
         self.config = config
-        self._jwks = jwt.PyJWKClient(config.jwks_url, cache_keys=True, lifespan=300) if config.jwks_url else None
+        self._jwks = (
+            jwt.PyJWKClient(config.jwks_url, cache_keys=True, lifespan=300, timeout=JWKS_TIMEOUT_SECONDS)
+            if config.jwks_url
+            else None
+        )
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def principal(self, authorization: str | None) -> Principal:
         """The caller named by an `Authorization: Bearer …` header."""
         if not authorization:
-            raise _unauthorized("missing_token", "no bearer token: send Authorization: Bearer <JWT from the LMS>")
+            raise _missing("no bearer token: send Authorization: Bearer <JWT from the LMS>")
         scheme, _, token = authorization.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise _unauthorized("missing_token", "the Authorization header is not 'Bearer <token>'")
+            raise _missing("the Authorization header is not 'Bearer <token>'")
         if len(token) > MAX_TOKEN_LENGTH:
             raise _unauthorized("invalid_token", f"the token is longer than {MAX_TOKEN_LENGTH} characters")
         known = self._verified.get(token)
@@ -170,11 +182,13 @@ class TokenVerifier:
 
     def _decode(self, token: str) -> dict[str, Any]:
         config = self.config
+        if not _looks_like_jwt(token):
+            raise _unauthorized("invalid_token", NOT_A_JWT)
         try:
             key: Any = config.secret
             if self._jwks is not None:
                 key = self._jwks.get_signing_key_from_jwt(token).key
-            return jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
                 algorithms=[config.algorithm],  # never "none", never the other family (no HS/RS confusion)
@@ -193,11 +207,40 @@ class TokenVerifier:
             raise _unauthorized("invalid_token", f"the token was not issued by {config.issuer!r}") from None
         except jwt.MissingRequiredClaimError as exc:
             raise _unauthorized("invalid_token", f"the token has no {exc.claim!r} claim") from None
+        except jwt.PyJWKClientConnectionError:
+            raise ApiError(
+                503,
+                "key_server_unavailable",
+                f"the LMS's key set did not answer within {JWKS_TIMEOUT_SECONDS} s; retry in a moment",
+                {"Retry-After": "5"},
+            ) from None
         except jwt.PyJWKClientError as exc:
             raise _unauthorized("invalid_token", f"no key of the LMS's key set verifies the token ({exc})") from None
         except jwt.InvalidTokenError as exc:
-            # Forged signatures, alg "none" or an algorithm we do not take, malformed tokens.
+            # Forged signatures, alg "none" or an algorithm we do not take, malformed claims.
             raise _unauthorized("invalid_token", f"the token is not valid: {exc}") from None
+        for name in NUMERIC_DATE_CLAIMS:
+            value = claims.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise _unauthorized(
+                    "invalid_token", f"the token's {name!r} must be a number of seconds since 1970, not {value!r:.40}"
+                )
+        return claims
+
+
+def _looks_like_jwt(token: str) -> bool:
+    """True when `token` is three base64url parts whose first two are JSON objects (the signature checks the rest)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return False
+    for part in parts[:2]:
+        try:
+            value = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        except (ValueError, binascii.Error):  # also UnicodeDecodeError
+            return False
+        if not isinstance(value, dict):
+            return False
+    return True
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
@@ -221,6 +264,11 @@ def _principal(claims: dict[str, Any]) -> Principal:
 
 def _unauthorized(code: str, message: str) -> ApiError:
     return ApiError(401, code, message, {"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'})
+
+
+def _missing(message: str) -> ApiError:
+    """No credentials: RFC 6750 §3.1, the challenge carries no error code (the body still says missing_token)."""
+    return ApiError(401, "missing_token", message, {"WWW-Authenticate": _CHALLENGE})
 
 
 @dataclass(frozen=True)

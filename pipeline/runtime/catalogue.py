@@ -18,6 +18,7 @@ from pipeline.module.document import is_valid_id, unstorable_text
 from pipeline.runtime.auth import Principal
 from pipeline.runtime.errors import unprocessable
 from pipeline.runtime.progress import missing_prerequisites, module_state, module_summaries
+from pipeline.runtime.storable import parse_whole_number
 from pipeline.runtime.wire import iso
 
 DEFAULT_PAGE = 50
@@ -71,9 +72,10 @@ def parse_catalogue_query(args: Mapping[str, str]) -> CatalogueQuery:
     unknown = sorted(set(args) - {"limit", "after", "assigned", *FILTERS})
     if unknown:
         raise unprocessable(f"unknown query parameter(s) {', '.join(unknown)}")
-    raw_limit = args.get("limit", str(DEFAULT_PAGE))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE:
-        raise unprocessable(f"limit must be a whole number from 1 to {MAX_PAGE}, not {raw_limit[:20]!r}")
+    try:
+        limit = parse_whole_number(args.get("limit", str(DEFAULT_PAGE)), "limit", 1, MAX_PAGE)
+    except ValueError as exc:
+        raise unprocessable(str(exc)) from None
     after = args.get("after", "")
     if after and not is_valid_id(after):
         raise unprocessable("after must be the module_id of the last module of the previous page")
@@ -89,7 +91,7 @@ def parse_catalogue_query(args: Mapping[str, str]) -> CatalogueQuery:
         if unstorable:
             raise unprocessable(f"{name}: {unstorable[1]}")
         filters[name] = value
-    return CatalogueQuery(int(raw_limit), after, assigned == "true", **filters)
+    return CatalogueQuery(limit, after, assigned == "true", **filters)
 
 
 def list_modules(engine: Engine, principal: Principal, query: CatalogueQuery) -> tuple[list[dict[str, Any]], bool]:

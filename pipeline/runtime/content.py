@@ -24,8 +24,9 @@ from sqlalchemy import Engine, text
 from pipeline.deploy.plan import MODULE_COLUMNS
 from pipeline.module.document import is_valid_id
 from pipeline.module.experiments import Arm, Experiment, experiment_from, sections_for_arms
+from pipeline.runtime.access import check_module_access
 from pipeline.runtime.auth import Principal
-from pipeline.runtime.errors import ApiError, archived, not_found
+from pipeline.runtime.errors import ApiError, not_found
 from pipeline.runtime.experiments import ArmMemory, staff_arms, student_arms
 from pipeline.runtime.wire import dumps, iso
 
@@ -140,15 +141,6 @@ class ModuleCache:
                 self._entries.popitem(last=False)
 
 
-def offered_by_catalogue(principal: Principal, university_id: str, cohort: str | None) -> bool:
-    """The catalogue rule: staff see everything; a university or cohort claim narrows what a student sees."""
-    if principal.staff:
-        return True
-    if principal.university and principal.university != university_id:
-        return False
-    return not (principal.cohort and cohort and principal.cohort != cohort)
-
-
 def check_module_id(module_id: str) -> None:
     if not is_valid_id(module_id):
         raise not_found(f"module {module_id[:80]!r}", "module ids are lowercase words joined by '-'")
@@ -170,9 +162,14 @@ def fetch_module(
     entry = cache.get(module_id)
     if entry is None or entry.stamp != stamp:
         entry = _refresh(engine, cache, module_id, stamp)
-    _refuse_unless_live(entry)
-    if not offered_by_catalogue(principal, entry.university_id, entry.cohort):
-        _require_assignment(engine, module_id, principal)
+    check_module_access(
+        principal,
+        module_id,
+        entry.archived_at,
+        entry.university_id,
+        entry.cohort,
+        lambda: _is_assigned(engine, module_id, principal),
+    )
     if arm is not None and not principal.staff:
         raise ApiError(403, "forbidden", "only staff choose an arm (arm=…); a student sees the arm assigned to them")
     arms: tuple[Arm, ...] = ()
@@ -251,19 +248,11 @@ def _section_fields(section: Any) -> dict[str, Any]:
     return {"section_id": section["section_id"], **{c: section.get(c) for c in SECTION_FIELDS}}
 
 
-def _refuse_unless_live(entry: CachedModule) -> None:
-    if entry.archived_at is not None:
-        raise archived(entry.module_id, entry.archived_at)
-
-
-def _require_assignment(engine: Engine, module_id: str, principal: Principal) -> None:
+def _is_assigned(engine: Engine, module_id: str, principal: Principal) -> bool:
     with engine.connect() as conn:
-        assigned = conn.execute(_ASSIGNED_SQL, {"module_id": module_id, "student_id": principal.student_id}).first()
-    if assigned is None:
-        raise ApiError(
-            403,
-            "not_offered",
-            f"module {module_id!r} is not in your university's or cohort's catalogue and not assigned to you",
+        return (
+            conn.execute(_ASSIGNED_SQL, {"module_id": module_id, "student_id": principal.student_id}).first()
+            is not None
         )
 
 

@@ -8,18 +8,26 @@ table is append-only. Every limit below is documented in docs/runtime-api.md.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
-from pipeline.module.document import is_valid_id
+from pipeline.module.document import is_valid_id, unstorable_text
+from pipeline.runtime.access import ModuleAccess, module_refusal, read_module_access
+from pipeline.runtime.auth import Principal
 from pipeline.runtime.errors import ApiError
-from pipeline.runtime.wire import parse_iso
+from pipeline.runtime.storable import (
+    check_finite,
+    check_int4,
+    check_text,
+    depth_over,
+    parse_duration_seconds,
+    parse_timestamp,
+)
 
 MAX_EVENTS = 500
 MAX_BODY_BYTES = 1024 * 1024  # the whole batch; Flask answers 413 beyond it
@@ -47,13 +55,11 @@ VERB_IRIS = {
     _VIDEO + "played": "resumed",
     _VIDEO + "seeked": "seeked",
 }
+# Also the answer to an id another student's event holds: it must not tell that the id exists.
+INVALID_ID = "id must be a new UUID made by the client for this event, such as 3f2b…-…"
 _EVENT_KEYS = frozenset({"id", "verb", "object", "result", "context", "timestamp"})
 _OBJECT_KEYS = frozenset({"module_id", "section_id", "revision"})
 _RESULT_KEYS = frozenset({"score", "success", "completion", "duration", "response"})
-_DURATION = re.compile(
-    r"P(?!$)(?:(?P<days>\d+)D)?(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
-)
-
 _STORE_SQL = text("""
     WITH incoming AS (
         SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:modules AS text[]), CAST(:sections AS text[]),
@@ -79,14 +85,15 @@ _STORE_SQL = text("""
                 WHEN NOT EXISTS (SELECT 1 FROM modules m WHERE m.module_id = i.module_id) THEN 'unknown_module'
                 WHEN e.event_uuid IS NULL THEN 'raced'
                 WHEN e.student_id = :student AND e.payload = i.payload THEN 'duplicate'
-                ELSE 'conflict' END AS outcome
+                WHEN e.student_id = :student THEN 'conflict'
+                ELSE 'taken' END AS outcome
     FROM incoming i
     LEFT JOIN stored s ON s.event_uuid = i.event_uuid
     LEFT JOIN module_analytics_events e ON e.event_uuid = i.event_uuid
 """)
 # An id stored by a concurrent request after our statement's snapshot: compare with what it stored.
 _RACED_SQL = text("""
-    SELECT event_uuid::text AS id, student_id = :student AND payload = CAST(:payload AS jsonb) AS same
+    SELECT event_uuid::text AS id, student_id = :student AS own, payload = CAST(:payload AS jsonb) AS same
     FROM module_analytics_events WHERE event_uuid = CAST(:id AS uuid)
 """)
 
@@ -135,7 +142,8 @@ def parse_batch(body: Any, now: datetime) -> tuple[list[Event], list[dict[str, A
             events.append(parse_event(item, now))
         except Rejected as exc:
             raw = item.get("id") if isinstance(item, dict) else None
-            rejected.append({"id": raw if isinstance(raw, str) else None, "code": "invalid", "error": str(exc)})
+            shown = raw if isinstance(raw, str) and unstorable_text(raw) is None else None  # an answer is UTF-8
+            rejected.append({"id": shown, "code": "invalid", "error": str(exc)})
     return events, rejected
 
 
@@ -145,11 +153,11 @@ def parse_event(item: Any, now: datetime) -> Event:
         raise Rejected("an event is a JSON object")
     unknown = sorted(set(item) - _EVENT_KEYS)
     if unknown:
-        raise Rejected(f"unknown field(s) {', '.join(unknown)}")
+        raise Rejected(f"unknown field(s) {', '.join(repr(name)[:40] for name in unknown)}")
     raw_id = item.get("id")
     event_id = _canonical_uuid(raw_id) if isinstance(raw_id, str) else None
     if event_id is None:
-        raise Rejected("id must be a UUID made by the client, such as 3f2b…-…")
+        raise Rejected(INVALID_ID)
     verb = _verb(item.get("verb"))
     obj = item.get("object")
     if not isinstance(obj, dict) or set(obj) - _OBJECT_KEYS:
@@ -163,6 +171,17 @@ def parse_event(item: Any, now: datetime) -> Event:
     revision = obj.get("revision")
     if revision is not None and (isinstance(revision, bool) or not isinstance(revision, int) or revision < 1):
         raise Rejected("object.revision must be a whole number from 1")
+    unstorable = unstorable_text(item)
+    if unstorable:  # "\u0000" or a lone "\ud800" parses as JSON, and then fails in the database
+        raise Rejected(f"the event at {unstorable[0] or '/'}: {unstorable[1]}")
+    try:
+        check_finite(item, "the event")
+        if revision is not None:
+            check_int4(revision, "object.revision")
+        if section_id is not None:
+            check_text(section_id, "object.section_id")
+    except ValueError as exc:
+        raise Rejected(str(exc)) from None
     result = _result(item.get("result"))
     context = item.get("context")
     if context is not None:
@@ -178,35 +197,28 @@ def parse_event(item: Any, now: datetime) -> Event:
     return Event(event_id, module_id, section_id, revision, verb, occurred_at, json.dumps(payload, sort_keys=True))
 
 
-def store_events(engine: Engine, student_id: str, events: Sequence[Event]) -> dict[str, Any]:
-    """Store the events once each, in one statement; count stored and duplicates, report conflicts per item."""
+def store_events(engine: Engine, principal: Principal, events: Sequence[Event]) -> dict[str, Any]:
+    """Store the events once each, in one statement; count stored and duplicates, report the refused per item.
+
+    Each event passes the access rule for its module (unknown, archived or not offered: rejected), names a section
+    of the module's current revision and no revision past it. The commit is durable (the server waits for the
+    write-ahead log to reach disk): what is answered `stored` survives a crash of the database."""
     outcome: dict[str, str] = {}
-    if events:
-        with engine.begin() as conn:
-            # Analytics, not records: the commit does not wait for the WAL flush (a database crash may lose the last
-            # fraction of a second of events, never corrupt them). Transaction-scoped, so fine behind PgBouncer.
-            conn.execute(text("SET LOCAL synchronous_commit = off"))
-            rows = conn.execute(
-                _STORE_SQL,
-                {
-                    "student": student_id,
-                    "ids": [e.id for e in events],
-                    "modules": [e.module_id for e in events],
-                    "sections": [e.section_id for e in events],
-                    "verbs": [e.verb for e in events],
-                    "payloads": [e.payload for e in events],
-                    "times": [e.occurred_at for e in events],
-                    "revisions": [e.revision for e in events],
-                },
-            ).all()
-            outcome = {r.id: r.outcome for r in rows}
-            for event in events:
-                if outcome[event.id] == "raced":
-                    again = conn.execute(_RACED_SQL, {"id": event.id, "payload": event.payload, "student": student_id})
-                    same = again.first()
-                    outcome[event.id] = "duplicate" if same is not None and same.same else "conflict"
-    rejected = []
-    for event in events:
+    rejected: list[dict[str, Any]] = []
+    if not events:
+        return {"stored": 0, "duplicates": 0, "rejected": rejected}
+    with engine.begin() as conn:
+        modules = read_module_access(conn, principal, [e.module_id for e in events])
+        allowed = []
+        for event in events:
+            refusal = _refusal(principal, event, modules.get(event.module_id))
+            if refusal is None:
+                allowed.append(event)
+            else:
+                rejected.append({"id": event.id, **refusal})
+        if allowed:
+            outcome = _insert(conn, principal.student_id, allowed)
+    for event in allowed if outcome else ():
         if outcome[event.id] == "conflict":
             rejected.append(
                 {
@@ -216,12 +228,55 @@ def store_events(engine: Engine, student_id: str, events: Sequence[Event]) -> di
                     "a new event needs a new UUID",
                 }
             )
-        elif outcome[event.id] == "unknown_module":
-            rejected.append(
-                {"id": event.id, "code": "unknown_module", "error": f"module {event.module_id!r} does not exist"}
-            )
+        elif outcome[event.id] == "taken":
+            rejected.append({"id": event.id, "code": "invalid", "error": INVALID_ID})
     counts = list(outcome.values())
     return {"stored": counts.count("stored"), "duplicates": counts.count("duplicate"), "rejected": rejected}
+
+
+def _refusal(principal: Principal, event: Event, module: ModuleAccess | None) -> dict[str, str] | None:
+    refusal = module_refusal(principal, event.module_id, module)
+    if refusal is not None:
+        code = "unknown_module" if refusal.status == 404 else refusal.code
+        return {"code": code, "error": refusal.message}
+    assert module is not None
+    if event.section_id is not None and event.section_id not in module.section_ids:
+        return {
+            "code": "unknown_section",
+            "error": f"module {event.module_id!r} has no section {event.section_id[:80]!r} in its current revision",
+        }
+    if event.revision is not None and event.revision > module.revision:
+        return {
+            "code": "unknown_revision",
+            "error": f"module {event.module_id!r} is at revision {module.revision}, not {event.revision}",
+        }
+    return None
+
+
+def _insert(conn: Connection, student_id: str, events: Sequence[Event]) -> dict[str, str]:
+    """Each event's outcome: stored, duplicate, conflict (this student's id, other content) or taken (another's)."""
+    rows = conn.execute(
+        _STORE_SQL,
+        {
+            "student": student_id,
+            "ids": [e.id for e in events],
+            "modules": [e.module_id for e in events],
+            "sections": [e.section_id for e in events],
+            "verbs": [e.verb for e in events],
+            "payloads": [e.payload for e in events],
+            "times": [e.occurred_at for e in events],
+            "revisions": [e.revision for e in events],
+        },
+    ).all()
+    outcome = {r.id: r.outcome for r in rows}
+    for event in events:
+        if outcome[event.id] == "raced":
+            again = conn.execute(_RACED_SQL, {"id": event.id, "payload": event.payload, "student": student_id}).first()
+            if again is not None and again.own and again.same:
+                outcome[event.id] = "duplicate"
+            else:
+                outcome[event.id] = "taken" if again is not None and not again.own else "conflict"
+    return outcome
 
 
 def _canonical_uuid(value: str) -> str | None:
@@ -260,36 +315,28 @@ def _result(value: Any) -> dict[str, Any] | None:
 
 
 def _check_duration(value: Any) -> None:
-    match = _DURATION.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise Rejected(f"result.duration {str(value)[:40]!r} is not an ISO 8601 duration such as PT30S or PT2M5S")
-    parts = {k: float(v) for k, v in match.groupdict().items() if v}
-    if timedelta(**parts) > MAX_DURATION:
+    try:
+        seconds = parse_duration_seconds(value if isinstance(value, str) else repr(value), "result.duration")
+    except ValueError as exc:
+        raise Rejected(str(exc)) from None
+    if seconds > MAX_DURATION.total_seconds():
         raise Rejected("result.duration is longer than 24 hours")
 
 
 def _check_context(value: Any) -> None:
     if not isinstance(value, dict):
         raise Rejected("context must be a JSON object")
-    if _depth(value) > MAX_CONTEXT_DEPTH:
+    if depth_over(value, MAX_CONTEXT_DEPTH):
         raise Rejected(f"context is nested deeper than {MAX_CONTEXT_DEPTH} levels")
     if len(json.dumps(value).encode("utf-8")) > MAX_CONTEXT_BYTES:
         raise Rejected(f"context is larger than {MAX_CONTEXT_BYTES} bytes")
-
-
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
 
 
 def _timestamp(value: Any, now: datetime) -> datetime:
     if not isinstance(value, str):
         raise Rejected("timestamp must be an ISO 8601 UTC date-time such as 2026-12-01T10:00:00Z")
     try:
-        parsed = parse_iso(value, "timestamp", "2026-12-01T10:00:00Z")
+        parsed = parse_timestamp(value, "timestamp", "2026-12-01T10:00:00Z")
     except ValueError as exc:
         raise Rejected(str(exc)) from None
     if parsed > now + MAX_FUTURE_SKEW:

@@ -210,7 +210,7 @@ _SCHEMAS: dict[str, Any] = {
 }
 _ERROR_TEXT = {
     304: "Not modified: the If-None-Match ETag is the current revision",
-    400: "Bad request (body not JSON, duplicate ids in one batch)",
+    400: "Bad request (body not JSON or nested more than 32 levels, duplicate ids in one batch)",
     401: "Missing, expired, forged or unsigned token",
     403: "Forbidden for this token (staff only, or not offered to this student)",
     404: "No such module, section, or assignment",
@@ -219,7 +219,7 @@ _ERROR_TEXT = {
     410: "The module was archived: no longer offered, progress kept",
     413: "The body is larger than 1 MiB",
     422: "A parameter or the body is not as documented",
-    503: "The database is unreachable or not migrated; retry after Retry-After seconds",
+    503: "The database (or the LMS's key set) is unreachable, or not migrated; retry after Retry-After seconds",
 }
 
 
@@ -270,7 +270,6 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 _MODULE = _path("module_id", {"type": "string", "minLength": 1})
 _STUDENT = _path("student_id", {"type": "string", "minLength": 1, "maxLength": 200})
-_AUTH = (401, 404, 410, 422)
 _ETAG = {"ETag": {"schema": {"type": "string"}}, "Cache-Control": {"schema": {"type": "string"}}}
 
 
@@ -323,7 +322,10 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/me/modules/{module_id}/progress": {
             "get": _operation(
-                "The student's progress in a module", {200: "ModuleProgress"}, _AUTH, parameters=[_MODULE]
+                "The student's progress in a module",
+                {200: "ModuleProgress"},
+                (401, 403, 404, 410, 422),
+                parameters=[_MODULE],
             )
         },
         "/api/v1/me/modules/{module_id}/sections/{section_id}/progress": {

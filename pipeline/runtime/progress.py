@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, Engine, text
 
+from pipeline.runtime.access import check_module_access
 from pipeline.runtime.auth import Principal
-from pipeline.runtime.content import check_module_id, offered_by_catalogue
-from pipeline.runtime.errors import ApiError, archived, not_found, unprocessable
+from pipeline.runtime.content import check_module_id
+from pipeline.runtime.errors import ApiError, not_found, unprocessable
+from pipeline.runtime.storable import check_text
 from pipeline.runtime.wire import iso
 
 ProgressState = Literal["started", "completed"]
@@ -67,7 +69,10 @@ _RECORD_SQL = text("""
     FROM written w CROSS JOIN target t
 """)
 _MODULE_PROGRESS_SQL = text("""
-    SELECT m.revision, m.archived_at, m.prerequisites, s.section_id, s.title, s.section_number, s.content_hash,
+    SELECT m.revision, m.archived_at, m.prerequisites, m.university_id, m.cohort,
+           EXISTS (SELECT 1 FROM module_assignments a WHERE a.module_id = m.module_id AND a.student_id = :student)
+             AS assigned,
+           s.section_id, s.title, s.section_number, s.content_hash,
            p.state, p.score, p.completed_at, p.completed_section_hash
     FROM modules m
     LEFT JOIN module_sections s ON s.module_id = m.module_id
@@ -140,19 +145,26 @@ def module_state(summary: ModuleSummary | None, missing: Sequence[str]) -> Modul
 
 
 def parse_progress(body: Any) -> tuple[ProgressState, int | None]:
-    """The PUT body `{"state": "started" | "completed", "score": 0-100}`, or a 422 naming what is wrong."""
+    """The PUT body `{"state": "started" | "completed", "score": 0-100}`, or a 422 naming every problem in it."""
     if not isinstance(body, dict):
         raise unprocessable('send a JSON object such as {"state": "completed", "score": 80}')
+    problems = []
     unknown = sorted(set(body) - {"state", "score"})
     if unknown:
-        raise unprocessable(f"unknown field(s) {', '.join(unknown)}; the body takes state and score")
+        problems.append(f"unknown field(s) {', '.join(unknown)}; the body takes state and score")
     state = body.get("state")
     if state not in ("started", "completed"):
-        raise unprocessable(f"state must be 'started' or 'completed', not {state!r}")
+        problems.append(f"state must be 'started' or 'completed', not {_shown(state)}")
     score = body.get("score")
     if score is not None and (isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100):
-        raise unprocessable(f"score must be a whole number from 0 to 100, not {score!r}")
-    return state, score
+        problems.append(f"score must be a whole number from 0 to 100, not {_shown(score)}")
+    if problems:
+        raise unprocessable("; ".join(problems))
+    return cast(ProgressState, state), score
+
+
+def _shown(value: Any) -> str:
+    return repr(value)[:40]
 
 
 def record_progress(
@@ -160,15 +172,18 @@ def record_progress(
 ) -> dict[str, Any]:
     """Record a section's progress for the token's student; repeating it changes nothing, completed stays."""
     check_module_id(module_id)
+    try:
+        check_text(section_id, "section_id")
+    except ValueError as exc:
+        raise unprocessable(str(exc)) from None
     student = principal.student_id
     with engine.begin() as conn:
         head = conn.execute(_HEAD_SQL, {"module_id": module_id, "student": student}).first()
         if head is None:
             raise not_found(f"module {module_id!r}", "list your modules with GET /api/v1/modules")
-        if head.archived_at is not None:
-            raise archived(module_id, head.archived_at)
-        if not head.assigned and not offered_by_catalogue(principal, head.university_id, head.cohort):
-            raise ApiError(403, "not_offered", f"module {module_id!r} is not offered to you")
+        check_module_access(
+            principal, module_id, head.archived_at, head.university_id, head.cohort, lambda: bool(head.assigned)
+        )
         if head.prerequisites and not head.touched:  # a module once started stays open
             summaries = module_summaries(conn, student, [module_id, *head.prerequisites])
             missing = missing_prerequisites(head.prerequisites, summaries)
@@ -197,16 +212,19 @@ def record_progress(
     }
 
 
-def read_module_progress(engine: Engine, student_id: str, module_id: str) -> dict[str, Any]:
-    """Each current section's state, the percent, where to resume and the prerequisites still missing."""
+def read_module_progress(engine: Engine, reader: Principal, student_id: str, module_id: str) -> dict[str, Any]:
+    """Each current section's state, the percent, where to resume and the prerequisites still missing.
+
+    `reader` is who asks (the access rule is theirs): the student themself, or staff reading `student_id`."""
     check_module_id(module_id)
     with engine.connect() as conn:
         rows = conn.execute(_MODULE_PROGRESS_SQL, {"module_id": module_id, "student": student_id}).all()
         if not rows:
             raise not_found(f"module {module_id!r}", "list your modules with GET /api/v1/modules")
         head = rows[0]
-        if head.archived_at is not None:
-            raise archived(module_id, head.archived_at)
+        check_module_access(
+            reader, module_id, head.archived_at, head.university_id, head.cohort, lambda: bool(head.assigned)
+        )
         summaries = module_summaries(conn, student_id, [module_id, *head.prerequisites])
     sections = [_section_progress(r) for r in rows if r.section_id is not None]
     missing = missing_prerequisites(head.prerequisites, summaries)

@@ -13,19 +13,23 @@ from typing import Any
 
 import httpx
 from flask import Flask, Response, request
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
+from pipeline.db.engine import parse_database_url
 from pipeline.errors import ConfigError
 from pipeline.notion.ids import normalise_page_id
 from pipeline.serving import run_development_server
 from pipeline.settings import Settings, redact, redact_handlers
-from pipeline.webhook.coalescing import Coalescer
+from pipeline.webhook.coalescing import Coalescer, SharedCoalescer
 from pipeline.webhook.dispatch import dispatch_export
 from pipeline.webhook.events import (
     PAGE_EVENTS,
     RETRY_WINDOW,
     NotionEvent,
     SeenEvents,
+    SharedSeenEvents,
     check_fresh,
     is_in_library,
     is_own_write,
@@ -33,6 +37,7 @@ from pipeline.webhook.events import (
 )
 from pipeline.webhook.verification import (
     Refused,
+    body_deadline,
     decode,
     is_signed_by,
     read_body,
@@ -46,7 +51,8 @@ log = logging.getLogger("pipeline.webhook")
 
 WEBHOOK_PATH = "/notion/webhook"
 COALESCER = "pipeline.webhook.coalescer"  # the app's Coalescer, in app.extensions
-APP_LOAD_ERROR = 4  # the exit status gunicorn's workers use for an application that cannot load
+APP_LOAD_ERROR = 4
+STATE_CONNECT_TIMEOUT_SECONDS = 5  # the exit status gunicorn's workers use for an application that cannot load
 _NOTION_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -63,6 +69,8 @@ def check_settings(settings: Settings) -> None:
             "cannot tell the integration's own writes from edits and would start an export for each of them. "
             "Find it with GET /v1/users/me (docs/webhook.md#configuration)"
         )
+    if settings.database_url:
+        parse_database_url(settings.database_url)  # a ConfigError naming the URL's problem, password masked
     if not _NOTION_ID.fullmatch(normalise_page_id(bot)):
         raise ConfigError(
             f"NOTION_BOT_USER_ID={bot!r} is not a Notion user id (32 hex digits, dashes optional); "
@@ -70,27 +78,74 @@ def check_settings(settings: Settings) -> None:
         )
 
 
+def state_engine(database_url: str) -> Engine:
+    """The engine of the shared state (delivery ids, windows): a small pool, 5 s to connect, no values in errors.
+
+    psycopg2 blocks the gevent loop while it waits, so every wait is short: two statements per delivery."""
+    parsed = parse_database_url(database_url)
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": STATE_CONNECT_TIMEOUT_SECONDS}
+    return create_engine(
+        parsed,
+        pool_size=2,
+        max_overflow=2,
+        pool_timeout=STATE_CONNECT_TIMEOUT_SECONDS,
+        pool_pre_ping=True,
+        pool_recycle=300,
+        connect_args={**connect_args, "application_name": "frames-webhook"},
+        hide_parameters=True,
+    )
+
+
+def _check_state_tables(engine: Engine) -> None:
+    """ConfigError when the database lacks migration 0006's tables (an unreachable database is only logged)."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1 FROM webhook_deliveries, webhook_windows LIMIT 0"))
+    except ProgrammingError:
+        raise ConfigError(
+            "the database at DATABASE_URL has no webhook_deliveries / webhook_windows tables: run "
+            "`python -m pipeline db upgrade` against it (docs/webhook.md#shared-state)"
+        ) from None
+    except DBAPIError as exc:
+        log.warning(
+            "the shared state database cannot be reached yet (%s); deliveries answer 500 until it can",
+            type(exc.orig).__name__,
+        )
+
+
 def create_app(
     settings: Settings,
     *,
     replay_window: timedelta = RETRY_WINDOW,
-    seen: SeenEvents | None = None,
+    seen: SeenEvents | SharedSeenEvents | None = None,
     now: Callable[[], datetime] | None = None,
 ) -> Flask:
-    """The WSGI app: POST /notion/webhook receives Notion's events, GET /healthz answers 200."""
+    """The WSGI app: POST /notion/webhook receives Notion's events, GET /healthz answers 200.
+
+    With DATABASE_URL, handled delivery ids and coalescing windows are rows in PostgreSQL shared by every process;
+    without it, they live in this process's memory (one process only)."""
     check_settings(settings)
     bot_user_id = str(settings.notion_bot_user_id)
-    seen = seen if seen is not None else SeenEvents()
+    engine = state_engine(settings.database_url) if settings.database_url else None
+    if engine is not None:
+        _check_state_tables(engine)
+    if seen is None:
+        seen = SharedSeenEvents(engine) if engine is not None else SeenEvents()
     clock = now or (lambda: datetime.now(UTC))
     # One client for the app's life: building one per request (its TLS context) costs ~20 ms; it is thread-safe.
     github = httpx.Client(timeout=10.0)
-    coalescer = Coalescer(lambda event: dispatch_export(settings, event, github), settings.webhook_coalesce_seconds)
+
+    def send(event: NotionEvent) -> None:
+        dispatch_export(settings, event, github)
+
+    seconds = settings.webhook_coalesce_seconds
+    coalescer = SharedCoalescer(engine, send, seconds) if engine is not None else Coalescer(send, seconds)
     app = Flask(__name__)
     app.extensions[COALESCER] = coalescer
 
     def answer(code: int, **fields: Any) -> Response:
         response = Response(json.dumps(fields), status=code, mimetype="application/json")
-        if code == 413:
+        if code in (408, 413):
             # The rest of the body was not read: werkzeug closes the connection (gunicorn drops this hop-by-hop
             # header and discards the rest itself before the next request on the connection).
             response.headers["Connection"] = "close"
@@ -117,11 +172,12 @@ def create_app(
 
     @app.post(WEBHOOK_PATH)
     def receive() -> Response:
-        body = read_body(  # 413 past MAX_BODY_BYTES, with a Content-Length or chunked
-            request.environ["wsgi.input"],
-            request.headers.get("Content-Length"),
-            terminated=bool(request.environ.get("wsgi.input_terminated")),
-        )
+        with body_deadline(settings.webhook_body_seconds):  # 408 for a client that sends its body too slowly
+            body = read_body(  # 413 past MAX_BODY_BYTES, with a Content-Length or chunked
+                request.environ["wsgi.input"],
+                request.headers.get("Content-Length"),
+                terminated=bool(request.environ.get("wsgi.input_terminated")),
+            )
         signature = request.headers.get("X-Notion-Signature")
         secret = settings.notion_webhook_secret
         if is_signed_by(secret, body, signature):

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Engine, text
 
 from pipeline.webhook.events import NotionEvent
 
@@ -137,16 +142,125 @@ class Coalescer:
                     window.latest = event  # try again when this new window ends
 
     def _send_trailing(self, event: NotionEvent) -> bool:
+        return _send_trailing(self.send, event)
+
+
+def _send_trailing(send: Callable[[NotionEvent], None], event: NotionEvent) -> bool:
+    """Send a trailing dispatch; False (logged) when it failed, for the caller to try again later."""
+    try:
+        send(event)
+    except Exception as exc:
+        log.error(
+            "trailing dispatch for page %s (event %s) failed: %s; the nightly export will pick the page up "
+            "if the retries fail too",
+            event.page_id,
+            event.event_id,
+            exc,
+        )
+        return False
+    log.info("dispatched the last of a burst of events for page %s (event %s)", event.page_id, event.event_id)
+    return True
+
+
+_OPEN_SQL = text("""
+    INSERT INTO webhook_windows (page_id, closes_at) VALUES (:page, now() + make_interval(secs => :seconds))
+    ON CONFLICT (page_id) DO UPDATE SET closes_at = EXCLUDED.closes_at, attempts = 0
+        WHERE webhook_windows.closes_at <= now() AND webhook_windows.pending_event IS NULL
+    RETURNING page_id
+""")
+_HOLD_SQL = text("UPDATE webhook_windows SET pending_event = CAST(:event AS jsonb) WHERE page_id = :page")
+_ABANDON_SQL = text("DELETE FROM webhook_windows WHERE page_id = :page AND pending_event IS NULL")
+# Windows that closed holding an event: claimed by one process (SKIP LOCKED), reopened, and their event handed over.
+_CLAIM_SQL = text("""
+    WITH due AS (
+        SELECT page_id, pending_event FROM webhook_windows
+        WHERE pending_event IS NOT NULL AND (closes_at <= now() OR :all_windows)
+        ORDER BY closes_at LIMIT 100 FOR UPDATE SKIP LOCKED
+    )
+    UPDATE webhook_windows w SET pending_event = NULL, closes_at = now() + make_interval(secs => :seconds)
+    FROM due WHERE w.page_id = due.page_id
+    RETURNING w.page_id, due.pending_event, w.attempts
+""")
+_RETRY_SQL = text("""
+    UPDATE webhook_windows SET attempts = attempts + 1,
+                               pending_event = coalesce(pending_event, CAST(:event AS jsonb))
+    WHERE page_id = :page AND attempts + 1 < :attempts
+""")
+_FORGET_SQL = text("DELETE FROM webhook_windows WHERE pending_event IS NULL AND closes_at < now() - interval '1 hour'")
+
+
+class SharedCoalescer:
+    """The Coalescer's rule, with the windows as rows in PostgreSQL (webhook_windows): every receiver process and
+    machine shares them, so N workers on M machines dispatch once per page per window, as one process would.
+
+    The first event of a page opens its window (`INSERT … ON CONFLICT`: one process wins) and is sent at once; later
+    events inside it replace the held one. Each process polls for windows that closed holding an event; one claims
+    each (`FOR UPDATE SKIP LOCKED`), reopens it and sends the trailing dispatch. A held event outlives a restart."""
+
+    def __init__(self, engine: Engine, send: Callable[[NotionEvent], None], seconds: float) -> None:
+        self.engine, self.send, self.seconds = engine, send, seconds
+        self._poll = min(1.0, max(0.05, seconds / 4))
+        if seconds > 0:
+            threading.Thread(target=self._run, name="webhook-shared-windows", daemon=True).start()
+
+    def submit(self, event: NotionEvent) -> Outcome:
+        """Send `event` now ("dispatched", exceptions from `send` propagate) or at the window's end ("coalesced")."""
+        page = event.page_id or event.event_id
+        if self.seconds <= 0:
+            self.send(event)
+            return "dispatched"
+        with self.engine.begin() as conn:
+            opened = conn.execute(_OPEN_SQL, {"page": page, "seconds": self.seconds}).first() is not None
+            if not opened:
+                conn.execute(_HOLD_SQL, {"page": page, "event": _event_json(event)})
+                return "coalesced"
         try:
             self.send(event)
-        except Exception as exc:
-            log.error(
-                "trailing dispatch for page %s (event %s) failed: %s; the nightly export will pick the page up "
-                "if the retries fail too",
-                event.page_id,
-                event.event_id,
-                exc,
-            )
-            return False
-        log.info("dispatched the last of a burst of events for page %s (event %s)", event.page_id, event.event_id)
-        return True
+        except Exception:
+            with self.engine.begin() as conn:  # not sent: Notion retries this event, and it must open the window
+                conn.execute(_ABANDON_SQL, {"page": page})
+            raise
+        return "dispatched"
+
+    def flush(self) -> None:
+        """Send every held event now (at shutdown; the rows would also survive until another process sends them)."""
+        self._send_due(all_windows=True)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self._poll)
+            try:
+                self._send_due(all_windows=False)
+            except Exception:  # the database away for a moment: the rows wait, the next poll tries again
+                log.exception("reading the coalescing windows failed")
+
+    def _send_due(self, all_windows: bool) -> None:
+        with self.engine.begin() as conn:
+            claimed = conn.execute(_CLAIM_SQL, {"seconds": self.seconds, "all_windows": all_windows}).all()
+            if random.random() < 0.01:
+                conn.execute(_FORGET_SQL)
+        for row in claimed:
+            event = _event_from(row.pending_event)
+            if not _send_trailing(self.send, event):
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        _RETRY_SQL, {"page": row.page_id, "event": _event_json(event), "attempts": TRAILING_ATTEMPTS}
+                    )
+
+
+def _event_json(event: NotionEvent) -> str:
+    """What a trailing dispatch needs of the event (dispatch_export sends its page, id and type)."""
+    return json.dumps(
+        {
+            "event_id": event.event_id,
+            "event_type": event.event_type,
+            "timestamp": event.timestamp.isoformat(),
+            "page_id": event.page_id,
+        }
+    )
+
+
+def _event_from(held: dict[str, Any]) -> NotionEvent:
+    return NotionEvent(
+        held["event_id"], held["event_type"], datetime.fromisoformat(held["timestamp"]), held["page_id"], {}
+    )

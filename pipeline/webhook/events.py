@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Engine, text
+
 from pipeline.notion.ids import normalise_page_id
 from pipeline.webhook.verification import Refused
 
@@ -133,3 +135,32 @@ class SeenEvents:
         """Forget `event_id`, so that Notion's retry of a failed delivery is handled again."""
         with self._lock:
             self._ids.pop(event_id, None)
+
+
+class SharedSeenEvents:
+    """Event ids already handled, as rows in PostgreSQL (webhook_deliveries): every receiver process and machine
+    sees the same ids, so a redelivery that reaches another worker is a duplicate there too."""
+
+    def __init__(self, engine: Engine, keep: timedelta = RETRY_WINDOW, prune_every: int = 1000) -> None:
+        self.engine, self.keep, self.prune_every = engine, keep, prune_every
+        self._reserved = 0
+
+    def reserve(self, event_id: str) -> bool:
+        """True if `event_id` is new (and now reserved for this process); False if any process has it."""
+        with self.engine.begin() as conn:
+            row = conn.execute(_RESERVE_SQL, {"event_id": event_id}).first()
+            self._reserved += 1
+            if self._reserved % self.prune_every == 0:  # older than Notion's retries: no redelivery can come
+                conn.execute(_PRUNE_SQL, {"seconds": self.keep.total_seconds()})
+        return row is not None
+
+    def release(self, event_id: str) -> None:
+        """Forget `event_id`, so that Notion's retry of a failed delivery is handled again."""
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM webhook_deliveries WHERE event_id = :event_id"), {"event_id": event_id})
+
+
+_RESERVE_SQL = text(
+    "INSERT INTO webhook_deliveries (event_id) VALUES (:event_id) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
+_PRUNE_SQL = text("DELETE FROM webhook_deliveries WHERE received_at < now() - make_interval(secs => :seconds)")

@@ -6,6 +6,9 @@ import hashlib
 import hmac
 import json
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 MAX_BODY_BYTES = 256 * 1024
@@ -36,13 +39,39 @@ def too_large() -> Refused:
     )
 
 
+@contextmanager
+def body_deadline(seconds: float) -> Iterator[None]:
+    """Refused(408) when the body is not read within `seconds` (under gunicorn's gevent worker).
+
+    A greenlet that waits on a socket yields to the others, so a gevent.Timeout can end the wait. On werkzeug's
+    development server (threads, no gevent) there is no such deadline."""
+    gevent_monkey = sys.modules.get("gevent.monkey")
+    if gevent_monkey is None or not gevent_monkey.is_module_patched("socket"):
+        yield
+        return
+    import gevent  # type: ignore[import-untyped]
+
+    deadline = gevent.Timeout(seconds)
+    deadline.start()
+    try:
+        yield
+    except gevent.Timeout as exc:
+        if exc is not deadline:
+            raise
+        raise Refused(
+            408, "request_timeout", f"the body did not arrive within {seconds:g} s; the connection is closed"
+        ) from None
+    finally:
+        deadline.close()
+
+
 def read_body(stream: BinaryIO, content_length: str | None, terminated: bool, limit: int = MAX_BODY_BYTES) -> bytes:
     """The raw request body; Refused(413) past `limit`, whether it has a Content-Length or arrives chunked.
 
     `terminated`: the server ends the stream where the body ends (WSGI's wsgi.input_terminated: chunked bodies)."""
     length = (content_length or "").strip()
     if length:
-        if not length.isdigit():
+        if not length.isascii() or not length.isdigit():
             raise Refused(400, "malformed_request", f"Content-Length {length!r} is not a number")
         if int(length) > limit:
             raise too_large()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.db.engine import engine_for
-from pipeline.runtime.events import MAX_EVENTS
+from pipeline.runtime.events import INVALID_ID, MAX_EVENTS
 from pipeline.settings import Settings
 from tests.runtime.live import LiveServer
 from tests.sql import execute, scalar
@@ -52,6 +52,7 @@ def test_the_same_id_with_other_content_is_a_per_item_conflict(api: LiveServer) 
         answer = client.post("/api/v1/events", json={"events": [changed, fresh]})
     with api.client("mallory") as other:
         replayed = other.post("/api/v1/events", json={"events": [original]})
+        not_a_uuid = other.post("/api/v1/events", json={"events": [event(id="not-a-uuid")]})
 
     assert answer.status_code == 200
     assert answer.json()["stored"] == 1
@@ -59,8 +60,11 @@ def test_the_same_id_with_other_content_is_a_per_item_conflict(api: LiveServer) 
         {"id": original["id"], "code": "conflict", "error": answer.json()["rejected"][0]["error"]}
     ]
     assert "new UUID" in answer.json()["rejected"][0]["error"]
-    # another student sending alice's event id is a conflict too: the actor is part of the event
-    assert replayed.json()["rejected"][0]["code"] == "conflict"
+    # another student sending alice's event id is refused exactly like an id that is no UUID: nothing tells
+    # mallory that alice's id exists
+    [taken] = replayed.json()["rejected"]
+    [invalid] = not_a_uuid.json()["rejected"]
+    assert (taken["code"], taken["error"]) == (invalid["code"], invalid["error"]) == ("invalid", INVALID_ID)
 
 
 def test_duplicate_ids_inside_one_batch_are_a_400(api: LiveServer) -> None:

@@ -16,6 +16,7 @@ import httpx
 from tests.paths import REPO_ROOT
 
 COMMAND = ["-m", "gunicorn", "-c", "python:pipeline.webhook.gunicorn_conf", "pipeline.webhook:wsgi_app()"]
+RUNTIME_COMMAND = ["-m", "gunicorn", "-c", "python:pipeline.runtime.gunicorn_conf", "pipeline.runtime:wsgi_app()"]
 
 
 @dataclass
@@ -47,12 +48,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_gunicorn(env: dict[str, str], log_path: Path) -> Gunicorn:
-    """Start gunicorn on a free port of 127.0.0.1 and wait until /healthz answers."""
+def start_gunicorn(env: dict[str, str], log_path: Path, command: list[str] = COMMAND) -> Gunicorn:
+    """Start gunicorn (`command`: the webhook receiver's, or RUNTIME_COMMAND) on a free port of 127.0.0.1 and wait
+    until /healthz answers."""
     port = free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, *COMMAND, "--bind", f"127.0.0.1:{port}"],
+            [sys.executable, *command, "--bind", f"127.0.0.1:{port}"],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,

@@ -97,7 +97,12 @@ def settings(migrated_engine, database_url: str, module_tree: Path):
     test other stages define their own `settings`)."""
     from pipeline.settings import Settings
 
-    return Settings(database_url=database_url, modules_dir=module_tree, source_commit="c0ffee" * 6 + "abcd")
+    return Settings(
+        database_url=database_url,
+        modules_dir=module_tree,
+        source_commit="c0ffee" * 6 + "abcd",
+        media_dir=module_tree.parent.parent / "media",  # the local media store, inside the test's folder
+    )
 
 
 # --- notion fake ---

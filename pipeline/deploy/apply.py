@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.db.engine import connect, describe
+from pipeline.deploy.media import store_module_media
 from pipeline.deploy.plan import (
     MASS_ARCHIVE_WINDOW_HOURS,
     MODULE_COLUMNS,
@@ -32,6 +33,7 @@ from pipeline.deploy.plan import (
 from pipeline.deploy.summary import git_head, write_plan
 from pipeline.deploy.writes import FINGERPRINT_SQL, apply_plan
 from pipeline.errors import ConfigError, DatabaseError, DeployRefused, ValidationFailed
+from pipeline.media.backends import open_store
 from pipeline.settings import Settings, mask_url
 from pipeline.validate.rules import ValidationReport, validate_paths
 from pipeline.validate.trust import Trusted, Validated
@@ -121,9 +123,18 @@ def deploy(
             if dry_run:
                 conn.rollback()
             else:
+                # Media first: the manifest rows commit with the content, and only once the objects are stored.
+                media = store_module_media(
+                    conn,
+                    documents.values(),
+                    settings.resolved_assets_dir,
+                    lambda: open_store(settings),
+                    settings.media_upload_workers,
+                )
                 applying = plan
                 apply_plan(conn, plan, hashes, texts, commit, report.validated, documents)
                 applying = None
+                media.write(conn)
                 refresh_validation_keys(conn, plan, report, live_keys)
         in_database = time.perf_counter() - started
     except (DBAPIError, psycopg2.Error, UnicodeError) as exc:

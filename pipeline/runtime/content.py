@@ -23,6 +23,7 @@ from pipeline.deploy.plan import MODULE_COLUMNS
 from pipeline.module.document import is_valid_id
 from pipeline.runtime.auth import Principal
 from pipeline.runtime.errors import ApiError, archived, not_found
+from pipeline.runtime.media import MediaIndex, load_media_index, resolve_sections
 from pipeline.runtime.wire import dumps, iso
 
 Fields = Literal["full", "outline"]
@@ -33,7 +34,10 @@ _MODULE_SQL = text(f"""SELECT m.module_id, m.revision, m.content_hash, m.archive
            {", ".join("m." + c for c in MODULE_COLUMNS)},
            coalesce((SELECT jsonb_agg(jsonb_build_object('section_id', s.section_id,
                             {", ".join(f"'{c}', s.{c}" for c in SECTION_FIELDS)}) ORDER BY s.section_number)
-                     FROM module_sections s WHERE s.module_id = m.module_id), '[]'::jsonb) AS sections
+                     FROM module_sections s WHERE s.module_id = m.module_id), '[]'::jsonb) AS sections,
+           (SELECT jsonb_object_agg(d.section ->> 'section_id', d.section -> 'media')
+            FROM module_revisions r, jsonb_array_elements(r.document -> 'sections') AS d(section)
+            WHERE r.module_id = m.module_id AND r.revision = m.revision AND d.section ? 'media') AS media_references
     FROM modules m WHERE m.module_id = :module_id
 """)
 _HEAD_SQL = text(
@@ -60,10 +64,12 @@ class CachedModule:
     full: bytes
     outline: bytes
     stamp: DeployStamp  # the deploy stamp under which the database last said this is the current revision
+    media_digest: str = ""  # of the media URLs the body hands out: a new URL is a new ETag
 
     def etag(self, fields: Fields) -> str:
         digest = self.content_hash.removeprefix("sha256:")[:24]
-        return f'"r{self.revision}-{digest}{"-outline" if fields == "outline" else ""}"'
+        media = f"-m{self.media_digest}" if self.media_digest and fields == "full" else ""
+        return f'"r{self.revision}-{digest}{media}{"-outline" if fields == "outline" else ""}"'
 
     def body(self, fields: Fields) -> bytes:
         return self.outline if fields == "outline" else self.full
@@ -80,8 +86,9 @@ class ModuleAnswer:
 class ModuleCache:
     """Per-worker copies of current revisions, valid while the deploy stamp (re-read every `ttl` s) stays put."""
 
-    def __init__(self, ttl: float, capacity: int = CACHED_MODULES) -> None:
+    def __init__(self, ttl: float, capacity: int = CACHED_MODULES, media_base: str = "/media") -> None:
         self.ttl = ttl
+        self.media_base = media_base  # MEDIA_BASE_URL, or the runtime's own /media/ (the local store)
         self.capacity = capacity
         self._entries: OrderedDict[str, CachedModule] = OrderedDict()
         self._lock = threading.Lock()
@@ -161,19 +168,22 @@ def _refresh(engine: Engine, cache: ModuleCache, module_id: str, stamp: DeploySt
                     known.full,
                     known.outline,
                     stamp,
+                    known.media_digest,
                 )
                 cache.put(entry)
                 return entry
         row = conn.execute(_MODULE_SQL, {"module_id": module_id}).mappings().first()
+        index = load_media_index(conn, row["sections"]) if row is not None else {}
     if row is None:
         raise not_found(f"module {module_id!r}", "list the modules you can take with GET /api/v1/modules")
-    entry = _serialise(dict(row), stamp)
+    entry = _serialise(dict(row), stamp, index, cache.media_base)
     cache.put(entry)
     return entry
 
 
-def _serialise(row: dict[str, Any], stamp: DeployStamp) -> CachedModule:
+def _serialise(row: dict[str, Any], stamp: DeployStamp, index: MediaIndex, media_base: str) -> CachedModule:
     sections = row["sections"]
+    media_digest = resolve_sections(sections, index, media_base, row.get("media_references"))
     document: dict[str, Any] = {"module_id": row["module_id"]}
     document.update({c: row[c] for c in MODULE_COLUMNS})
     document["revision"] = row["revision"]
@@ -197,6 +207,7 @@ def _serialise(row: dict[str, Any], stamp: DeployStamp) -> CachedModule:
         dumps(document),
         dumps(outline),
         stamp,
+        media_digest if index else "",
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.db.engine import connect, describe
-from pipeline.deploy.media import store_module_media
+from pipeline.deploy.media import DeployMedia, store_module_media
 from pipeline.deploy.plan import (
     MASS_ARCHIVE_WINDOW_HOURS,
     MODULE_COLUMNS,
@@ -55,6 +55,7 @@ class DeployResult:
     validate_seconds: float = 0.0  # reading the validation keys included
     database_seconds: float = 0.0  # connecting excluded: from taking the lock to commit
     files_trusted: int = 0  # files unchanged since they were last validated: byte-only checks skipped
+    media_written: int = 0  # objects put into the media store (0 when every file was stored already)
 
     @property
     def refused_modules(self) -> list[str]:
@@ -72,6 +73,7 @@ class DeployResult:
             f"{self.plan.render_text(self.dry_run)}\n"
             f"(validated in {self.validate_seconds:.2f} s, {self.files_trusted} file(s) unchanged since their "
             f"last validation; database {self.database_seconds:.2f} s)"
+            + (f"\n{self.media_written} media object(s) stored" if self.media_written else "")
         )
 
 
@@ -94,6 +96,7 @@ def deploy(
         _validate_or_raise(paths, settings, {})  # a broken file is news even while the database is unusable
         raise
     applying: DeployPlan | None = None  # set while apply_plan runs: a failure there is some module's data
+    media = DeployMedia()
     try:
         started = time.perf_counter()
         live_keys, trusted = load_validation_keys(engine)
@@ -162,7 +165,9 @@ def deploy(
     finally:
         if owned:
             engine.dispose()
-    result = DeployResult(plan, dry_run, commit, describe(engine), validated, in_database, report.files_trusted)
+    result = DeployResult(
+        plan, dry_run, commit, describe(engine), validated, in_database, report.files_trusted, media.objects_written
+    )
     write_plan(plan, dry_run, commit, plan_file)
     return result
 

@@ -72,7 +72,7 @@ def picture_size(data: bytes) -> tuple[int, int]:
 def variant_widths(width: int) -> tuple[int, ...]:
     """The widths made for a picture `width` pixels wide: the standard ones below it, and its own up to 1920."""
     below = [w for w in WIDTHS if w < width]
-    return tuple(below + ([width] if width <= WIDTHS[-1] else [WIDTHS[-1]]))
+    return (*below, width) if width <= WIDTHS[-1] else WIDTHS
 
 
 def make_variants(sha256: str, data: bytes, content_type: str) -> PictureVariants:

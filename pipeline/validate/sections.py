@@ -7,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.media.keys import is_media_url
 from pipeline.module.assets import check_asset, image_size, is_local_asset
 from pipeline.module.document import ModuleDocument
 from pipeline.module.markdown_policy import MarkdownInspection, inspect_markdown
 from pipeline.module.problems import Problem
+from pipeline.validate.media import reference_problem, stored_media_problems
 
 MARKDOWN_SECTION_TYPES = ("text", "video", "image")
 
@@ -50,12 +52,17 @@ def section_problems(
         problem, media_file = _media_problem(doc, base + "/media_url", media_url, assets_dir)
         if problem:
             problems.append(problem)
+    problems.extend(stored_media_problems(doc, base, section))
     if section_type in MARKDOWN_SECTION_TYPES and isinstance(content, str):
         inspection = markdown.inspect(base + "/content", content)
         for issue in inspection.issues:
             where = f" (Markdown line {issue.line})" if issue.line else ""
             problems.append(doc.problem(base + "/content", issue.message + where))
         for source in inspection.image_sources:
+            if is_media_url(source):
+                why = reference_problem(source, "image")
+                if why:
+                    problems.append(doc.problem(base + "/content", why))
             if is_local_asset(source):
                 problem, _ = _media_problem(doc, base + "/content", source, assets_dir)
                 if problem:

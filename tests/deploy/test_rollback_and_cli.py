@@ -13,10 +13,9 @@ from pipeline.deploy.apply import deploy
 from pipeline.errors import ConfigError
 from pipeline.rollback import restore_module_file
 from pipeline.settings import Settings
-from tests.sql import newest_migration
 from tests.git_repo import git
 from tests.module_builders import edit_module
-from tests.sql import scalar
+from tests.sql import newest_migration, scalar
 
 
 @pytest.fixture

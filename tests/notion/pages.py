@@ -11,7 +11,6 @@ from tests.fakes import notion_blocks as b
 from tests.fakes.notion_server import NotionFake
 
 
-
 def _png(width: int = 16, height: int = 16) -> bytes:
     """A real picture (export decodes what it stores, to make its variants)."""
     out = io.BytesIO()

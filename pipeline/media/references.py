@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,3 +46,8 @@ def collect_references(modules: Iterable[Mapping[str, Any]]) -> MediaReferences:
             elif is_local_asset(url):
                 assets.add(url)
     return MediaReferences(frozenset(keys), frozenset(assets))
+
+
+def repoint_images(markdown: str, source: str, url: str) -> str:
+    """Every `(source` image or link destination in `markdown` -> `(url` (spaces after the parenthesis kept)."""
+    return re.sub(r"\((\s*)" + re.escape(source), lambda m: "(" + m.group(1) + url, markdown)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from pipeline.media.keys import key_of_media_url
 from pipeline.media.manifest import load_aliases, load_manifest
 from pipeline.media.record import MediaRecord
-from pipeline.media.references import module_media_urls
+from pipeline.media.references import module_media_urls, repoint_images
 from pipeline.module.assets import is_local_asset
 
 MediaIndex = dict[str, MediaRecord]  # a module's /media/ or /assets/ URL -> the stored original's record
@@ -72,18 +72,13 @@ def resolve_sections(
                 marker = "(" + source
                 if marker in content:
                     resolved = media_object(image, base, _alt_of(content, source))
-                    content = _point_images(content, source, str(resolved["url"]))
+                    content = repoint_images(content, source, str(resolved["url"]))
                     images.append(resolved)
                     digest.update(image.key.encode())
             section["content"] = content
             if images:
                 section["images"] = images
     return digest.hexdigest()[:12]
-
-
-def _point_images(markdown: str, source: str, url: str) -> str:
-    """Every `(source` image destination in `markdown` -> `(url` (spaces after the parenthesis kept)."""
-    return re.sub(r"\((\s*)" + re.escape(source), lambda m: "(" + m.group(1) + url, markdown)
 
 
 def _alt_of(markdown: str, source: str) -> str | None:

@@ -35,9 +35,27 @@ class MarkdownCheck:
         return inspection
 
 
+# Files added by hand under data/assets/: Git grows with every one (docs/media.md says how to store big ones).
+ASSET_WARN_BYTES = 10 * 1024 * 1024
+ASSET_MAX_BYTES = 50 * 1024 * 1024
+
+
 def _media_problem(doc: ModuleDocument, pointer: str, url: str, assets_dir: Path) -> tuple[Problem | None, Path | None]:
     checked = check_asset(url, assets_dir)
-    return (doc.problem(pointer, checked.problem) if checked.problem else None), checked.path
+    if checked.problem:
+        return doc.problem(pointer, checked.problem), checked.path
+    size = checked.path.stat().st_size if checked.path is not None else 0
+    if size > ASSET_MAX_BYTES:
+        message = (
+            f"{url!r} is {size / 1e6:.0f} MB; a file in data/assets/ may be at most 50 MB (Git keeps every version "
+            "for ever): upload it to Notion so export stores it in the media store, or run `python -m pipeline "
+            "media migrate`"
+        )
+        return doc.problem(pointer, message), checked.path
+    if size > ASSET_WARN_BYTES:
+        message = f"{url!r} is {size / 1e6:.0f} MB; files over 10 MB belong in the media store (docs/media.md)"
+        return doc.problem(pointer, message, "warning"), checked.path
+    return None, checked.path
 
 
 def section_problems(

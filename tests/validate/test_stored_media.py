@@ -113,3 +113,18 @@ def test_a_fork_without_credentials_validates_through_the_public_cdn(
     problems = [p for p in report.problems if "/media/" in p.message]
     assert [p.path.rsplit("/", 1)[-1] for p in problems] == ["missing.json"]
     assert "is not served by the CDN" in problems[0].message
+
+
+@pytest.mark.parametrize(("megabytes", "severity"), [(11, "warning"), (51, "error")])
+def test_a_big_file_added_by_hand_is_warned_over_10_mb_and_refused_over_50_mb(
+    module_tree: Path, tmp_path: Path, megabytes: int, severity: str
+) -> None:
+    picture = module_tree.parent / "assets" / "lab-safety-101" / "floor-plan.png"
+    with picture.open("r+b") as handle:
+        handle.truncate(megabytes * 1024 * 1024)  # sparse: the size Git would see, without writing it
+
+    report = validate_paths([module_tree], Settings(modules_dir=module_tree, media_dir=tmp_path / "media"))
+
+    [problem] = [p for p in report.problems if " MB" in p.message]
+    assert problem.severity == severity and problem.pointer.endswith("/media_url")
+    assert ("at most 50 MB" in problem.message) == (severity == "error")

@@ -164,6 +164,18 @@ def _cmd_experiments_conclude(args: argparse.Namespace, settings: Settings) -> i
     return _finish(conclude(args.experiment_id, args.keep, settings, open_pr=not args.no_pr))
 
 
+def _cmd_media_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.propose.migration import migrate_media
+
+    return _finish(migrate_media(settings, open_pr=not args.no_pr))
+
+
+def _cmd_media_gc(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.media.gc import run_gc
+
+    return _finish(run_gc(settings, apply=args.apply, grace_days=args.grace_days))
+
+
 def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.backup import backup_library
 
@@ -379,6 +391,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-pr", action="store_true", help="only rewrite the module file, even when GitHub is configured"
     )
     experiments_conclude.set_defaults(handler=_cmd_experiments_conclude)
+
+    media = sub.add_parser("media", help="module media in object storage (docs/media.md)")
+    media_sub = media.add_subparsers(dest="media_command", required=True, metavar="COMMAND")
+    migrate = media_sub.add_parser("migrate", help="move data/assets/ into the media store and rewrite references")
+    migrate.add_argument("--no-pr", action="store_true", help="only rewrite the working tree, open no PR")
+    migrate.set_defaults(handler=_cmd_media_migrate)
+    gc = media_sub.add_parser("gc", help="delete stored media nobody refers to (a dry run unless --apply)")
+    gc.add_argument("--apply", action="store_true", help="delete what the dry run lists")
+    gc.add_argument("--grace-days", type=float, metavar="DAYS", help="override MEDIA_GC_GRACE_DAYS (default 30)")
+    gc.set_defaults(handler=_cmd_media_gc)
 
     # operations
     backup = sub.add_parser("backup", help="save the raw Notion JSON of every Module Library page and its blocks")

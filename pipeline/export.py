@@ -12,10 +12,12 @@ from typing import Any, Literal
 
 from pipeline.errors import ConfigError, NotionError
 from pipeline.export_state import PreviousExports, unchanged_since_export, with_metadata
+from pipeline.media.backends import open_store
+from pipeline.media.store import MediaStore, MediaStoreError
 from pipeline.module.canonical import dump_module, write_module
 from pipeline.module.document import ModuleDocument, ModuleLoadError, is_valid_id, load_module
 from pipeline.module.problems import Problem, display_path
-from pipeline.notion.assets import PageAssets
+from pipeline.notion.assets import PageAssets, stored_keys
 from pipeline.notion.client import NotionGateway, is_transient
 from pipeline.notion.feedback import tell_team_lead
 from pipeline.notion.ids import normalise_page_id
@@ -152,7 +154,7 @@ def export_pages(
         known_ids = {key: doc.module_id for key, doc in state.local.items() if doc.module_id}
         known_ids.update({normalise_page_id(p["id"]): module_id for p in pages if (module_id := page_module_id(p))})
         with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
-            candidates = list(pool.map(lambda p: _read_page(gateway, p, known_ids), to_read))
+            candidates = list(pool.map(lambda p: _read_page(gateway, p, known_ids, settings.media_max_bytes), to_read))
         for result in _write_candidates(candidates, existing, settings, now):
             wanted = result.page_problems if result.outcome == "failed" else ()
             if (wanted or result.page_warnings) and not result.transient:
@@ -163,7 +165,7 @@ def export_pages(
     return ExportReport(tuple(results[p["id"]] for p in pages))
 
 
-def _read_page(gateway: NotionGateway, page: dict[str, Any], known_ids: dict[str, str]) -> _Candidate:
+def _read_page(gateway: NotionGateway, page: dict[str, Any], known_ids: dict[str, str], max_bytes: int) -> _Candidate:
     from pipeline.notion.page_mapping import page_to_module
 
     candidate = _Candidate(page, page_title(page), page_module_id(page))
@@ -171,7 +173,7 @@ def _read_page(gateway: NotionGateway, page: dict[str, Any], known_ids: dict[str
         page = _with_full_relations(gateway, page)
         prerequisite_ids = _prerequisite_ids(gateway, page, known_ids)
         blocks = gateway.fetch_block_tree(page["id"], page["id"])
-        candidate.assets = PageAssets(gateway, page["id"], candidate.module_id or "unnamed-module")
+        candidate.assets = PageAssets(gateway, page["id"], candidate.module_id or "unnamed-module", max_bytes)
         conversion = page_to_module(
             page,
             blocks,
@@ -209,8 +211,8 @@ def _write_candidates(
     problem at once; what its own problems already name is not repeated, and a draft is never written.
     """
     modules_dir, assets_dir = settings.modules_dir, settings.resolved_assets_dir
+    media: list[MediaStore] = []  # opened by the first page with files to store
     documents: dict[int, ModuleDocument] = {}
-    created_assets: dict[int, list[Path]] = {}
     claims: dict[str, list[_Candidate]] = {}
     for candidate in candidates:
         if not candidate.problems and candidate.module is not None:
@@ -245,14 +247,13 @@ def _write_candidates(
         if renamed:
             candidate.problems.append(renamed)
             continue
-        data = with_metadata(module, previous, candidate.page, now)
+        data = with_metadata(candidate.assets.with_references(module), previous, candidate.page, now)
         path = modules_dir / f"{module_id}.json"
         taken = _taken_by_another(path, candidate.page["id"])
         if taken:
             candidate.problems.append(taken)
             continue
         documents[index] = ModuleDocument(path, dump_module(data), data)
-        created_assets[index] = candidate.assets.write(assets_dir)
     problems = validate_documents(list(documents.values()), modules_dir, assets_dir)
     by_path: dict[str, list[Problem]] = {}
     for problem in problems:
@@ -267,14 +268,39 @@ def _write_candidates(
                     issue = problem_issue(problem, document.data, candidate.page["id"])
                     candidate.problems.append(_Finding.of(issue, str(problem)))
         if candidate.problems or document is None or candidate.module is None:
-            for path in created_assets.get(index, []):
-                path.unlink(missing_ok=True)  # content-addressed files only this failed page asked for
             results.append(_result(candidate, "failed"))
             continue
-        assert document.path is not None  # export documents are always files in modules_dir
+        assert document.path is not None and candidate.assets is not None  # export documents are files
+        # The media first: a module file is never written before the files it refers to are stored.
+        previous = existing.get(normalise_page_id(candidate.page["id"]))
+        failure = _store_page_media(candidate.assets, previous.data if previous else None, media, settings)
+        if failure is not None:
+            candidate.problems.append(failure[0])
+            candidate.transient = candidate.transient or failure[1]
+            results.append(_result(candidate, "failed"))
+            continue
         written = write_module(document.path, document.data)
         results.append(_result(candidate, "written" if written else "unchanged"))
     return results
+
+
+def _store_page_media(
+    assets: PageAssets, previous: dict[str, Any] | None, opened: list[MediaStore], settings: Settings
+) -> tuple[_Finding, bool] | None:
+    """Store the files a page uses (those its last export referred to are stored already: no request); the
+    problem and whether it is retryable when that fails, so the page is not written and is tried again."""
+    if not assets.pending:
+        return None
+    try:
+        if not opened:
+            opened.append(open_store(settings))
+        run = assets.store(opened[0], stored_keys(previous), settings.media_upload_workers)
+    except MediaStoreError as exc:
+        page = "its pictures and videos could not be stored right now; the export tries again on its next run"
+        return _Finding.plain(f"media: {exc}", page), exc.retryable
+    if run.refused:
+        return _Finding.plain("; ".join(sorted(run.refused.values()))), False
+    return None
 
 
 def _taken_by_another(path: Path, page_id: str) -> _Finding | None:

@@ -65,6 +65,14 @@ _ENV_NAMES = {
     "runtime_jwt_issuer": "RUNTIME_JWT_ISSUER",
     "runtime_cache_seconds": "RUNTIME_CACHE_SECONDS",
     "runtime_pool_size": "RUNTIME_POOL_SIZE",
+    # media in object storage (docs/media.md); credentials and region are boto3's own AWS_* variables
+    "media_bucket": "MEDIA_BUCKET",
+    "media_endpoint_url": "MEDIA_ENDPOINT_URL",
+    "media_base_url": "MEDIA_BASE_URL",
+    "media_dir": "MEDIA_DIR",
+    "media_max_bytes": "MEDIA_MAX_BYTES",
+    "media_upload_workers": "MEDIA_UPLOAD_WORKERS",
+    "media_gc_grace_days": "MEDIA_GC_GRACE_DAYS",
 }
 _NUMBER_FIELDS = {
     "notion_requests_per_second": float,
@@ -80,10 +88,20 @@ _NUMBER_FIELDS = {
     "webhook_client_connections": int,
     "runtime_cache_seconds": float,
     "runtime_pool_size": int,
+    "media_max_bytes": int,
+    "media_upload_workers": int,
+    "media_gc_grace_days": float,
 }
 # Zero would mean "never send a request" or "time out at once": these must be above zero.
 _POSITIVE_FIELDS = frozenset(
-    {"notion_requests_per_second", "notion_timeout_seconds", "runtime_pool_size", "webhook_body_seconds"}
+    {
+        "notion_requests_per_second",
+        "notion_timeout_seconds",
+        "runtime_pool_size",
+        "webhook_body_seconds",
+        "media_max_bytes",
+        "media_upload_workers",
+    }
 )
 
 
@@ -131,6 +149,14 @@ class Settings:
     runtime_jwt_issuer: str | None = None  # required in production
     runtime_cache_seconds: float = 1.0  # how long a worker trusts its copy of a module's current revision
     runtime_pool_size: int = 8  # database connections per worker process (= its threads)
+    # Media (docs/media.md): MEDIA_BUCKET unset = the local folder media_dir, served by `serve` at /media/.
+    media_bucket: str | None = None
+    media_endpoint_url: str | None = None  # an S3-compatible service (R2, B2, MinIO); unset = AWS S3
+    media_base_url: str | None = None  # the CDN: the object with key K is at {MEDIA_BASE_URL}/{K}
+    media_dir: Path = Path(".pipeline/media")
+    media_max_bytes: int = 500 * 1024 * 1024  # a bigger file is refused at export, in words, on the page
+    media_upload_workers: int = 8  # parallel uploads
+    media_gc_grace_days: float = 30.0  # gc deletes only what has been unreferenced this long
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -141,7 +167,9 @@ class Settings:
             raw = env.get(variable, "").strip()
             if raw:
                 values[name] = (
-                    Path(raw) if name in ("modules_dir", "assets_dir", "pgdata_dir") else _number(name, raw, variable)
+                    Path(raw)
+                    if name in ("modules_dir", "assets_dir", "pgdata_dir", "media_dir")
+                    else _number(name, raw, variable)
                 )
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in fields(cls)}

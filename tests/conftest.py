@@ -97,7 +97,12 @@ def settings(migrated_engine, database_url: str, module_tree: Path):
     test other stages define their own `settings`)."""
     from pipeline.settings import Settings
 
-    return Settings(database_url=database_url, modules_dir=module_tree, source_commit="c0ffee" * 6 + "abcd")
+    return Settings(
+        database_url=database_url,
+        modules_dir=module_tree,
+        source_commit="c0ffee" * 6 + "abcd",
+        media_dir=module_tree.parent.parent / "media",  # the local media store, inside the test's folder
+    )
 
 
 # --- notion fake ---
@@ -144,3 +149,35 @@ def github_fake(_github_server, _sample_data: Path):
     fake = GitHubFake(_github_server)
     fake.seed(_sample_data)
     return fake
+
+
+# --- object storage ---
+# The S3 wire protocol for real: moto's server on 127.0.0.1 (an ephemeral port), reached through boto3.
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """`http://127.0.0.1:PORT` of moto's S3 server, for this session (worker); dummy credentials in the env."""
+    from moto.server import ThreadedMotoServer
+
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("AWS_REGION", "us-east-1")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server: str, request: pytest.FixtureRequest) -> str:
+    """A new, empty bucket on the S3 test server (named after the test)."""
+    import re
+    import uuid
+
+    import boto3
+
+    name = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:40].strip("-") + "-" + uuid.uuid4().hex[:8]
+    boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1").create_bucket(Bucket=name)
+    return name

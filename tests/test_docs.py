@@ -17,7 +17,7 @@ from tests.paths import REPO_ROOT
 DOCS = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 OUR_VARIABLE = re.compile(
-    r"\b(?:(?:NOTION|GITHUB|DATABASE|PIPELINE|RUNTIME)_[A-Z0-9_]*[A-Z0-9]|MODULES_DIR|ASSETS_DIR)\b"
+    r"\b(?:(?:NOTION|GITHUB|DATABASE|PIPELINE|RUNTIME|MEDIA)_[A-Z0-9_]*[A-Z0-9]|MODULES_DIR|ASSETS_DIR)\b"
 )
 # Set by GitHub Actions in every job (docs.github.com: "Default environment variables").
 ACTIONS_VARIABLES = frozenset(
@@ -221,7 +221,7 @@ def test_the_architecture_page_names_every_module_of_every_package() -> None:
         if not match:
             continue
         folder = REPO_ROOT / "pipeline" / match.group(1)
-        named = set(re.findall(r"`([a-z_]+)`", job))
+        named = set(re.findall(r"`([a-z0-9_]+)`", job))
         modules = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
         if modules - named:
             missing[match.group(1)] = sorted(modules - named)

@@ -295,3 +295,38 @@ class WebhookWindow(Base):
     closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     pending_event: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class MediaObject(Base):
+    """One stored original (key `sha256/<aa>/<bb>/<hex>.<ext>`) and what was made from it (docs/media.md).
+
+    Written by deploy in its transaction; the runtime builds URLs from it; `unreferenced_since` is gc's clock."""
+
+    __tablename__ = "media_objects"
+    __table_args__ = (
+        CheckConstraint("key LIKE 'sha256/%'", name="key_content_addressed"),
+        CheckConstraint("bytes >= 0", name="bytes_not_negative"),
+    )
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    sha256: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(Text)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    variants: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    placeholder: Mapped[str | None] = mapped_column(Text)  # a data: URL
+    poster: Mapped[str | None] = mapped_column(Text)  # key of a video's poster frame
+    faststart: Mapped[bool | None] = mapped_column(Boolean)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
+    unreferenced_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MediaAlias(Base):
+    """A file added by hand under data/assets/ (its `/assets/…` URL) -> the object deploy stored for it."""
+
+    __tablename__ = "media_aliases"
+
+    asset_url: Mapped[str] = mapped_column(Text, primary_key=True)
+    media_key: Mapped[str] = mapped_column(Text, ForeignKey("media_objects.key", ondelete="RESTRICT"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.db.engine import connect, describe
+from pipeline.deploy.media import DeployMedia, store_module_media
 from pipeline.deploy.plan import (
     MASS_ARCHIVE_WINDOW_HOURS,
     MODULE_COLUMNS,
@@ -32,6 +33,7 @@ from pipeline.deploy.plan import (
 from pipeline.deploy.summary import git_head, write_plan
 from pipeline.deploy.writes import FINGERPRINT_SQL, apply_plan
 from pipeline.errors import ConfigError, DatabaseError, DeployRefused, ValidationFailed
+from pipeline.media.backends import open_store
 from pipeline.settings import Settings, mask_url
 from pipeline.validate.previous import previous_live
 from pipeline.validate.rules import PreviousVersions, ValidationReport, validate_paths
@@ -54,6 +56,7 @@ class DeployResult:
     validate_seconds: float = 0.0  # reading the validation keys included
     database_seconds: float = 0.0  # connecting excluded: from taking the lock to commit
     files_trusted: int = 0  # files unchanged since they were last validated: byte-only checks skipped
+    media_written: int = 0  # objects put into the media store (0 when every file was stored already)
 
     @property
     def refused_modules(self) -> list[str]:
@@ -71,6 +74,7 @@ class DeployResult:
             f"{self.plan.render_text(self.dry_run)}\n"
             f"(validated in {self.validate_seconds:.2f} s, {self.files_trusted} file(s) unchanged since their "
             f"last validation; database {self.database_seconds:.2f} s)"
+            + (f"\n{self.media_written} media object(s) stored" if self.media_written else "")
         )
 
 
@@ -93,6 +97,7 @@ def deploy(
         _validate_or_raise(paths, settings, {})  # a broken file is news even while the database is unusable
         raise
     applying: DeployPlan | None = None  # set while apply_plan runs: a failure there is some module's data
+    media = DeployMedia()
     try:
         started = time.perf_counter()
         live_keys, trusted = load_validation_keys(engine)
@@ -122,9 +127,18 @@ def deploy(
             if dry_run:
                 conn.rollback()
             else:
+                # Media first: the manifest rows commit with the content, and only once the objects are stored.
+                media = store_module_media(
+                    conn,
+                    documents.values(),
+                    settings.resolved_assets_dir,
+                    lambda: open_store(settings),
+                    settings.media_upload_workers,
+                )
                 applying = plan
                 apply_plan(conn, plan, hashes, texts, commit, report.validated, documents)
                 applying = None
+                media.write(conn)
                 refresh_validation_keys(conn, plan, report, live_keys)
         in_database = time.perf_counter() - started
     except (DBAPIError, psycopg2.Error, UnicodeError) as exc:
@@ -152,7 +166,9 @@ def deploy(
     finally:
         if owned:
             engine.dispose()
-    result = DeployResult(plan, dry_run, commit, describe(engine), validated, in_database, report.files_trusted)
+    result = DeployResult(
+        plan, dry_run, commit, describe(engine), validated, in_database, report.files_trusted, media.objects_written
+    )
     write_plan(plan, dry_run, commit, plan_file)
     return result
 

@@ -64,6 +64,14 @@ class ExpiredFileURL(NotionError):
     """A Notion-hosted file's signed URL has expired (S3 answers 403): re-fetch the block for a fresh one."""
 
 
+class FileTooLarge(NotionError):
+    """A Notion-hosted file is over the download limit; `size` is its declared size when the server said it."""
+
+    def __init__(self, message: str, size: int | None) -> None:
+        self.size = size
+        super().__init__(message, code="file_too_large")
+
+
 @dataclass(frozen=True)
 class Download:
     content: bytes
@@ -300,12 +308,12 @@ class NotionGateway:
                         )
                     declared = int(response.headers.get("Content-Length") or 0)
                     if declared > limit:
-                        raise NotionError(f"{where} is {declared} bytes, over the {limit}-byte limit for module media")
+                        raise FileTooLarge(f"{where} is {declared} bytes, over the {limit}-byte limit", declared)
                     content = bytearray()
                     for chunk in response.iter_bytes():
                         content += chunk
                         if len(content) > limit:
-                            raise NotionError(f"{where} is over the {limit}-byte limit for module media")
+                            raise FileTooLarge(f"{where} is over the {limit}-byte limit for module media", None)
                     return Download(bytes(content), response.headers.get("Content-Type", "").split(";")[0].strip())
             except httpx.TransportError as error:
                 if attempt + 1 >= self.attempts:

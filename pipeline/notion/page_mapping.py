@@ -299,7 +299,7 @@ class _PageReader:
         except PipelineError as exc:
             self.issue(where, block, f"the {block.get('type')} could not be fetched: {exc}", field="media_url")
             return None
-        if not url.startswith("/assets/") and link_scheme(url) != "https":
+        if not url.startswith(("/assets/", "/media/")) and link_scheme(url) != "https":
             self.issue(
                 where,
                 block,

@@ -17,11 +17,14 @@ from werkzeug.exceptions import HTTPException
 
 from pipeline.db.engine import embedded_url, parse_database_url
 from pipeline.errors import ConfigError
+from pipeline.media.backends import public_base
+from pipeline.media.local import LocalStore
 from pipeline.runtime.api import api
 from pipeline.runtime.auth import AuthConfig, TokenVerifier, auth_config
 from pipeline.runtime.content import ModuleCache
 from pipeline.runtime.errors import RETRY_AFTER_SECONDS, ApiError, error_response
 from pipeline.runtime.events import MAX_BODY_BYTES
+from pipeline.runtime.media_files import register_media_files
 from pipeline.runtime.state import RuntimeState, runtime_state, runtime_state_of
 from pipeline.serving import run_development_server
 from pipeline.settings import Settings, mask_url, redact
@@ -78,7 +81,7 @@ def create_app(settings: Settings, *, host: str | None, engine: Engine | None = 
     state = RuntimeState(
         engine or runtime_engine(settings),
         TokenVerifier(config),
-        ModuleCache(settings.runtime_cache_seconds),
+        ModuleCache(settings.runtime_cache_seconds, media_base=public_base(settings)),
         head_migration(),
     )
     app.extensions["frames_runtime"] = state
@@ -87,6 +90,8 @@ def create_app(settings: Settings, *, host: str | None, engine: Engine | None = 
     app.after_request(_security_headers)
 
     app.register_blueprint(api)
+    if not settings.media_bucket:  # the local back end: `serve` is its CDN
+        register_media_files(app, LocalStore(settings.media_dir))
     return app
 
 

@@ -10,6 +10,7 @@ checked again (revision and hash) on its next request, and re-read only if that 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 import time
@@ -28,6 +29,7 @@ from pipeline.runtime.access import check_module_access
 from pipeline.runtime.auth import Principal
 from pipeline.runtime.errors import ApiError, not_found
 from pipeline.runtime.experiments import ArmMemory, staff_arms, student_arms
+from pipeline.runtime.media import MediaIndex, load_media_index, resolve_sections
 from pipeline.runtime.wire import dumps, iso
 
 Fields = Literal["full", "outline"]
@@ -40,7 +42,10 @@ _MODULE_SQL = text(f"""SELECT m.module_id, m.revision, m.content_hash, m.archive
                             {", ".join(f"'{c}', s.{c}" for c in SECTION_FIELDS)}) ORDER BY s.section_number)
                      FROM module_sections s WHERE s.module_id = m.module_id), '[]'::jsonb) AS sections,
            (SELECT r.document->'experiments' FROM module_revisions r
-            WHERE r.module_id = m.module_id AND r.revision = m.revision) AS experiments
+            WHERE r.module_id = m.module_id AND r.revision = m.revision) AS experiments,
+           (SELECT jsonb_object_agg(d.section ->> 'section_id', d.section -> 'media')
+            FROM module_revisions r, jsonb_array_elements(r.document -> 'sections') AS d(section)
+            WHERE r.module_id = m.module_id AND r.revision = m.revision AND d.section ? 'media') AS media_references
     FROM modules m WHERE m.module_id = :module_id
 """)
 _HEAD_SQL = text(
@@ -67,16 +72,20 @@ class CachedModule:
     full: bytes
     outline: bytes
     stamp: DeployStamp  # the deploy stamp under which the database last said this is the current revision
+    media_digest: str = ""  # of the media URLs the body hands out: a new URL is a new ETag
     running: tuple[Experiment, ...] = ()  # the revision's running experiments
-    row: dict[str, Any] | None = field(default=None, repr=False)  # what the arms' bodies are built from
+    row: dict[str, Any] | None = field(default=None, repr=False)  # what the arms' bodies are built from (unresolved)
     # arm ids (one per running experiment) -> (full, outline), built on first use; all-control is `full`/`outline`
     variants: dict[tuple[str, ...], tuple[bytes, bytes]] = field(default_factory=dict, repr=False, compare=False)
+    media_index: MediaIndex = field(default_factory=dict, repr=False, compare=False)  # for the arms' bodies
+    media_base: str = field(default="", repr=False, compare=False)
 
     def etag(self, fields: Fields, arms: Sequence[Arm] = ()) -> str:
         digest = self.content_hash.removeprefix("sha256:")[:24]
         key = self._variant_key(arms)
         arm = "-a" + hashlib.sha256("/".join(key).encode()).hexdigest()[:8] if key else ""
-        return f'"r{self.revision}-{digest}{arm}{"-outline" if fields == "outline" else ""}"'
+        media = f"-m{self.media_digest}" if self.media_digest and fields == "full" else ""
+        return f'"r{self.revision}-{digest}{arm}{media}{"-outline" if fields == "outline" else ""}"'
 
     def body(self, fields: Fields, arms: Sequence[Arm] = ()) -> bytes:
         key = self._variant_key(arms)
@@ -86,7 +95,12 @@ class CachedModule:
         if bodies is None:
             assert self.row is not None
             sections = sections_for_arms(self.row["sections"], arms)
-            variant = _serialise({**self.row, "sections": [_section_fields(s) for s in sections]}, self.stamp)
+            variant = _serialise(
+                {**self.row, "sections": [_section_fields(s) for s in sections]},
+                self.stamp,
+                self.media_index,
+                self.media_base,
+            )
             bodies = self.variants.setdefault(key, (variant.full, variant.outline))
         return bodies[1] if fields == "outline" else bodies[0]
 
@@ -109,8 +123,9 @@ class ModuleCache:
     """Per-worker copies of current revisions, valid while the deploy stamp (re-read every `ttl` s) stays put;
     and the experiment arms this worker has seen assigned."""
 
-    def __init__(self, ttl: float, capacity: int = CACHED_MODULES) -> None:
+    def __init__(self, ttl: float, capacity: int = CACHED_MODULES, media_base: str = "/media") -> None:
         self.ttl = ttl
+        self.media_base = media_base  # MEDIA_BASE_URL, or the runtime's own /media/ (the local store)
         self.capacity = capacity
         self.arms = ArmMemory()
         self._entries: OrderedDict[str, CachedModule] = OrderedDict()
@@ -205,15 +220,19 @@ def _refresh(engine: Engine, cache: ModuleCache, module_id: str, stamp: DeploySt
                 cache.put(entry)
                 return entry
         row = conn.execute(_MODULE_SQL, {"module_id": module_id}).mappings().first()
+        index = load_media_index(conn, _every_section(row)) if row is not None else {}
     if row is None:
         raise not_found(f"module {module_id!r}", "list the modules you can take with GET /api/v1/modules")
-    entry = _serialise(dict(row), stamp)
+    entry = _serialise(dict(row), stamp, index, cache.media_base)
     cache.put(entry)
     return entry
 
 
-def _serialise(row: dict[str, Any], stamp: DeployStamp) -> CachedModule:
+def _serialise(row: dict[str, Any], stamp: DeployStamp, index: MediaIndex, media_base: str) -> CachedModule:
+    # The arms' bodies are built later from the row as read: resolving media rewrites sections in place.
+    unresolved = copy.deepcopy(row) if row.get("experiments") else row
     sections = row["sections"]
+    media_digest = resolve_sections(sections, index, media_base, row.get("media_references"))
     document: dict[str, Any] = {"module_id": row["module_id"]}
     document.update({c: row[c] for c in MODULE_COLUMNS})
     document["revision"] = row["revision"]
@@ -238,9 +257,18 @@ def _serialise(row: dict[str, Any], stamp: DeployStamp) -> CachedModule:
         dumps(document),
         dumps(outline),
         stamp,
+        media_digest if index else "",
         running,
-        row if running else None,
+        unresolved if running else None,
+        media_index=index,
+        media_base=media_base,
     )
+
+
+def _every_section(row: Any) -> list[dict[str, Any]]:
+    """The module's sections and every experiment arm's, whose media the bodies may hand out."""
+    arms = [arm for experiment in row.get("experiments") or () for arm in experiment.get("arms") or ()]
+    return [*row["sections"], *(section for arm in arms for section in arm.get("sections") or ())]
 
 
 def _section_fields(section: Any) -> dict[str, Any]:

@@ -58,9 +58,27 @@ _SCHEMAS: dict[str, Any] = {
             "content": {},
             "media_url": _NULLABLE_TEXT,
             "duration_seconds": {"type": ["integer", "null"]},
+            "media": {"oneOf": [_ref("Media"), {"type": "null"}]},
+            "images": {"type": "array", "items": _ref("Media"), "description": "the Markdown's stored images"},
         },
         "required": ["section_id", "section_number", "section_type", "title"],
     },
+    # docs/media.md: URLs on MEDIA_BASE_URL (or this server's /media/), immutable; variants for srcset.
+    "Media": _object(
+        {
+            "url": {"type": "string"},
+            "type": {"type": "string"},
+            "width": {"type": ["integer", "null"]},
+            "height": {"type": ["integer", "null"]},
+            "alt": _NULLABLE_TEXT,
+            "variants": {
+                "type": "array",
+                "items": _object({"url": {"type": "string"}, "width": {"type": "integer"}, "type": {"type": "string"}}),
+            },
+            "placeholder": {"type": ["string", "null"], "description": "a tiny data: URL to show while loading"},
+            "poster": {"type": ["string", "null"], "description": "a video's first frame (JPEG)"},
+        }
+    ),
     "Module": {
         "type": "object",
         "description": "the module's fields as in its file; `fields=outline` keeps ids, titles and types only",
@@ -285,6 +303,17 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/api/openapi.json": {"get": _operation("This document", {200: None}, (), secured=False)},
+        "/media/{key}": {
+            "get": {
+                "summary": "A stored media object (the local media store only; with MEDIA_BUCKET, the CDN serves it)",
+                "security": [],
+                "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "the object, cached for a year (immutable)", "content": {"*/*": {}}},
+                    "404": {"description": _ERROR_TEXT[404], "content": _json_content(_ref("Error"))},
+                },
+            }
+        },
         "/api/v1/modules": {
             "get": _operation(
                 "The live modules this student may take, by keyset pages (Link: rel=next)",

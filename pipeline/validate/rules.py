@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from pipeline.errors import ConfigError
+from pipeline.media.lookup import media_lookup
 from pipeline.module.document import (
     ModuleDocument,
     ModuleLoadError,
@@ -29,6 +30,7 @@ from pipeline.module.schema import load_schema
 from pipeline.settings import Settings
 from pipeline.validate.experiments import experiment_problems, immutability_problems
 from pipeline.validate.graphs import cycle_through, strongly_connected
+from pipeline.validate.media import unresolved_media_problems
 from pipeline.validate.schema_messages import describe_error
 from pipeline.validate.sections import MarkdownCheck, section_problems
 from pipeline.validate.trust import Trusted, Validated, validation_key, validator_fingerprint
@@ -159,6 +161,9 @@ def validate_paths(
         documents, _assets_dir_for(files, settings), _sibling_dirs(files), recorded, previous
     )
     problems.extend(found)
+    # Stored media must resolve: asked of the store (or the CDN) for the files not validated before as they are.
+    fresh = [doc for doc, known in zip(documents, recorded, strict=True) if known is None]
+    problems.extend(unresolved_media_problems(fresh, lambda: media_lookup(settings)))
     failed = {p.path for p in problems if p.severity == "error"}
     valid: dict[str, ModuleDocument] = {}
     validated: dict[str, Validated] = {}

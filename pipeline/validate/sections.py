@@ -7,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.media.keys import is_media_url
 from pipeline.module.assets import check_asset, image_size, is_local_asset
 from pipeline.module.document import ModuleDocument
 from pipeline.module.markdown_policy import MarkdownInspection, inspect_markdown
 from pipeline.module.problems import Problem
+from pipeline.validate.media import reference_problem, stored_media_problems
 
 MARKDOWN_SECTION_TYPES = ("text", "video", "image")
 
@@ -33,9 +35,27 @@ class MarkdownCheck:
         return inspection
 
 
+# Files added by hand under data/assets/: Git grows with every one (docs/media.md says how to store big ones).
+ASSET_WARN_BYTES = 10 * 1024 * 1024
+ASSET_MAX_BYTES = 50 * 1024 * 1024
+
+
 def _media_problem(doc: ModuleDocument, pointer: str, url: str, assets_dir: Path) -> tuple[Problem | None, Path | None]:
     checked = check_asset(url, assets_dir)
-    return (doc.problem(pointer, checked.problem) if checked.problem else None), checked.path
+    if checked.problem:
+        return doc.problem(pointer, checked.problem), checked.path
+    size = checked.path.stat().st_size if checked.path is not None else 0
+    if size > ASSET_MAX_BYTES:
+        message = (
+            f"{url!r} is {size / 1e6:.0f} MB; a file in data/assets/ may be at most 50 MB (Git keeps every version "
+            "for ever): upload it to Notion so export stores it in the media store, or run `python -m pipeline "
+            "media migrate`"
+        )
+        return doc.problem(pointer, message), checked.path
+    if size > ASSET_WARN_BYTES:
+        message = f"{url!r} is {size / 1e6:.0f} MB; files over 10 MB belong in the media store (docs/media.md)"
+        return doc.problem(pointer, message, "warning"), checked.path
+    return None, checked.path
 
 
 def section_problems(
@@ -50,12 +70,17 @@ def section_problems(
         problem, media_file = _media_problem(doc, base + "/media_url", media_url, assets_dir)
         if problem:
             problems.append(problem)
+    problems.extend(stored_media_problems(doc, base, section))
     if section_type in MARKDOWN_SECTION_TYPES and isinstance(content, str):
         inspection = markdown.inspect(base + "/content", content)
         for issue in inspection.issues:
             where = f" (Markdown line {issue.line})" if issue.line else ""
             problems.append(doc.problem(base + "/content", issue.message + where))
         for source in inspection.image_sources:
+            if is_media_url(source):
+                why = reference_problem(source, "image")
+                if why:
+                    problems.append(doc.problem(base + "/content", why))
             if is_local_asset(source):
                 problem, _ = _media_problem(doc, base + "/content", source, assets_dir)
                 if problem:

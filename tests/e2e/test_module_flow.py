@@ -36,6 +36,7 @@ def loop(tmp_path: Path, notion_fake, github_fake, migrated_engine):
         notion_timeout_seconds=5.0,
         notion_retry_seconds=0.01,
         modules_dir=data / "modules",
+        media_dir=tmp_path / "media",
     )
     return Loop(tmp_path, notion_fake, github_fake, migrated_engine, data_source_id, settings)
 

@@ -29,6 +29,7 @@ def library(notion_fake, module_tree: Path) -> Library:
         notion_data_source_id=data_source_id,
         notion_base_url=notion_fake.base_url,
         modules_dir=module_tree,
+        media_dir=module_tree.parent.parent / "media",
         notion_requests_per_second=200.0,
         notion_timeout_seconds=5.0,
         notion_retry_seconds=0.01,

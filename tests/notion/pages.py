@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
+
+from PIL import Image
 
 from tests.fakes import notion_blocks as b
 from tests.fakes.notion_server import NotionFake
 
-PNG = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0" + b"\0" * 16
+
+def _png(width: int = 16, height: int = 16) -> bytes:
+    """A real picture (export decodes what it stores, to make its variants)."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 40, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def module_properties(module_id: str, **overrides: Any) -> dict[str, Any]:

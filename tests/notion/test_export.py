@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from pipeline.export import export_pages
+from pipeline.media.keys import original_key
+from pipeline.media.local import LocalStore
 from pipeline.module.canonical import content_hash
 from pipeline.module.document import load_module
 from pipeline.validate.rules import validate_paths
@@ -38,9 +41,11 @@ def test_ready_pages_become_valid_module_files(notion_fake, library):
     assert advanced["metadata"]["exported_by"] == "notion_sync_bot"
     assert advanced["metadata"]["content_hash"] == content_hash(advanced)
     basics_module = read(library, "soldering-basics")
-    assert "/assets/soldering-basics/" in basics_module["sections"][-1]["content"]
-    assets = list((library.settings.resolved_assets_dir / "soldering-basics").iterdir())
-    assert [a.read_bytes() for a in assets] == [PNG]
+    # the picture is stored under its content's hash, and Git gets the pointer, never the bytes
+    key = original_key(hashlib.sha256(PNG).hexdigest(), "image/png")
+    assert f"/media/{key}" in basics_module["sections"][-1]["content"]
+    assert LocalStore(library.settings.media_dir).get(key) == PNG
+    assert not library.settings.resolved_assets_dir.joinpath("soldering-basics").exists()
     assert not (library.settings.modules_dir / "still-a-draft.json").exists()
 
 

@@ -12,7 +12,7 @@ from tests.cli_calls import FLAG, PIPELINE_CALL, call_problems
 from tests.paths import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
-NAMES = ("export", "validate", "deploy", "backup", "ci", "setup-check", "rehearse")
+NAMES = ("export", "validate", "deploy", "backup", "ci", "setup-check", "rehearse", "media-gc")
 
 # Per job, exactly the permissions it may have (docs/operations.md; writeback reads the merged PR).
 EXPECTED_PERMISSIONS = {
@@ -31,6 +31,7 @@ EXPECTED_PERMISSIONS = {
     ("rehearse", "rehearse"): {"contents": "read"},
     ("rehearse", "cleanup"): {},
     ("rehearse", "sweep"): {},
+    ("media-gc", "gc"): {"contents": "read", "pull-requests": "read"},
 }
 
 ARRAY_FLAGS = re.compile(r"args\+?=\(([^)]*)\)")
@@ -166,7 +167,7 @@ def test_requirements_are_pinned() -> None:
         for line in (REPO_ROOT / file).read_text().splitlines():
             line = line.split("#")[0].strip()
             if line and not line.startswith("-r"):
-                assert re.fullmatch(r"[A-Za-z0-9_.-]+==[\w.]+", line), f"{file}: {line}"
+                assert re.fullmatch(r"[A-Za-z0-9_.-]+(\[[a-z,]+\])?==[\w.]+", line), f"{file}: {line}"
 
 
 def test_every_pipeline_command_in_a_workflow_exists_with_its_flags() -> None:

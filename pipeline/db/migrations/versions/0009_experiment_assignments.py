@@ -2,7 +2,7 @@
 exposure), and the arm stamped on analytics events by the server.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-04 21:50:00
 
 - experiment_assignments: one row per student and experiment, written when the runtime first serves the
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -10,9 +10,11 @@ checked again (revision and hash) on its next request, and re-read only if that 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -23,9 +25,11 @@ from pipeline.deploy.plan import MODULE_COLUMNS
 from pipeline.module.document import is_valid_id
 from pipeline.runtime.auth import Principal
 from pipeline.runtime.errors import ApiError, archived, not_found
+from pipeline.runtime.student_view import student_section
 from pipeline.runtime.wire import dumps, iso
 
 Fields = Literal["full", "outline"]
+View = Literal["full", "outline", "answers"]  # answers: the full module with its key, for staff who ask
 CACHED_MODULES = 4096  # per worker; a revision of a large module is some tens of kB
 SECTION_FIELDS = ("section_number", "section_type", "title", "content", "media_url", "duration_seconds")
 
@@ -57,16 +61,15 @@ class CachedModule:
     archived_at: datetime | None
     university_id: str
     cohort: str | None
-    full: bytes
-    outline: bytes
+    bodies: Mapping[View, bytes]  # the student views (full, outline) and the staff view with the key
+    etags: Mapping[View, str]
     stamp: DeployStamp  # the deploy stamp under which the database last said this is the current revision
 
-    def etag(self, fields: Fields) -> str:
-        digest = self.content_hash.removeprefix("sha256:")[:24]
-        return f'"r{self.revision}-{digest}{"-outline" if fields == "outline" else ""}"'
+    def etag(self, view: View) -> str:
+        return self.etags[view]
 
-    def body(self, fields: Fields) -> bytes:
-        return self.outline if fields == "outline" else self.full
+    def body(self, view: View) -> bytes:
+        return self.bodies[view]
 
 
 @dataclass(frozen=True)
@@ -126,9 +129,19 @@ def check_module_id(module_id: str) -> None:
 
 
 def fetch_module(
-    engine: Engine, cache: ModuleCache, module_id: str, principal: Principal, fields: Fields, if_none_match: str
+    engine: Engine,
+    cache: ModuleCache,
+    module_id: str,
+    principal: Principal,
+    fields: Fields,
+    if_none_match: str,
+    *,
+    with_answers: bool = False,
 ) -> ModuleAnswer:
-    """The module's current revision for `principal`; body None when `if_none_match` already names it (304)."""
+    """The module's current revision for `principal`; body None when `if_none_match` already names it (304).
+
+    A student always gets the student view (no key); `with_answers` (staff only, checked by the route) the file's
+    content as deployed, with a different ETag."""
     check_module_id(module_id)
     stamp = cache.stamp(engine)
     entry = cache.get(module_id)
@@ -137,11 +150,12 @@ def fetch_module(
     _refuse_unless_live(entry)
     if not offered_by_catalogue(principal, entry.university_id, entry.cohort):
         _require_assignment(engine, module_id, principal)
-    etag = entry.etag(fields)
+    view: View = "outline" if fields == "outline" else "answers" if with_answers and principal.staff else "full"
+    etag = entry.etag(view)
     wanted = _etags(if_none_match)
     if etag in wanted or "*" in wanted:
         return ModuleAnswer(etag, None)
-    return ModuleAnswer(etag, entry.body(fields))
+    return ModuleAnswer(etag, entry.body(view))
 
 
 def _refresh(engine: Engine, cache: ModuleCache, module_id: str, stamp: DeployStamp) -> CachedModule:
@@ -158,8 +172,8 @@ def _refresh(engine: Engine, cache: ModuleCache, module_id: str, stamp: DeploySt
                     head.archived_at,
                     head.university_id,
                     head.cohort,
-                    known.full,
-                    known.outline,
+                    known.bodies,
+                    known.etags,
                     stamp,
                 )
                 cache.put(entry)
@@ -180,13 +194,15 @@ def _serialise(row: dict[str, Any], stamp: DeployStamp) -> CachedModule:
     document["content_hash"] = row["content_hash"]
     document["deployed_at"] = iso(row["deployed_at"])
     document["sections"] = sections
+    student = {k: v for k, v in document.items() if k != "content_hash"}
+    student["sections"] = [student_section(s) for s in sections]
     outline = {
         "module_id": row["module_id"],
         "title": row["title"],
         "revision": row["revision"],
-        "content_hash": row["content_hash"],
         "sections": [{k: s[k] for k in ("section_id", "section_number", "section_type", "title")} for s in sections],
     }
+    bodies: dict[View, bytes] = {"full": dumps(student), "outline": dumps(outline), "answers": dumps(document)}
     return CachedModule(
         row["module_id"],
         row["revision"],
@@ -194,10 +210,16 @@ def _serialise(row: dict[str, Any], stamp: DeployStamp) -> CachedModule:
         row["archived_at"],
         row["university_id"],
         row["cohort"],
-        dumps(document),
-        dumps(outline),
+        bodies,
+        {view: _etag(row["revision"], view, body) for view, body in bodies.items()},
         stamp,
     )
+
+
+def _etag(revision: int, view: View, body: bytes) -> str:
+    """A hash of the body itself: the content hash would let a student test a guessed key against it."""
+    digest = hashlib.sha256(body).hexdigest()[:24]
+    return f'"r{revision}-{digest}{"" if view == "full" else "-" + view}"'
 
 
 def _refuse_unless_live(entry: CachedModule) -> None:

@@ -232,6 +232,7 @@ class ModuleAttempt(Base):
     experiment_id: Mapped[str | None] = mapped_column(Text)
     arm: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
+    section_hash: Mapped[str | None] = mapped_column(Text)  # the section's content hash it was graded against (0005)
 
 
 class ExperimentAssignment(Base):

@@ -139,14 +139,24 @@ def _render_interactive(section: Mapping[str, Any], assets: Mapping[str, Preview
     return "".join(parts)
 
 
+def _attempt_rules(content: Mapping[str, Any]) -> str:
+    """The quiz's attempt settings in words, as a reviewer checks them."""
+    limit = content.get("max_attempts")
+    tries = f"At most {esc(limit)} attempt(s)." if limit is not None else "Unlimited attempts."
+    if content.get("reveal_answers"):
+        return f"{tries} After a wrong answer the student is shown the correct choice."
+    return f"{tries} A wrong answer is marked wrong; the correct choice is not shown."
+
+
 def _render_quiz(section: Mapping[str, Any]) -> str:
     content = section.get("content")
     if not isinstance(content, Mapping) or not isinstance(content.get("questions"), list):
         return _unexpected("content should be {questions: [...]}", content)
     parts = [
         f"<p>{esc(content['instruction'])}</p>" if content.get("instruction") else "",
-        f'<p class="meta">Pass mark: {esc(content.get("pass_percent", 70))}% correct. '
-        "The correct answers are marked for the reviewer; students do not see them.</p>",
+        f'<p class="meta">Pass mark: {esc(content.get("pass_percent", 70))}% correct. {_attempt_rules(content)} '
+        "The correct answers and explanations are marked for the reviewer; the runtime never sends them to "
+        "students before they answer (graded on the server).</p>",
         '<ol class="questions">',
     ]
     for question in content["questions"]:

@@ -10,11 +10,13 @@ from flask import Blueprint, Response, request
 
 from pipeline.module.document import unstorable_text
 from pipeline.runtime.assignments import assign, list_assignments, parse_assignment, unassign
+from pipeline.runtime.attempts import submit_attempt
 from pipeline.runtime.auth import Principal
 from pipeline.runtime.catalogue import list_modules, parse_catalogue_query
 from pipeline.runtime.content import Fields, fetch_module
 from pipeline.runtime.errors import ApiError, unprocessable
 from pipeline.runtime.events import parse_batch, store_events
+from pipeline.runtime.grading import parse_attempt
 from pipeline.runtime.openapi import openapi_document
 from pipeline.runtime.progress import module_stats, parse_progress, read_module_progress, record_progress
 from pipeline.runtime.state import runtime_state
@@ -85,10 +87,19 @@ def modules() -> Response:
 def module(module_id: str) -> Response:
     principal = _principal()
     fields_arg = request.args.get("fields", "full")
-    if fields_arg not in ("full", "outline") or set(request.args) - {"fields", "arm"}:
+    include = request.args.get("include")
+    if (
+        fields_arg not in ("full", "outline")
+        or include not in (None, "answers")
+        or set(request.args) - {"fields", "include", "arm"}
+    ):
         raise ApiError(
-            422, "invalid_request", "the query parameters are fields=outline (or fields=full) and, for staff, arm=ARM"
+            422,
+            "invalid_request",
+            "the query parameters are fields=outline (or full) and, for staff, include=answers and arm=ARM",
         )
+    if include and not principal.staff:
+        raise ApiError(403, "forbidden", 'include=answers needs a staff token (roles: ["staff"])')
     fields: Fields = "outline" if fields_arg == "outline" else "full"
     state = runtime_state()
     answer = fetch_module(
@@ -99,6 +110,7 @@ def module(module_id: str) -> Response:
         fields,
         request.headers.get("If-None-Match", ""),
         request.args.get("arm"),
+        with_answers=include == "answers",
     )
     headers = {"ETag": answer.etag, "Cache-Control": MODULE_CACHE_CONTROL, "Vary": "Authorization"}
     if answer.body is None:
@@ -123,6 +135,14 @@ def put_progress(module_id: str, section_id: str) -> Response:
     principal = _principal()
     state, score = parse_progress(_body())
     return _json(record_progress(runtime_state().engine, principal, module_id, section_id, state, score))
+
+
+@api.post("/api/v1/me/modules/<module_id>/sections/<section_id>/attempts")
+def post_attempt(module_id: str, section_id: str) -> Response:
+    principal = _principal()
+    attempt = parse_attempt(_body())
+    answer, created = submit_attempt(runtime_state().engine, principal, module_id, section_id, attempt)
+    return _json(answer, status=201 if created else 200)
 
 
 @api.get("/api/v1/me/assignments")

@@ -15,7 +15,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -30,9 +30,11 @@ from pipeline.runtime.auth import Principal
 from pipeline.runtime.errors import ApiError, not_found
 from pipeline.runtime.experiments import ArmMemory, staff_arms, student_arms
 from pipeline.runtime.media import MediaIndex, load_media_index, resolve_sections
+from pipeline.runtime.student_view import student_section
 from pipeline.runtime.wire import dumps, iso
 
 Fields = Literal["full", "outline"]
+View = Literal["full", "outline", "answers"]  # answers: the full module with its key, for staff who ask
 CACHED_MODULES = 4096  # per worker; a revision of a large module is some tens of kB
 SECTION_FIELDS = ("section_number", "section_type", "title", "content", "media_url", "duration_seconds")
 
@@ -69,30 +71,30 @@ class CachedModule:
     archived_at: datetime | None
     university_id: str
     cohort: str | None
-    full: bytes
-    outline: bytes
+    bodies: Mapping[View, bytes]  # the student views (full, outline) and the staff view with the key
+    etags: Mapping[View, str]
     stamp: DeployStamp  # the deploy stamp under which the database last said this is the current revision
-    media_digest: str = ""  # of the media URLs the body hands out: a new URL is a new ETag
     running: tuple[Experiment, ...] = ()  # the revision's running experiments
     row: dict[str, Any] | None = field(default=None, repr=False)  # what the arms' bodies are built from (unresolved)
-    # arm ids (one per running experiment) -> (full, outline), built on first use; all-control is `full`/`outline`
-    variants: dict[tuple[str, ...], tuple[bytes, bytes]] = field(default_factory=dict, repr=False, compare=False)
+    # arm ids (one per running experiment) -> (bodies, etags), built on first use; all-control is `bodies`/`etags`
+    variants: dict[tuple[str, ...], tuple[Mapping[View, bytes], Mapping[View, str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     media_index: MediaIndex = field(default_factory=dict, repr=False, compare=False)  # for the arms' bodies
     media_base: str = field(default="", repr=False, compare=False)
 
-    def etag(self, fields: Fields, arms: Sequence[Arm] = ()) -> str:
-        digest = self.content_hash.removeprefix("sha256:")[:24]
+    def etag(self, view: View, arms: Sequence[Arm] = ()) -> str:
+        """A hash of the body itself (so the arm and the media URLs count), never of the content hash."""
         key = self._variant_key(arms)
-        arm = "-a" + hashlib.sha256("/".join(key).encode()).hexdigest()[:8] if key else ""
-        media = f"-m{self.media_digest}" if self.media_digest and fields == "full" else ""
-        return f'"r{self.revision}-{digest}{arm}{media}{"-outline" if fields == "outline" else ""}"'
+        return self._variant(key, arms)[1][view] if key else self.etags[view]
 
-    def body(self, fields: Fields, arms: Sequence[Arm] = ()) -> bytes:
+    def body(self, view: View, arms: Sequence[Arm] = ()) -> bytes:
         key = self._variant_key(arms)
-        if not key:
-            return self.outline if fields == "outline" else self.full
-        bodies = self.variants.get(key)
-        if bodies is None:
+        return self._variant(key, arms)[0][view] if key else self.bodies[view]
+
+    def _variant(self, key: tuple[str, ...], arms: Sequence[Arm]) -> tuple[Mapping[View, bytes], Mapping[View, str]]:
+        found = self.variants.get(key)
+        if found is None:
             assert self.row is not None
             sections = sections_for_arms(self.row["sections"], arms)
             variant = _serialise(
@@ -101,8 +103,8 @@ class CachedModule:
                 self.media_index,
                 self.media_base,
             )
-            bodies = self.variants.setdefault(key, (variant.full, variant.outline))
-        return bodies[1] if fields == "outline" else bodies[0]
+            found = self.variants.setdefault(key, (variant.bodies, variant.etags))
+        return found
 
     def _variant_key(self, arms: Sequence[Arm]) -> tuple[str, ...]:
         """The arms' ids, or () when every arm is its experiment's control (the sections as written)."""
@@ -169,9 +171,14 @@ def fetch_module(
     fields: Fields,
     if_none_match: str,
     arm: str | None = None,
+    *,
+    with_answers: bool = False,
 ) -> ModuleAnswer:
     """The module's current revision for `principal`, in their arm of each running experiment (staff: `arm`, else
-    the control); body None when `if_none_match` already names it (304)."""
+    the control); body None when `if_none_match` already names it (304).
+
+    A student always gets the student view (no key); `with_answers` (staff only, checked by the route) the file's
+    content as deployed, with a different ETag."""
     check_module_id(module_id)
     stamp = cache.stamp(engine)
     entry = cache.get(module_id)
@@ -196,11 +203,12 @@ def fetch_module(
         )
     elif arm is not None:
         staff_arms((), arm)  # says the module runs no experiment
-    etag = entry.etag(fields, arms)
+    view: View = "outline" if fields == "outline" else "answers" if with_answers and principal.staff else "full"
+    etag = entry.etag(view, arms)
     wanted = _etags(if_none_match)
     if etag in wanted or "*" in wanted:
         return ModuleAnswer(etag, None)
-    return ModuleAnswer(etag, entry.body(fields, arms))
+    return ModuleAnswer(etag, entry.body(view, arms))
 
 
 def _refresh(engine: Engine, cache: ModuleCache, module_id: str, stamp: DeployStamp) -> CachedModule:
@@ -232,7 +240,7 @@ def _serialise(row: dict[str, Any], stamp: DeployStamp, index: MediaIndex, media
     # The arms' bodies are built later from the row as read: resolving media rewrites sections in place.
     unresolved = copy.deepcopy(row) if row.get("experiments") else row
     sections = row["sections"]
-    media_digest = resolve_sections(sections, index, media_base, row.get("media_references"))
+    resolve_sections(sections, index, media_base, row.get("media_references"))
     document: dict[str, Any] = {"module_id": row["module_id"]}
     document.update({c: row[c] for c in MODULE_COLUMNS})
     document["revision"] = row["revision"]
@@ -243,9 +251,11 @@ def _serialise(row: dict[str, Any], stamp: DeployStamp, index: MediaIndex, media
         "module_id": row["module_id"],
         "title": row["title"],
         "revision": row["revision"],
-        "content_hash": row["content_hash"],
         "sections": [{k: s[k] for k in ("section_id", "section_number", "section_type", "title")} for s in sections],
     }
+    student = {k: v for k, v in document.items() if k != "content_hash"}
+    student["sections"] = [student_section(s) for s in sections]
+    bodies: dict[View, bytes] = {"full": dumps(student), "outline": dumps(outline), "answers": dumps(document)}
     running = tuple(experiment_from(raw) for raw in row.get("experiments") or () if raw.get("status") == "running")
     return CachedModule(
         row["module_id"],
@@ -254,15 +264,20 @@ def _serialise(row: dict[str, Any], stamp: DeployStamp, index: MediaIndex, media
         row["archived_at"],
         row["university_id"],
         row["cohort"],
-        dumps(document),
-        dumps(outline),
+        bodies,
+        {view: _etag(row["revision"], view, body) for view, body in bodies.items()},
         stamp,
-        media_digest if index else "",
         running,
         unresolved if running else None,
         media_index=index,
         media_base=media_base,
     )
+
+
+def _etag(revision: int, view: View, body: bytes) -> str:
+    """A hash of the body itself: the content hash would let a student test a guessed key against it."""
+    digest = hashlib.sha256(body).hexdigest()[:24]
+    return f'"r{revision}-{digest}{"" if view == "full" else "-" + view}"'
 
 
 def _every_section(row: Any) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pipeline.runtime.catalogue import MAX_PAGE
 from pipeline.runtime.events import MAX_EVENTS, VERB_IRIS, VERBS
+from pipeline.runtime.grading import MAX_DURATION_MS
 
 _ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 64}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -81,15 +82,17 @@ _SCHEMAS: dict[str, Any] = {
     ),
     "Module": {
         "type": "object",
-        "description": "the module's fields as in its file; `fields=outline` keeps ids, titles and types only",
+        "description": "the module's fields as in its file, in the student view (no quiz key, no required "
+        "hotspots; see docs/runtime-api.md); `fields=outline` keeps ids, titles and types only; staff with "
+        "`include=answers` get the file's content with its key and `content_hash`",
         "properties": {
             "module_id": _ID,
             "title": {"type": "string"},
             "revision": {"type": "integer", "minimum": 1},
-            "content_hash": {"type": "string"},
+            "content_hash": {"type": "string", "description": "staff with include=answers only"},
             "sections": {"type": "array", "items": _ref("Section")},
         },
-        "required": ["module_id", "title", "revision", "content_hash", "sections"],
+        "required": ["module_id", "title", "revision", "sections"],
     },
     "ProgressUpdate": {
         "type": "object",
@@ -99,6 +102,110 @@ _SCHEMAS: dict[str, Any] = {
         },
         "required": ["state"],
         "additionalProperties": False,
+    },
+    "AttemptSubmission": {
+        "description": "answers (a quiz: question_id → choice index from 0) or hotspots (an interactive section)",
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "client_attempt_id": {"type": "string", "format": "uuid"},
+                    "revision": {"type": "integer", "minimum": 1},
+                    "answers": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer", "minimum": 0},
+                        "minProperties": 1,
+                    },
+                    "duration_ms": {"type": "integer", "minimum": 0, "maximum": MAX_DURATION_MS},
+                },
+                "required": ["client_attempt_id", "revision", "answers"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {
+                    "client_attempt_id": {"type": "string", "format": "uuid"},
+                    "revision": {"type": "integer", "minimum": 1},
+                    "hotspots": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    "duration_ms": {"type": "integer", "minimum": 0, "maximum": MAX_DURATION_MS},
+                },
+                "required": ["client_attempt_id", "revision", "hotspots"],
+                "additionalProperties": False,
+            },
+        ],
+        "examples": [
+            {
+                "client_attempt_id": "0b9f6c1e-3d1a-4f7e-9a52-1c2d3e4f5a6b",
+                "revision": 1,
+                "answers": {"q1": 1, "q2": 0},
+            }
+        ],
+    },
+    "AttemptResult": {
+        "type": "object",
+        "properties": {
+            "module_id": _ID,
+            "section_id": {"type": "string"},
+            "revision": {"type": "integer", "minimum": 1, "description": "the revision it was graded against"},
+            "attempt": {"type": "integer", "minimum": 1},
+            "score": {"type": "integer", "minimum": 0, "maximum": 100},
+            "passed": {"type": "boolean"},
+            "questions": {
+                "type": "array",
+                "description": "per question (quiz) or per clicked hotspot (interactive)",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "question_id": {"type": "string"},
+                        "hotspot_id": {"type": "string"},
+                        "correct": {"type": "boolean"},
+                        "answered": {"type": "boolean"},
+                        "choice": {"type": "integer"},
+                        "explanation": {"type": "string", "description": "only for an answered question"},
+                        "revealed_choice": {
+                            "type": "integer",
+                            "description": "only when the quiz reveals answers and this one was answered wrong",
+                        },
+                    },
+                    "required": ["correct"],
+                },
+            },
+            "attempts_left": {"type": ["integer", "null"], "description": "null: the quiz has no max_attempts"},
+            "progress": {
+                "type": "object",
+                "properties": {
+                    "state": {"enum": ["not_started", "started", "completed"]},
+                    "score": {"type": ["integer", "null"]},
+                    "completed_at": _TIME,
+                    "changed_since_completion": {"type": "boolean"},
+                },
+                "required": ["state", "score", "completed_at", "changed_since_completion"],
+            },
+        },
+        "required": ["module_id", "section_id", "revision", "attempt", "score", "passed", "questions", "progress"],
+        "examples": [
+            {
+                "module_id": "example-module",
+                "section_id": "check-yourself",
+                "revision": 1,
+                "attempt": 1,
+                "score": 33,
+                "passed": False,
+                "questions": [
+                    {
+                        "question_id": "q1",
+                        "correct": True,
+                        "answered": True,
+                        "choice": 1,
+                        "explanation": "Why choice 2 is right (sent once the question is answered).",
+                    },
+                    {"question_id": "q2", "correct": False, "answered": True, "choice": 0},
+                    {"question_id": "q3", "correct": False, "answered": False},
+                ],
+                "attempts_left": 2,
+                "progress": {"state": "started", "score": 33, "completed_at": None, "changed_since_completion": False},
+            }
+        ],
     },
     "SectionProgress": _object(
         {
@@ -233,7 +340,8 @@ _ERROR_TEXT = {
     403: "Forbidden for this token (staff only, or not offered to this student)",
     404: "No such module, section, or assignment",
     405: "Method not allowed",
-    409: "Conflict (the module is locked until its prerequisites are completed)",
+    409: "Conflict (the module is locked until its prerequisites are completed; an attempt at questions a later "
+    "revision replaced, beyond max_attempts, or with a client_attempt_id used for another attempt)",
     410: "The module was archived: no longer offered, progress kept",
     413: "The body is larger than 1 MiB",
     422: "A parameter or the body is not as documented",
@@ -340,6 +448,7 @@ def openapi_document() -> dict[str, Any]:
                     _MODULE,
                     _query("fields", {"enum": ["full", "outline"]}),
                     _query("arm", {"type": "string", "minLength": 1, "maxLength": 200}),
+                    _query("include", {"enum": ["answers"], "description": "staff only: the quiz key too"}),
                 ],
                 headers={200: _ETAG, 304: _ETAG},
             )
@@ -359,10 +468,21 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/me/modules/{module_id}/sections/{section_id}/progress": {
             "put": _operation(
-                "Record a section's progress: idempotent, completed stays completed, best score kept",
+                "Record a section's progress: idempotent, completed stays completed, best score kept; a quiz or "
+                "interactive section takes only started (its completion and score come from attempts)",
                 {200: "SectionProgress"},
                 (401, 403, 404, 409, 410, 422),
                 body="ProgressUpdate",
+                parameters=[_MODULE, _path("section_id")],
+            )
+        },
+        "/api/v1/me/modules/{module_id}/sections/{section_id}/attempts": {
+            "post": _operation(
+                "Submit a quiz or interactive attempt, graded by the server against the revision served; "
+                "201 when new, 200 for a retried client_attempt_id",
+                {200: "AttemptResult", 201: "AttemptResult"},
+                (401, 403, 404, 409, 410, 422),
+                body="AttemptSubmission",
                 parameters=[_MODULE, _path("section_id")],
             )
         },

@@ -18,6 +18,7 @@ from pipeline.runtime.auth import Principal
 from pipeline.runtime.content import check_module_id
 from pipeline.runtime.errors import ApiError, not_found, unprocessable
 from pipeline.runtime.storable import check_text
+from pipeline.runtime.student_view import GRADED_TYPES
 from pipeline.runtime.wire import iso
 
 ProgressState = Literal["started", "completed"]
@@ -68,6 +69,9 @@ _RECORD_SQL = text("""
            AND w.state = 'completed' AS changed
     FROM written w CROSS JOIN target t
 """)
+_SECTION_TYPE_SQL = text(
+    "SELECT section_type FROM module_sections WHERE module_id = :module_id AND section_id = :section_id"
+)
 _MODULE_PROGRESS_SQL = text("""
     SELECT m.revision, m.archived_at, m.prerequisites, m.university_id, m.cohort,
            EXISTS (SELECT 1 FROM module_assignments a WHERE a.module_id = m.module_id AND a.student_id = :student)
@@ -179,24 +183,11 @@ def record_progress(
     student = principal.student_id
     with engine.begin() as conn:
         head = conn.execute(_HEAD_SQL, {"module_id": module_id, "student": student}).first()
-        if head is None:
-            raise not_found(f"module {module_id!r}", "list your modules with GET /api/v1/modules")
-        check_module_access(
-            principal, module_id, head.archived_at, head.university_id, head.cohort, lambda: bool(head.assigned)
-        )
-        if head.prerequisites and not head.touched:  # a module once started stays open
-            summaries = module_summaries(conn, student, [module_id, *head.prerequisites])
-            missing = missing_prerequisites(head.prerequisites, summaries)
-            if missing:
-                raise ApiError(
-                    409,
-                    "locked",
-                    f"module {module_id!r} is locked until you complete {', '.join(missing)}",
-                )
-        row = conn.execute(
-            _RECORD_SQL,
-            {"module_id": module_id, "section_id": section_id, "student": student, "state": state, "score": score},
-        ).first()
+        check_may_record(conn, principal, module_id, head)
+        assert head is not None  # check_may_record refuses a module that does not exist
+        if state == "completed" or score is not None:
+            _refuse_graded_completion(conn, module_id, section_id)
+        row = write_section_progress(conn, student, module_id, section_id, state, score)
         if row is None:
             raise not_found(
                 f"section {section_id[:80]!r} in revision {head.revision} of module {module_id!r}",
@@ -210,6 +201,45 @@ def record_progress(
         "completed_at": iso(row.completed_at),
         "changed_since_completion": bool(row.changed),
     }
+
+
+def check_may_record(conn: Connection, principal: Principal, module_id: str, head: Any) -> None:
+    """The rule for writing a student's progress in a module: it exists, is live, is offered or assigned to them,
+    and is not locked by prerequisites. `head` is a row with archived_at, assigned, university_id, cohort,
+    prerequisites and touched (None: no such module)."""
+    if head is None:
+        raise not_found(f"module {module_id!r}", "list your modules with GET /api/v1/modules")
+    check_module_access(
+        principal, module_id, head.archived_at, head.university_id, head.cohort, lambda: bool(head.assigned)
+    )
+    if head.prerequisites and not head.touched:  # a module once started stays open
+        summaries = module_summaries(conn, principal.student_id, [module_id, *head.prerequisites])
+        missing = missing_prerequisites(head.prerequisites, summaries)
+        if missing:
+            raise ApiError(
+                409,
+                "locked",
+                f"module {module_id!r} is locked until you complete {', '.join(missing)}",
+            )
+
+
+def write_section_progress(
+    conn: Connection, student_id: str, module_id: str, section_id: str, state: ProgressState, score: int | None
+) -> Any:
+    """Upsert one section's progress (completed stays, best score kept); the row, or None for no such section."""
+    params = {"module_id": module_id, "section_id": section_id, "student": student_id, "state": state, "score": score}
+    return conn.execute(_RECORD_SQL, params).first()
+
+
+def _refuse_graded_completion(conn: Connection, module_id: str, section_id: str) -> None:
+    """Quiz and interactive sections complete, and score, only through graded attempts."""
+    kind = conn.execute(_SECTION_TYPE_SQL, {"module_id": module_id, "section_id": section_id}).scalar()
+    if kind in GRADED_TYPES:
+        raise unprocessable(
+            f"section {section_id!r} is a {kind} section: its completion and score come from the server's grade; "
+            f"post an attempt to /api/v1/me/modules/{module_id}/sections/{section_id}/attempts "
+            '(a PUT may only say {"state": "started"})'
+        )
 
 
 def read_module_progress(engine: Engine, reader: Principal, student_id: str, module_id: str) -> dict[str, Any]:

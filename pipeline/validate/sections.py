@@ -150,4 +150,13 @@ def _quiz_problems(doc: ModuleDocument, base: str, content: dict[str, Any]) -> l
                     f"{len(question['choices'])} choices (counting from 0)",
                 )
             )
+    if content.get("reveal_answers") and "max_attempts" not in content:
+        problems.append(
+            doc.problem(
+                f"{base}/content/reveal_answers",
+                "reveal_answers shows the correct choice after a wrong answer, and without max_attempts a student "
+                "can then pass by copying it; set max_attempts, or keep it so for a practice quiz",
+                "warning",
+            )
+        )
     return problems

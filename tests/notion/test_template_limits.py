@@ -43,6 +43,7 @@ ROWS: dict[str, tuple[str, ...]] = {
     "`completion_criteria`": ("completion_criteria/hotspots_clicked", "completion_criteria/required_hotspots"),
     "Quiz `instruction`": ("quiz_content/instruction",),
     "Quiz `pass_percent`": ("quiz_content/pass_percent",),
+    "Quiz `max_attempts`": ("quiz_content/max_attempts",),
     "Quiz `questions`": ("quiz_content/questions",),
     "Question `question_id`": ("question/question_id",),
     "Question `prompt`": ("question/prompt",),

@@ -1,7 +1,7 @@
 """The webhook receiver's shared state: delivery ids handled, and each page's coalescing window.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-04 21:40:00
 
 So that N receiver processes on M machines behave as one:
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

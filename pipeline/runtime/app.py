@@ -78,6 +78,8 @@ def create_app(settings: Settings, *, host: str | None, engine: Engine | None = 
     app = Flask("pipeline.runtime")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # An id holding "/" arrives as "//" in the path: a 404 in JSON, not werkzeug's HTML redirect to a merged path.
+    app.url_map.merge_slashes = False
     state = RuntimeState(
         engine or runtime_engine(settings),
         TokenVerifier(config),

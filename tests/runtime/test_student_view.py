@@ -34,8 +34,8 @@ def _leaks(body: str, secrets: list[str]) -> list[str]:
 
 
 # Path parameters as a student fills them: real ids (the happy path) and ids that do not exist (the errors).
-REAL = {"module_id": "lab-safety-101", "section_id": "safety-check", "student_id": "alice"}
-MISSING = {"module_id": "no-such-module", "section_id": "no-such-section", "student_id": "nobody"}
+REAL = {"module_id": "lab-safety-101", "section_id": "safety-check", "student_id": "alice", "key": "sha256/00/00/x.png"}
+MISSING = {"module_id": "no-such-module", "section_id": "no-such-section", "student_id": "nobody", "key": "none"}
 BODIES: dict[str, Any] = {
     "put": {"state": "started"},
     "post": {"client_attempt_id": str(uuid.uuid4()), "revision": 1, "answers": {"after-hours": 0}},

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, text
 from pipeline.runtime.auth import Principal
 from pipeline.runtime.content import check_module_id
 from pipeline.runtime.errors import ApiError, not_found, unprocessable
+from pipeline.runtime.experiments import served_arm
 from pipeline.runtime.grading import AttemptRequest, Grade, grade
 from pipeline.runtime.progress import ProgressState, check_may_record, write_section_progress
 from pipeline.runtime.student_view import GRADED_TYPES
@@ -58,7 +59,7 @@ _COUNT_SQL = text("""
     SELECT coalesce(max(attempt_number), 0) AS last, count(*) FILTER (WHERE section_hash = :hash) AS at_this_version
     FROM module_attempts WHERE student_id = :student AND module_id = :module_id AND section_id = :section_id
 """)
-# experiment_id / arm: stamped by the server when the section was served from an experiment's arm (NULL until then).
+# experiment_id / arm: stamped by the server from the student's assignment row when the section is in a running arm.
 _INSERT_SQL = text("""
     INSERT INTO module_attempts (client_attempt_id, student_id, module_id, section_id, revision, attempt_number,
                                  score, passed, questions, answers, duration_ms, experiment_id, arm, section_hash)
@@ -154,6 +155,8 @@ def _record(
     conn: Connection, where: dict[str, str], attempt: AttemptRequest, result: Grade, number: int, section_hash: str
 ) -> None:
     """The attempt row, the section's progress and the `answered` event, in the caller's transaction."""
+    # The arm comes from the server's own assignment row, never from the client.
+    served = served_arm(conn, where["student"], where["module_id"], where["section_id"])
     conn.execute(
         _INSERT_SQL,
         {
@@ -166,8 +169,8 @@ def _record(
             "questions": json.dumps(result.questions),
             "answers": json.dumps(attempt.submitted()),
             "duration_ms": attempt.duration_ms,
-            "experiment_id": None,
-            "arm": None,
+            "experiment_id": served.experiment_id if served else None,
+            "arm": served.arm if served else None,
             "section_hash": section_hash,
         },
     )

@@ -16,7 +16,6 @@ from pipeline.deploy.apply import deploy
 from pipeline.experiments.conclude import conclude
 from pipeline.experiments.report import report_experiments
 from pipeline.runtime import create_app
-from pipeline.runtime.experiments import served_arm
 from pipeline.settings import Settings
 from tests.experiments.conftest import DEMO
 from tests.experiments.notion_page import DEMO_PAGE_ID, add_demo_page
@@ -26,28 +25,13 @@ MODULE = "/api/v1/modules/ppe-basics"
 PASS_RATE = {"text": 0.5, "video": 0.8}
 
 
-def _record_attempt(settings: Settings, student: str, passed: bool) -> None:
-    """A graded quiz attempt as the attempts route stores it, stamped by the server with the arm it served."""
+def _arms_of_attempts(settings: Settings) -> dict[str, str | None]:
+    """student -> the arm the server stamped on their attempt."""
     engine = engine_for(settings.database_url)
     try:
-        with engine.begin() as conn:
-            arm = served_arm(conn, student, "ppe-basics", "ppe-check")
-            assert arm is not None
-            conn.execute(
-                text(
-                    "INSERT INTO module_attempts (client_attempt_id, student_id, module_id, section_id, revision, "
-                    "attempt_number, score, passed, questions, answers, experiment_id, arm) VALUES (:id, :s, "
-                    "'ppe-basics', 'ppe-check', 1, 1, :score, :passed, '[]', '{}', :experiment, :arm)"
-                ),
-                {
-                    "id": str(uuid.uuid4()),
-                    "s": student,
-                    "score": 100 if passed else 50,
-                    "passed": passed,
-                    "experiment": arm.experiment_id,
-                    "arm": arm.arm,
-                },
-            )
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT student_id, arm FROM module_attempts WHERE module_id = 'ppe-basics'"))
+            return {row.student_id: row.arm for row in rows}
     finally:
         engine.dispose()
 
@@ -75,10 +59,23 @@ def test_the_demo_experiment_runs_from_file_to_merged_conclusion(
                     "/api/v1/me/modules/ppe-basics/sections/why-ppe/progress", json={"state": "completed"}
                 )
                 assert progress.status_code == 200
-            _record_attempt(demo_settings, student, rng.random() < PASS_RATE[kind])
+                passed = rng.random() < PASS_RATE[kind]
+                attempt = client.post(
+                    "/api/v1/me/modules/ppe-basics/sections/ppe-check/attempts",
+                    json={
+                        "client_attempt_id": str(uuid.uuid4()),
+                        "revision": body["revision"],
+                        "answers": {"goggles": 1, "gloves": 1 if passed else 0},
+                    },
+                )
+                assert attempt.status_code == 201, attempt.text
+                assert attempt.json()["passed"] is passed
     finally:
         server.close()
     assert set(arms.values()) == {"text", "video"}
+    # the attempts route stamped each attempt with the arm the server served, not anything the client said
+    stamped = _arms_of_attempts(demo_settings)
+    assert {student: {"control": "text", "video": "video"}.get(arm or "") for student, arm in stamped.items()} == arms
     # read out
     readout = report_experiments(demo_settings, "ppe-video-vs-text", "json")
     result = json.loads(readout.lines()[0])["experiments"][0]

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Flask, Response
 from sqlalchemy import Engine, create_engine, text
@@ -16,8 +17,9 @@ from werkzeug.exceptions import HTTPException
 
 from pipeline.db.engine import embedded_url, parse_database_url
 from pipeline.errors import ConfigError
+from pipeline.learner import LearnerConfig, learner_blueprint
 from pipeline.runtime.api import api
-from pipeline.runtime.auth import AuthConfig, TokenVerifier, auth_config
+from pipeline.runtime.auth import AuthConfig, TokenVerifier, auth_config, issue_token
 from pipeline.runtime.content import ModuleCache
 from pipeline.runtime.errors import RETRY_AFTER_SECONDS, ApiError, error_response
 from pipeline.runtime.events import MAX_BODY_BYTES
@@ -82,7 +84,28 @@ def create_app(settings: Settings, *, host: str | None, engine: Engine | None = 
     _register_health(app)
 
     app.register_blueprint(api)
+    app.register_blueprint(learner_blueprint(_learner_config(settings, config)))
     return app
+
+
+def _learner_config(settings: Settings, config: AuthConfig) -> LearnerConfig:
+    """The learner page's sign-in: a development picker only under the development key, else the LMS hand-off."""
+    origin = settings.learner_lms_origin
+    if origin is not None and not _is_origin(origin):
+        raise ConfigError(
+            f"LEARNER_LMS_ORIGIN={origin!r} is not an origin; write the LMS's scheme, host and port only, "
+            "such as https://lms.example.edu"
+        )
+    if not config.development:
+        return LearnerConfig(development=False, lms_origin=origin)
+    return LearnerConfig(
+        development=True, mint_token=lambda student: issue_token(settings, student).token, lms_origin=origin
+    )
+
+
+def _is_origin(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("https", "http") and bool(parts.netloc) and value == f"{parts.scheme}://{parts.netloc}"
 
 
 def _register_errors(app: Flask) -> None:

@@ -105,7 +105,7 @@ def main(argv: list[str]) -> int:
         ensure_chromium()
         return run("-m", "pytest", *argv[1:])
     status = 0
-    for bench in sorted((ROOT / "benchmarks").glob("*.py")):
+    for bench in sorted(p for p in (ROOT / "benchmarks").glob("*.py") if not p.name.startswith("_")):
         print(f"== {bench.name}", flush=True)
         status |= run(str(bench), *BENCH_FLAGS.get(bench.name, []))
     return status

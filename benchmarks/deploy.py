@@ -29,10 +29,11 @@ import pgserver  # noqa: E402
 from sqlalchemy import Engine, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from benchmarks._options import parse_args  # noqa: E402
 from pipeline.db.engine import engine_for, upgrade  # noqa: E402
 from pipeline.db.models import Module, ModuleSection  # noqa: E402
 from pipeline.deploy.apply import deploy  # noqa: E402
-from pipeline.deploy.plan import MODULE_COLUMNS  # noqa: E402
+from pipeline.deploy.plan import MODULE_COLUMNS, section_content_hash  # noqa: E402
 from pipeline.module.canonical import content_hash, write_module  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
@@ -99,6 +100,7 @@ def deploy_the_spec_way(engine: Engine, modules: Path) -> None:
                         content=section["content"],
                         media_url=section.get("media_url"),
                         duration_seconds=section.get("duration_seconds"),
+                        content_hash=section_content_hash(section),
                     )
                 )
             session.commit()
@@ -110,7 +112,7 @@ def main() -> int:
     parser.add_argument("--sections", type=int, default=12)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline-runs", type=int, default=3)
-    args = parser.parse_args()
+    args = parse_args(parser, {"modules": 6, "sections": 3, "runs": 1, "baseline_runs": 1})
     figures: dict[str, list[float]] = {
         k: []
         for k in (
@@ -138,7 +140,7 @@ def main() -> int:
         settings = Settings(database_url=url, modules_dir=modules, source_commit="bench")
         reset(engine)
         deploy(None, settings, engine=engine, dry_run=True)  # warm-up: compiles the schema and the Markdown parser
-        changed = modules / "bench-module-00042.json"
+        changed = modules / f"bench-module-{min(42, args.modules - 1):05d}.json"
         original = changed.read_text(encoding="utf-8")
         # Deploy and baseline alternate, so both see the same load on a shared machine.
         for run in range(max(args.runs, args.baseline_runs)):
@@ -148,7 +150,7 @@ def main() -> int:
                 for name in ("full", "noop", "one"):
                     if name == "one":
                         edited = json.loads(original)
-                        edited["sections"][3]["title"] = f"Edited at {time.time()}"
+                        edited["sections"][min(3, args.sections - 1)]["title"] = f"Edited at {time.time()}"
                         write_module(changed, edited)
                     started = time.perf_counter()
                     result = deploy(None, settings, engine=engine)

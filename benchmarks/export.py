@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._options import parse_args
 from pipeline.export import export_pages
 from pipeline.settings import Settings
 from tests.fakes import notion_blocks as b
@@ -59,7 +60,7 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--rate", type=float, default=3.0, help="the fake's limit and the exporter's pace")
-    args = parser.parse_args()
+    args = parse_args(parser, {"pages": 3, "latency": 0.0, "rate": 100.0})
 
     fake = NotionFake()
     _, data_source_id = fake.add_module_library()
@@ -95,9 +96,12 @@ def main() -> int:
     print(f"429s received: {limited}")
     print(f"wall time: {wall:.1f} s, floor {floor:.1f} s (requests / {args.rate:g} per s), ratio {wall / floor:.3f}")
     print(f"no-change rerun: {rerun.summary()}; {len(fake.log)} request(s) {dict(fake.counters())}, {rerun_wall:.2f} s")
-    ok = report.ok and limited == 0 and wall <= floor * 1.15 and len(fake.log) <= math.ceil(args.pages / 100)
-    print("aims met" if ok else "AIMS NOT MET")
-    return 0 if ok else 1
+    # Aims: no 429, within 15% of the pacing floor, and a quiet rerun reads the schema once plus one query page per
+    # 100 pages. They are printed, not the exit status: that says whether the run itself worked.
+    rerun_budget = 1 + math.ceil(args.pages / 100)
+    aims = limited == 0 and wall <= floor * 1.15 and len(fake.log) <= rerun_budget
+    print(f"aims (no 429, wall <= 1.15 x floor, rerun <= {rerun_budget} requests): {'met' if aims else 'NOT met'}")
+    return 0 if report.ok and rerun.ok else 1
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO_ROOT))
 import pgserver  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from benchmarks._options import parse_args  # noqa: E402
 from pipeline.db.engine import engine_for, upgrade  # noqa: E402
 from pipeline.deploy.apply import deploy  # noqa: E402
 from pipeline.module.canonical import write_module  # noqa: E402
@@ -62,9 +63,12 @@ def started_word(engine) -> str:
     return "started" if "'started'" in str(check) else "in_progress"
 
 
-def edit_tree(modules: Path) -> None:
-    """20 modules lose a section and get a quiz reworded; 10 files are deleted (archived)."""
-    for index in range(0, 200, 10):
+def edit_tree(modules: Path) -> int:
+    """Every tenth of the first 200 modules loses a section and gets a quiz reworded; the last 10 files (at most a
+    third of them) are deleted (archived). Returns how many modules changed or were archived."""
+    total = len(list(modules.glob("*.json")))
+    edited = range(0, min(200, total), 10)
+    for index in edited:
         path = modules / f"bench-module-{index:05d}.json"
         data = json.loads(path.read_text(encoding="utf-8"))
         data["sections"].pop(1)
@@ -73,9 +77,10 @@ def edit_tree(modules: Path) -> None:
             if section["section_type"] == "quiz":
                 section["content"]["questions"][0]["prompt"] += " (reworded)"
         write_module(path, data)
-    total = len(list(modules.glob("*.json")))
-    for index in range(total - 10, total):  # the end of the prerequisite chain: nothing depends on them
+    archived = range(max(total - 10, total - total // 3), total)  # the end of the prerequisite chain: no dependants
+    for index in archived:
         (modules / f"bench-module-{index:05d}.json").unlink()
+    return len(set(edited) | set(archived))
 
 
 def main() -> int:
@@ -85,7 +90,7 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=20000)
     parser.add_argument("--modules-each", type=int, default=3)
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(parser, {"modules": 5, "sections": 3, "learners": 40, "modules_each": 2, "runs": 1})
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         modules = write_generated_tree(root / "data", args.modules, args.sections)
@@ -107,7 +112,7 @@ def main() -> int:
             conn.execute(text(SEED_ASSIGNMENTS), params)
             conn.execute(text("ANALYZE"))
             rows = conn.execute(text("SELECT count(*) FROM module_progress")).scalar()
-        edit_tree(modules)
+        touched = edit_tree(modules)
         impact_times, dry_run_times = [], []
         report = assess_impact(None, settings, engine=engine)  # warm-up
         for _ in range(args.runs):
@@ -123,7 +128,7 @@ def main() -> int:
     affected = sum(1 for m in report.modules if m.learners_affected)
     print(
         f"impact: {args.modules} modules x {args.sections} sections, {rows} progress rows "
-        f"({args.learners} learners), 30 modules changed or archived ({affected} with learners); "
+        f"({args.learners} learners), {touched} modules changed or archived ({affected} with learners); "
         f"medians of {args.runs} runs"
     )
     print(f"  deploy --dry-run --impact (in-process): {impact:.2f} s")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._options import parse_args
 from benchmarks.validate import write_generated_tree
 from pipeline.preview.build import build_preview
 from pipeline.settings import Settings
@@ -36,7 +37,7 @@ def main() -> int:
     parser.add_argument("--modules", type=int, default=200)
     parser.add_argument("--sections", type=int, default=12)
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(parser, {"modules": 3, "sections": 3, "runs": 1})
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         data = repo / "data"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._options import parse_args
 from pipeline.module.canonical import write_module
 from pipeline.preview.build import build_preview
 from pipeline.settings import Settings
@@ -70,7 +71,7 @@ def main() -> int:
     parser.add_argument("--megabytes", type=float, default=4.9)  # files are at most 5 MiB
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--patterns", default=",".join(PATTERNS), help="comma-separated names from the list")
-    args = parser.parse_args()
+    args = parse_args(parser, {"megabytes": 0.05, "runs": 1})
     names = [name for name in args.patterns.split(",") if name]
     print(f"validate and preview of one ~{args.megabytes:g} MB module, median of {args.runs} run(s)")
     with tempfile.TemporaryDirectory() as tmp:

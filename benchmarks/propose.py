@@ -1,10 +1,11 @@
 """Propose against the fake GitHub: requests per module and time, for new, re-run and changed modules.
 
-Run: .venv/bin/python benchmarks/propose.py [N]   (N modules, default 30)
+Run: .venv/bin/python benchmarks/propose.py [--modules N] [--runs R]   (N modules, default 30)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._options import parse_args  # noqa: E402
 from pipeline.module.canonical import write_module  # noqa: E402
 from pipeline.module.document import load_module  # noqa: E402
 from pipeline.propose.proposal import propose_modules  # noqa: E402
@@ -51,11 +53,15 @@ def _run(fake: GitHubFake, modules_dir: Path, count: int) -> tuple[float, int, i
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--modules", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parse_args(parser, {"modules": 3, "runs": 1})
+    count = args.modules
     server = FakeGitHub()
     server.start()
     figures: dict[str, list[tuple[float, int, int]]] = {"new": [], "re-run": [], "changed": []}
-    for _ in range(3):
+    for _ in range(args.runs):
         server.reset()
         fake = GitHubFake(server)
         with tempfile.TemporaryDirectory() as tmp:
@@ -67,7 +73,7 @@ def main() -> None:
             _bump(data_dir, count)
             figures["changed"].append(_run(fake, data_dir / "modules", count))
     server.stop()
-    print(f"propose, {count} modules, fake GitHub on 127.0.0.1, no pacing; medians of 3 runs")
+    print(f"propose, {count} modules, fake GitHub on 127.0.0.1, no pacing; medians of {args.runs} runs")
     print(f"{'case':<8} {'ms/module':>9} {'reads/module':>12} {'writes/module':>13} {'paced s/module':>14}")
     for case, runs in figures.items():
         ms = statistics.median(r[0] for r in runs) * 1000 / count

@@ -46,6 +46,7 @@ from flask import Flask, Response, jsonify, request  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from benchmarks._options import parse_args  # noqa: E402
 from pipeline.db.models import Module, ModuleAnalyticsEvent, ModuleProgress, ModuleSection  # noqa: E402
 from pipeline.runtime.auth import AuthConfig, TokenVerifier  # noqa: E402
 from pipeline.runtime.errors import ApiError  # noqa: E402
@@ -405,7 +406,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
+    args = parse_args(parser, {"modules": 20, "students": 40, "seconds": 0.3, "clients": 4, "workers": 1})
     modules = args.modules or (200 if args.quick else 2000)
     students = args.students or (500 if args.quick else 5000)
     seconds = args.seconds or (2.0 if args.quick else 10.0)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._options import parse_args
 from pipeline.module.canonical import write_module
 from pipeline.settings import Settings
 from pipeline.validate.rules import validate_paths
@@ -60,7 +61,7 @@ def main() -> int:
     parser.add_argument("--modules", type=int, default=2000)
     parser.add_argument("--sections", type=int, default=12)
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(parser, {"modules": 5, "sections": 3, "runs": 1})
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         modules = write_generated_tree(data, args.modules, args.sections)

@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._options import parse_args
 from pipeline.settings import Settings
 from pipeline.webhook import MAX_BODY_BYTES, create_app, signature_for
 from tests.webhook.gunicorn_server import start_gunicorn
@@ -111,7 +112,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--server", choices=["werkzeug", "gunicorn"], default="werkzeug")
-    args = parser.parse_args()
+    args = parse_args(parser, {"events": 10, "runs": 1})
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("pipeline.webhook").setLevel(logging.CRITICAL)
 

@@ -10,6 +10,21 @@ const EVENTS_PER_BATCH = 100;
 const RETRY_MS = 5000;
 const $ = (id) => document.getElementById(id);
 
+// A page framed by an LMS on another site may be denied storage (third-party storage blocking): then the token
+// and the outbox live in memory for the page's lifetime, and the LMS posts the token again on the next load.
+function storage(name) {
+  try {
+    const store = window[name];
+    store.getItem(TOKEN_KEY);
+    return store;
+  } catch {
+    const kept = new Map();
+    return { getItem: (k) => (kept.has(k) ? kept.get(k) : null), setItem: (k, v) => kept.set(k, String(v)), removeItem: (k) => kept.delete(k) };
+  }
+}
+const session = storage("sessionStorage");
+const local = storage("localStorage");
+
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
@@ -45,7 +60,7 @@ function takeHandOff() {
   }
   const fragment = new URLSearchParams(location.hash.slice(1));
   if (fragment.get("token")) {
-    sessionStorage.setItem(TOKEN_KEY, fragment.get("token"));
+    session.setItem(TOKEN_KEY, fragment.get("token"));
     history.replaceState(null, "", location.pathname + location.search);
   }
 }
@@ -54,13 +69,13 @@ window.addEventListener("message", (event) => {
   if (!page.lmsOrigin || event.origin !== page.lmsOrigin) return;
   const data = event.data;
   if (data && data.type === "frames:token" && typeof data.token === "string") {
-    sessionStorage.setItem(TOKEN_KEY, data.token);
+    session.setItem(TOKEN_KEY, data.token);
     start();
   }
 });
 
 function signOut(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
+  session.removeItem(TOKEN_KEY);
   $("content").hidden = true;
   $("who").hidden = true;
   $("sign-in").hidden = false;
@@ -82,7 +97,7 @@ if (devForm) {
     });
     const answer = await response.json();
     if (!response.ok) return notice(answer.message);
-    sessionStorage.setItem(TOKEN_KEY, answer.token);
+    session.setItem(TOKEN_KEY, answer.token);
     notice("");
     start();
   });
@@ -98,7 +113,7 @@ class ApiProblem extends Error {
 }
 
 async function api(path, method = "GET", body = undefined) {
-  const headers = { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` };
+  const headers = { Authorization: `Bearer ${session.getItem(TOKEN_KEY)}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const answer = response.status === 204 ? null : await response.json().catch(() => null);
@@ -127,14 +142,14 @@ class Outbox {
 
   items() {
     try {
-      return JSON.parse(localStorage.getItem(this.key) || "[]");
+      return JSON.parse(local.getItem(this.key) || "[]");
     } catch {
       return [];
     }
   }
 
   save(items) {
-    localStorage.setItem(this.key, JSON.stringify(items));
+    local.setItem(this.key, JSON.stringify(items));
     $("queue-status").textContent = items.length ? `${items.length} update(s) waiting to be sent${navigator.onLine ? "" : " (offline)"}` : "";
   }
 
@@ -449,11 +464,12 @@ function markOutline() {
   });
 }
 
-function leave() {
+function leave(finished) {
+  // Moving on with Next completes a section that has no grade; jumping elsewhere in the list does not.
   const section = player.sections[player.index];
   const seconds = Math.round((Date.now() - player.shownAt) / 1000);
   record("progressed", section, { duration: `PT${seconds}S` });
-  if (!GRADED.has(section.section_type)) saveProgress(section, "completed");
+  if (finished && !GRADED.has(section.section_type)) saveProgress(section, "completed");
 }
 
 function show(index) {
@@ -504,17 +520,18 @@ async function showPlayer() {
   show(start);
 }
 
-function go(index) {
+function go(index, finished = false) {
   if (index === player.index) return;
-  leave();
+  leave(finished);
+  $("resume").hidden = true;
   show(index);
   $("section-title").focus();
 }
 
 $("back") && $("back").addEventListener("click", () => player.index > 0 && go(player.index - 1));
 $("next") && $("next").addEventListener("click", () => {
-  if (player.index < player.sections.length - 1) return go(player.index + 1);
-  leave();
+  if (player.index < player.sections.length - 1) return go(player.index + 1, true);
+  leave(true);
   outbox.flush().then(() => { location.href = `${page.learn}progress`; });
 });
 
@@ -523,7 +540,7 @@ $("next") && $("next").addEventListener("click", () => {
 const VIEWS = { catalogue: showCatalogue, progress: showProgress, player: showPlayer };
 
 async function start() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const token = session.getItem(TOKEN_KEY);
   const student = token && studentOf(token);
   if (!student) return signOut(page.development === "true" ? "" : null);
   $("sign-in").hidden = true;
@@ -539,6 +556,13 @@ async function start() {
     notice(problem instanceof ApiProblem ? problem.message : "The modules API could not be reached; check your connection and reload.");
   }
 }
+
+window.addEventListener("hashchange", () => {
+  if (new URLSearchParams(location.hash.slice(1)).has("token")) {
+    takeHandOff();
+    start();
+  }
+});
 
 takeHandOff();
 if (window.parent !== window && page.lmsOrigin) window.parent.postMessage({ type: "frames:ready" }, page.lmsOrigin);

@@ -63,7 +63,7 @@ _ENV_NAMES = {
     "runtime_jwt_issuer": "RUNTIME_JWT_ISSUER",
     "runtime_cache_seconds": "RUNTIME_CACHE_SECONDS",
     "runtime_pool_size": "RUNTIME_POOL_SIZE",
-    "learner_lms_origin": "LEARNER_LMS_ORIGIN",
+    "runtime_lms_origin": "RUNTIME_LMS_ORIGIN",
 }
 _NUMBER_FIELDS = {
     "notion_requests_per_second": float,
@@ -124,7 +124,7 @@ class Settings:
     runtime_jwt_issuer: str | None = None  # required in production
     runtime_cache_seconds: float = 1.0  # how long a worker trusts its copy of a module's current revision
     runtime_pool_size: int = 8  # database connections per worker process (= its threads)
-    learner_lms_origin: str | None = None  # the LMS that frames /learn/ and posts it the student's token
+    runtime_lms_origin: str | None = None  # the LMS that frames /learn/ and posts it the student's token
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -90,10 +90,10 @@ def create_app(settings: Settings, *, host: str | None, engine: Engine | None = 
 
 def _learner_config(settings: Settings, config: AuthConfig) -> LearnerConfig:
     """The learner page's sign-in: a development picker only under the development key, else the LMS hand-off."""
-    origin = settings.learner_lms_origin
+    origin = settings.runtime_lms_origin
     if origin is not None and not _is_origin(origin):
         raise ConfigError(
-            f"LEARNER_LMS_ORIGIN={origin!r} is not an origin; write the LMS's scheme, host and port only, "
+            f"RUNTIME_LMS_ORIGIN={origin!r} is not an origin; write the LMS's scheme, host and port only, "
             "such as https://lms.example.edu"
         )
     if not config.development:
@@ -193,4 +193,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
         log.warning(
             "development key: tokens from `python -m pipeline token STUDENT_ID` work here; listening on %s only", host
         )
+    log.warning("the learner page: http://%s:%s/learn/", f"[{host}]" if ":" in host else host, port)
     run_development_server(app, host, port)

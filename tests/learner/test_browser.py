@@ -209,7 +209,7 @@ def test_an_lms_page_frames_the_learner_page_and_posts_it_the_token(learner: Lea
     lms = f"http://localhost:{lms_server.server_port}"
     # and the learner page under the production rules, which that origin may frame and post the token to
     production = learner.settings.with_overrides(
-        runtime_env="production", runtime_jwt_secret=SECRET, runtime_jwt_issuer=ISSUER, learner_lms_origin=lms
+        runtime_env="production", runtime_jwt_secret=SECRET, runtime_jwt_issuer=ISSUER, runtime_lms_origin=lms
     )
     server = LiveServer(create_app(production, host="127.0.0.1"))
     parent.append(

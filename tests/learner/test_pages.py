@@ -68,7 +68,7 @@ def test_development_sign_in_does_not_exist_under_production_rules(settings: Set
 
 
 def test_the_lms_origin_may_frame_the_page_and_must_be_an_origin(settings: Settings, tmp_path: Path) -> None:
-    framed = _production(settings, tmp_path, learner_lms_origin="https://lms.example.edu")
+    framed = _production(settings, tmp_path, runtime_lms_origin="https://lms.example.edu")
     server = LiveServer(create_app(framed, host="127.0.0.1"))
     try:
         page = httpx.get(server.base_url + "/learn/")
@@ -76,8 +76,8 @@ def test_the_lms_origin_may_frame_the_page_and_must_be_an_origin(settings: Setti
         assert 'data-lms-origin="https://lms.example.edu"' in page.text
     finally:
         server.close()
-    with pytest.raises(ConfigError, match="LEARNER_LMS_ORIGIN"):
-        create_app(_production(settings, tmp_path, learner_lms_origin="https://lms.example.edu/course/1"), host=None)
+    with pytest.raises(ConfigError, match="RUNTIME_LMS_ORIGIN"):
+        create_app(_production(settings, tmp_path, runtime_lms_origin="https://lms.example.edu/course/1"), host=None)
 
 
 def test_module_text_is_rendered_with_the_preview_policy(learner: Learner) -> None:

@@ -144,3 +144,12 @@ def github_fake(_github_server, _sample_data: Path):
     fake = GitHubFake(_github_server)
     fake.seed(_sample_data)
     return fake
+
+
+# --- browser ---
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole session (tests/preview, tests/learner)."""
+    from tests.chromium import launch_chromium
+
+    yield from launch_chromium()

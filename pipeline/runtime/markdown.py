@@ -1,7 +1,8 @@
 """POST /api/v1/markdown: module text as safe HTML, with the reviewer preview's Markdown policy.
 
 A front end shows exactly what a reviewer saw: CommonMark with tables and strikethrough, raw HTML shown as text,
-unsafe links left as text, headings shifted under the page's own. Rendering on the server keeps one parser for
+unsafe links left as text, headings shifted under the page's own; an image is shown from its URL (the runtime
+resolves stored media to URLs), where the reviewer preview shows only the files of the pull request. Rendering on the server keeps one parser for
 the preview and for students, instead of a second one in JavaScript that would drift from it.
 """
 
@@ -29,5 +30,6 @@ def parse_texts(body: Any) -> list[str]:
 
 
 def render_texts(texts: list[str]) -> list[str]:
-    """Each text as HTML, in order. Text over the policy's limits is shown as plain text, never parsed."""
-    return [render_markdown(text) for text in texts]
+    """Each text as HTML, in order; images shown from their URLs. Text over the policy's limits is shown as plain
+    text, never parsed."""
+    return [render_markdown(text, show_images=True) for text in texts]

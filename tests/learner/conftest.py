@@ -18,37 +18,14 @@ from pipeline.settings import Settings
 from tests.paths import REPO_ROOT
 from tests.runtime.live import LiveServer
 
-CHROMIUM = Path("/usr/bin/chromium")
 # CI uploads this folder as the `learner-screenshots` artifact.
 SCREENSHOTS = REPO_ROOT / "test-output" / "learner"
-# No network, no first-run chores (as tests/preview/test_browser.py launches it).
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Collected before any page script runs: Content-Security-Policy violations, which a page cannot hide.
 WATCH_CSP = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation",
     (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
 """
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"headless Chromium is not installed ({CHROMIUM}); run: apt-get install chromium")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is missing: pip install -r requirements-dev.txt"
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @dataclass

@@ -85,15 +85,19 @@ def test_module_text_is_rendered_with_the_preview_policy(learner: Learner) -> No
     texts = [
         "# Title\n\n| a | b |\n| --- | --- |\n| 1 | 2 |",
         '<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror="alert(2)">',
+        "![Floor plan](/media/ab/plan.png) ![bad](javascript:alert(1))",
     ]
     answer = httpx.post(
         learner.base_url + "/api/v1/markdown", json={"texts": texts}, headers={"Authorization": f"Bearer {token}"}
     )
     assert answer.status_code == 200
-    table, hostile = answer.json()["html"]
+    table, hostile, pictures = answer.json()["html"]
     assert "<h3>Title</h3>" in table and "<table>" in table
     assert "<script" not in hostile and "<img" not in hostile and 'href="javascript' not in hostile
     assert "&lt;script&gt;" in hostile
+    # a student's page shows images from their (media) URLs; an unsafe one stays text
+    assert '<img src="/media/ab/plan.png" alt="Floor plan"' in pictures
+    assert pictures.count("<img") == 1 and "![bad](javascript:alert(1))" in pictures
 
 
 def test_the_markdown_route_needs_a_token_and_a_list_of_texts(learner: Learner) -> None:

@@ -333,6 +333,11 @@ function markdown(section) {
   if (!html) return null;
   const box = el("div", { class: "prose" });
   box.innerHTML = html; // rendered by the API with the preview's safe Markdown policy (no raw HTML, safe links)
+  for (const img of box.querySelectorAll("img")) {
+    // The runtime lists a section's stored pictures in `images`: their size and variants, for no layout shift.
+    const media = (section.images || []).find((m) => m.url === img.getAttribute("src"));
+    if (media) img.replaceWith(picture({ ...media, alt: img.alt || media.alt }, img.alt));
+  }
   return box;
 }
 

@@ -1,9 +1,10 @@
 """POST /api/v1/markdown: module text as safe HTML, with the reviewer preview's Markdown policy.
 
 A front end shows exactly what a reviewer saw: CommonMark with tables and strikethrough, raw HTML shown as text,
-unsafe links left as text, headings shifted under the page's own; an image is shown from its URL (the runtime
-resolves stored media to URLs), where the reviewer preview shows only the files of the pull request. Rendering on the server keeps one parser for
-the preview and for students, instead of a second one in JavaScript that would drift from it.
+unsafe links left as text, headings shifted under the page's own. One difference: an image is shown from its URL
+(the runtime resolves stored media to URLs), where the reviewer preview shows only the pull request's files.
+Rendering on the server keeps one parser for the preview and for students, instead of a second one in JavaScript
+that would drift from it.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from pipeline.deploy.apply import deploy
 from pipeline.module.canonical import write_module
 from pipeline.runtime import create_app
+from tests.learner.accessibility import accessibility_problems, focus_ring
 from tests.learner.conftest import Learner, Tab, open_tab, screenshot
 from tests.runtime.live import ISSUER, SECRET, LiveServer, make_token
 
@@ -67,8 +68,10 @@ def press_next(page: Any) -> None:
 
 
 def assert_clean(tab: Tab) -> None:
+    """No console error, failed request or CSP violation so far; every control labelled, every text readable."""
     assert tab.problems == []
     assert tab.csp_violations() == []
+    assert accessibility_problems(tab.page) == []
 
 
 def test_student_starts_lab_safety_by_keyboard_and_resumes_after_reload(learner: Learner, browser_context: Any) -> None:
@@ -77,6 +80,7 @@ def test_student_starts_lab_safety_by_keyboard_and_resumes_after_reload(learner:
     page = tab.page
     sign_in(tab, "kim")
     page.wait_for_selector("#other-modules li")
+    assert accessibility_problems(page) == []
     screenshot(page, "catalogue")
     # when they open Lab Safety 101 and go through three sections by keyboard
     tab_to(page, "a[href$='/learn/modules/lab-safety-101']")
@@ -193,6 +197,14 @@ def test_a_token_in_the_query_string_is_refused_and_one_in_the_fragment_signs_in
     page.set_viewport_size({"width": 360, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "catalogue-360px")
+    # and the keyboard's focus is always visible, and motion stops when the student asks for less of it
+    tab_to(page, "a[href$='/learn/modules/lab-safety-101']")
+    style, width = focus_ring(page)
+    assert style == "solid" and width >= 2
+    transition = "() => getComputedStyle(document.querySelector('#sign-out')).transitionDuration"
+    assert page.evaluate(transition) != "0s"
+    page.emulate_media(reduced_motion="reduce")
+    assert page.evaluate(transition) == "0s"
     assert_clean(tab)
 
 

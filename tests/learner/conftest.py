@@ -88,8 +88,8 @@ def open_tab(context: Any, url: str) -> Tab:
 
 @pytest.fixture
 def browser_context(chromium: Any) -> Iterator[Any]:
-    """A fresh profile (no storage), phone-sized unless a test resizes it."""
-    context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    """A fresh profile (no storage), desktop-sized, in US English and UTC (dates as the tests expect them)."""
+    context = chromium.new_context(viewport={"width": 1100, "height": 900}, locale="en-US", timezone_id="UTC")
     context.add_init_script(WATCH_CSP)
     yield context
     context.close()

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from pipeline.deploy.apply import deploy
 from pipeline.module.canonical import write_module
 from pipeline.runtime import create_app
+from pipeline.runtime.auth import issue_token
 from tests.learner.accessibility import accessibility_problems, focus_ring
 from tests.learner.conftest import Learner, Tab, open_tab, screenshot
 from tests.runtime.live import ISSUER, SECRET, LiveServer, make_token
@@ -75,11 +76,24 @@ def assert_clean(tab: Tab) -> None:
 
 
 def test_student_starts_lab_safety_by_keyboard_and_resumes_after_reload(learner: Learner, browser_context: Any) -> None:
-    # given a newcomer on /learn/ with the development picker
+    # given a newcomer with two assignments, on /learn/ with the development picker
+    staff = {"Authorization": f"Bearer {issue_token(learner.settings, 'teacher', staff=True).token}"}
+    for module_id, due in (("equipment-tour", "2027-02-01T17:00:00Z"), ("first-pull-request", "2027-01-15T17:00:00Z")):
+        url = f"{learner.base_url}/api/v1/students/kim/assignments/{module_id}"
+        assert httpx.put(url, json={"due_at": due}, headers=staff).status_code == 201
     tab = open_tab(browser_context, f"{learner.base_url}/learn/")
     page = tab.page
     sign_in(tab, "kim")
     page.wait_for_selector("#other-modules li")
+    # then the catalogue lists the assignments first, soonest due first, with their dates and states
+    assigned = page.eval_on_selector_all("#assigned-modules li", "ls => ls.map(l => l.dataset.moduleId)")
+    assert assigned == ["first-pull-request", "equipment-tour"]
+    assert "due Jan 15, 2027" in page.inner_text("#assigned-modules li[data-module-id='first-pull-request']")
+    tour = page.inner_text("#assigned-modules li[data-module-id='equipment-tour']")
+    assert "Locked" in tour and "Locked until you complete Lab Safety 101" in tour
+    assert page.query_selector("a[href$='/learn/modules/equipment-tour']") is None
+    others = page.eval_on_selector_all("#other-modules li", "ls => ls.map(l => l.dataset.moduleId)")
+    assert others == ["lab-safety-101"]
     assert accessibility_problems(page) == []
     screenshot(page, "catalogue")
     # when they open Lab Safety 101 and go through three sections by keyboard

@@ -344,8 +344,11 @@ function markdown(section) {
 function interactive(section, body) {
   const content = section.content;
   const media = mediaOf(section);
-  const needed = (content.completion_criteria && content.completion_criteria.hotspots_clicked) || content.hotspots.length;
+  // The student view says how many hotspots count (hotspots_clicked, or required_count when some are required).
+  const criteria = content.completion_criteria || {};
+  const needed = criteria.hotspots_clicked || criteria.required_count || content.hotspots.length;
   const found = new Set();
+  let passed = false;
   const status = el("p", { role: "status", text: `Found 0 of ${needed}.` });
   const list = el("ul", { class: "found" });
   const result = el("p", { class: "result", role: "status" });
@@ -362,7 +365,10 @@ function interactive(section, body) {
       button.setAttribute("aria-pressed", "true");
       list.append(el("li", { text: spot.description ? `${spot.label}: ${spot.description}` : spot.label }));
       status.textContent = `Found ${found.size} of ${needed}.`;
-      if (found.size === needed) await submit(section, { hotspots: [...found] }, result);
+      if (found.size >= needed && !passed) {
+        const graded = await submit(section, { hotspots: [...found] }, result);
+        passed = Boolean(graded && graded.passed);
+      }
     });
     return button;
   });

@@ -170,7 +170,8 @@ class Outbox {
   }
 
   async send() {
-    while (navigator.onLine) {
+    // Signed out (a 401 clears the token), the items wait for the student's next sign-in.
+    while (navigator.onLine && session.getItem(TOKEN_KEY)) {
       const items = this.items();
       if (!items.length) return;
       try {

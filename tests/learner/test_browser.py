@@ -207,6 +207,7 @@ def test_a_token_in_the_query_string_is_refused_and_one_in_the_fragment_signs_in
     page.wait_for_selector("#other-modules li")
     assert page.inner_text("#who-name").strip() == "Signed in as alice"
     assert "#" not in page.url
+    assert page.inner_text("#notice") == ""
     # and at 360 px the catalogue fits the screen
     page.set_viewport_size({"width": 360, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -52,7 +52,8 @@ function studentOf(token) {
 
 function takeHandOff() {
   const query = new URLSearchParams(location.search);
-  if (query.has("token")) {
+  const refused = query.has("token");
+  if (refused) {
     // A token in a URL lands in server logs, history and Referer headers: refuse it, and take it off the address.
     query.delete("token");
     history.replaceState(null, "", location.pathname + (query.size ? `?${query}` : "") + location.hash);
@@ -62,6 +63,7 @@ function takeHandOff() {
   if (fragment.get("token")) {
     session.setItem(TOKEN_KEY, fragment.get("token"));
     history.replaceState(null, "", location.pathname + location.search);
+    if (!refused) notice("");
   }
 }
 

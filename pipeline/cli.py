@@ -53,9 +53,12 @@ def _cmd_github_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.validate.previous import previous_at_ref
     from pipeline.validate.rules import validate_paths
 
-    report = validate_paths(args.paths or [settings.modules_dir], settings, require_files=bool(args.paths))
+    paths = args.paths or [settings.modules_dir]
+    previous = previous_at_ref(paths, args.base) if args.base else None
+    report = validate_paths(paths, settings, require_files=bool(args.paths), previous=previous)
     return _finish(_Formatted(report, args.format))
 
 
@@ -147,6 +150,18 @@ def _cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.rollback import rollback
 
     return _finish(rollback(args.module_id, args.to, settings, open_pr=not args.no_pr))
+
+
+def _cmd_experiments_report(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.experiments.report import report_experiments
+
+    return _finish(report_experiments(settings, args.experiment_id, args.format))
+
+
+def _cmd_experiments_conclude(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.experiments.conclude import conclude
+
+    return _finish(conclude(args.experiment_id, args.keep, settings, open_pr=not args.no_pr))
 
 
 def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
@@ -247,6 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="text (path:line: /pointer: message), github (PR annotations) or json",
     )
+    validate.add_argument(
+        "--base",
+        default=None,
+        metavar="REF",
+        help="also refuse changes to experiments running at this Git ref (the PR's base, e.g. origin/main)",
+    )
     validate.set_defaults(handler=_cmd_validate)
 
     # files -> pull requests
@@ -341,6 +362,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="only restore the file, even when GITHUB_TOKEN and GITHUB_REPOSITORY are set",
     )
     rollback.set_defaults(handler=_cmd_rollback)
+    experiments = sub.add_parser("experiments", help="A/B experiments on sections: read-out and conclusion")
+    experiments_sub = experiments.add_subparsers(dest="experiments_command", required=True, metavar="SUBCOMMAND")
+    experiments_report = experiments_sub.add_parser(
+        "report", help="exposures, sample-ratio check, metric per arm, difference, P(beats control), verdict"
+    )
+    experiments_report.add_argument("experiment_id", nargs="?", help="ID or MODULE/ID (default: every experiment)")
+    experiments_report.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    experiments_report.set_defaults(handler=_cmd_experiments_report)
+    experiments_conclude = experiments_sub.add_parser(
+        "conclude", help="make one arm the sections' content, remove the experiment, and open its PR"
+    )
+    experiments_conclude.add_argument("experiment_id", help="ID or MODULE/ID")
+    experiments_conclude.add_argument("--keep", required=True, metavar="ARM", help="the arm_id whose content stays")
+    experiments_conclude.add_argument(
+        "--no-pr", action="store_true", help="only rewrite the module file, even when GitHub is configured"
+    )
+    experiments_conclude.set_defaults(handler=_cmd_experiments_conclude)
 
     # operations
     backup = sub.add_parser("backup", help="save the raw Notion JSON of every Module Library page and its blocks")

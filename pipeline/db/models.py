@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pipeline.module.schema import SECTION_TYPES
@@ -197,6 +197,8 @@ class ModuleAnalyticsEvent(Base):
     event_uuid: Mapped[str | None] = mapped_column(UUID(as_uuid=False))  # NULL only for rows older than 0003
     revision: Mapped[int | None] = mapped_column(Integer)  # the module revision the student saw
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
+    experiment_id: Mapped[str | None] = mapped_column(Text)  # stamped by the server (experiment_assignments)
+    arm: Mapped[str | None] = mapped_column(Text)
 
 
 class ModuleAttempt(Base):
@@ -230,6 +232,25 @@ class ModuleAttempt(Base):
     experiment_id: Mapped[str | None] = mapped_column(Text)
     arm: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
+
+
+class ExperimentAssignment(Base):
+    """A student's arm of one experiment, written when the runtime first served it (the exposure), never updated."""
+
+    __tablename__ = "experiment_assignments"
+    __table_args__ = (
+        UniqueConstraint("module_id", "student_id", "experiment_id"),  # looked up by module and student
+        Index(None, "experiment_id", "arm"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    module_id: Mapped[str] = mapped_column(Text, ForeignKey("modules.module_id", ondelete="RESTRICT"))
+    experiment_id: Mapped[str] = mapped_column(Text)
+    student_id: Mapped[str] = mapped_column(Text)
+    arm: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)  # the module revision first served
+    stamped_sections: Mapped[list[str]] = mapped_column(ARRAY(Text))  # whose events and attempts carry the arm
+    exposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_NOW)
 
 
 class NotionWriteback(Base):

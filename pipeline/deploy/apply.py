@@ -33,7 +33,8 @@ from pipeline.deploy.summary import git_head, write_plan
 from pipeline.deploy.writes import FINGERPRINT_SQL, apply_plan
 from pipeline.errors import ConfigError, DatabaseError, DeployRefused, ValidationFailed
 from pipeline.settings import Settings, mask_url
-from pipeline.validate.rules import ValidationReport, validate_paths
+from pipeline.validate.previous import previous_live
+from pipeline.validate.rules import PreviousVersions, ValidationReport, validate_paths
 from pipeline.validate.trust import Trusted, Validated
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def deploy(
     try:
         started = time.perf_counter()
         live_keys, trusted = load_validation_keys(engine)
-        report = _validate_or_raise(paths, settings, trusted)
+        report = _validate_or_raise(paths, settings, trusted, _live_experiments(engine))
         validated = time.perf_counter() - started
         documents = {module_id: doc.data for module_id, doc in report.documents.items()}
         hashes = {module_id: doc.content_hash for module_id, doc in report.documents.items()}
@@ -188,8 +189,19 @@ def find_unstorable_module(
     return None
 
 
-def _validate_or_raise(paths: Sequence[Path], settings: Settings, trusted: Trusted) -> ValidationReport:
-    report = validate_paths(paths, settings, trusted)
+def _live_experiments(engine: Engine) -> PreviousVersions | None:
+    """The live modules that declare experiments (a running one must not change); None before migrations."""
+    try:
+        with engine.connect() as conn:
+            return previous_live(conn)
+    except DBAPIError:
+        return None  # no tables yet: nothing is live, so nothing runs
+
+
+def _validate_or_raise(
+    paths: Sequence[Path], settings: Settings, trusted: Trusted, previous: PreviousVersions | None = None
+) -> ValidationReport:
+    report = validate_paths(paths, settings, trusted, previous=previous)
     if not report.ok:
         raise ValidationFailed(list(report.problems), f"{report.summary()}; nothing was deployed")
     return report

@@ -31,11 +31,15 @@ _CONTENT_DEF = {"interactive": "interactive_content", "quiz": "quiz_content"}
 _CHILD_DEFS = {
     ("module", "metadata"): "metadata",
     ("interactive_content", "completion_criteria"): "completion_criteria",
+    ("experiment", "metric"): "experiment_metric",
 }
 _LIST_DEFS = {
     ("module", "sections"): "section",
     ("interactive_content", "hotspots"): "hotspot",
     ("quiz_content", "questions"): "question",
+    ("module", "experiments"): "experiment",
+    ("experiment", "arms"): "experiment_arm",
+    ("experiment_arm", "sections"): "section",
 }
 
 

@@ -21,6 +21,8 @@ _ITEMS = {
     "tags": "tag",
     "prerequisites": "prerequisite",
     "required_hotspots": "required hotspot",
+    "experiments": "experiment",
+    "arms": "arm",
 }
 # section fields a team lead writes as a line or block on the page, named the way the page shows them
 _SECTION_FIELDS = {

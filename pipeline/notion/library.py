@@ -35,6 +35,15 @@ _SCHEMA: dict[str, tuple[str, dict[str, Any]]] = {
     "Owner": ("people", {}),
     "GitHub Branch/PR": ("url", {}),
     "Last Updated": ("date", {}),
+    "Experiment": ("rich_text", {}),
+    "Experiment Status": (
+        "select",
+        {
+            "options": [
+                {"name": n, "color": c} for n, c in (("Draft", "gray"), ("Running", "green"), ("Stopped", "red"))
+            ]
+        },
+    ),
 }
 # A relation to the library itself can only name the data source once it exists: added by a second request.
 SELF_RELATION = "Prerequisites"

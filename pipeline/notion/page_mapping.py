@@ -31,6 +31,7 @@ from pipeline.notion.issues import ConversionIssue, block_words
 from pipeline.notion.properties import module_fields
 from pipeline.notion.rich_text import rich_text_to_plain
 from pipeline.notion.settings_help import apply_hotspot_percentages, apply_quiz_answers, yaml_boolean_problems
+from pipeline.notion.variants import SectionVariant, page_experiment, take_variants
 from pipeline.validate.schema_messages import describe_error
 
 HEADINGS = frozenset({"heading_1", "heading_2", "heading_3", "heading_4"})
@@ -136,6 +137,7 @@ class _PageReader:
         self.warnings: list[ConversionIssue] = []
         self.section_number: int | None = None  # the section being read, counting from 1
         self.heading: dict[str, Any] | None = None  # its heading (named by the section, not by its words)
+        self.variants: list[SectionVariant] = []  # the sections' "Variant:" toggles, converted
 
     def issue(
         self, where: str, block: dict[str, Any] | None, message: str, severity: Severity = "error", *, field: str = ""
@@ -216,6 +218,17 @@ class _PageReader:
 
     # --- one section ---
     def section(self, number: int, section: _Section) -> dict[str, Any] | None:
+        """The section as written, and each "Variant:" toggle in it converted like a section of its own."""
+        blocks, toggles = take_variants(section.blocks)
+        converted = self._section(number, _Section(section.heading, section.title, blocks))
+        for toggle in toggles:
+            arm = self._section(number, _Section(section.heading, section.title, toggle.children))
+            if converted is not None and arm is not None:
+                arm["section_id"] = converted["section_id"]  # progress never depends on the arm
+                self.variants.append(SectionVariant(converted["section_id"], converted["title"], toggle, arm))
+        return converted
+
+    def _section(self, number: int, section: _Section) -> dict[str, Any] | None:
         where = section.title or f"section {number}"
         self.section_number, self.heading = number, section.heading
         if not section.title:
@@ -418,6 +431,10 @@ def page_to_module(
             )
         seen.setdefault(section["section_id"], section["title"])
     module = {**fields, "learning_objectives": objectives, "sections": [s for s in converted if s is not None]}
+    experiment, experiment_issues = page_experiment(page, module["sections"], reader.variants)
+    reader.take(experiment_issues)
+    if experiment is not None:
+        module["experiments"] = [experiment]
     if reader.problems:
         return PageConversion(None, tuple(reader.problems), tuple(reader.warnings), draft=module)
     return PageConversion(module, (), tuple(reader.warnings), draft=module)

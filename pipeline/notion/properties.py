@@ -64,6 +64,9 @@ EXPECTED_PROPERTIES: dict[str, ExpectedProperty] = {
     "GitHub Branch/PR": _expect("url", True, "writeback: the pull request link"),
     "Last Updated": _expect("date", True, "writeback: the time the module went live"),
     "Related Task": _expect("relation", False, "not exported"),
+    # An experiment on the page's "Variant:" toggles (docs/experiments.md): its id, and Draft / Running / Stopped.
+    "Experiment": _expect("rich_text", False, "experiments"),
+    "Experiment Status": _expect("select status", False, "experiments"),
 }
 # Status options the pipeline moves a page between (export reads Ready, writeback sets Live).
 REQUIRED_STATUS_OPTIONS = ("Ready", "Live")
@@ -221,6 +224,23 @@ def module_fields(
     if source and fields["authoring_method"] is None:
         read.problem("Content Source", f"{source!r} is not one of AI-assisted, Form, Interview; pick one of those")
     return fields, read.issues
+
+
+def experiment_columns(page: Mapping[str, Any]) -> tuple[str | None, str | None, list[ConversionIssue]]:
+    """The Experiment column (an id) and Experiment Status (draft, running, stopped; empty: draft)."""
+    read = _FieldReader(page)
+    experiment_id = read.value("Experiment")
+    status = read.value("Experiment Status")
+    if isinstance(experiment_id, str):
+        experiment_id = experiment_id.strip()
+        if not is_valid_id(experiment_id):
+            read.problem(
+                "Experiment", f"{experiment_id!r} must be lowercase words joined by hyphens, e.g. video-vs-text"
+            )
+    if isinstance(status, str) and status.strip().lower() not in ("draft", "running", "stopped"):
+        read.problem("Experiment Status", f"{status!r} is not Draft, Running or Stopped; pick one of those")
+        status = None
+    return experiment_id, status.strip().lower() if isinstance(status, str) else None, read.issues
 
 
 def _person(read: _FieldReader, name: str, *, required: bool) -> str | None:

@@ -21,6 +21,7 @@ NOTION_NAMES: dict[str, str] = {
     **{p.field: name for name, p in EXPECTED_PROPERTIES.items() if p.field.isidentifier()},
     "learning_objectives": "Learning Objectives",
     "sections": "the page's sections",
+    "experiments": "the Experiment column and the page's 'Variant:' toggles",
 }
 _VERB_START = re.compile(r"^(is|are|must|has|have|needs|does|asks|lists)\b")
 _PATHS = re.compile(r"\b(?:data|examples)/[\w./<>-]*")

@@ -14,6 +14,7 @@ from typing import Any
 from pipeline.module.assets import is_local_asset
 from pipeline.module.diff import CHANGE_KINDS, ModuleDiff, SectionChange
 from pipeline.module.markdown_policy import link_scheme
+from pipeline.preview.experiments import render_experiments
 from pipeline.preview.markdown import PreviewAsset, esc, render_markdown
 from pipeline.preview.style import page_shell
 from pipeline.report import short_text
@@ -359,6 +360,7 @@ def render_module_page(
             body.append(render_section(section, assets, changes.get(str(section.get("section_id")))))
         else:
             body.append(f'<section class="card">{_unexpected("a section should be an object", section)}</section>')
+    body.append(render_experiments(doc, assets, render_section))
     body.append(
         "<footer>Rendered from the module file for review; the students' app may style it differently. "
         "Quiz answers are shown here only.</footer>"

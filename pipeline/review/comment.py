@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.module.diff import ModuleDiff, diff_modules
-from pipeline.review.impact import ImpactReport, ModuleImpact
+from pipeline.module.experiments import ExperimentChange, experiment_changes
+from pipeline.review.impact import ImpactReport, ModuleImpact, arm_counts_text
 from pipeline.review.sections import AssetUrl, close_fences, one_line, section_markdown
 
 COMMENT_MARKER = "<!-- frames-review-comment -->"
@@ -125,6 +126,8 @@ def _impact_rows(module: ModuleImpact, titles: Mapping[tuple[str, str], str]) ->
             f"| {name} | (whole module) | archived | **{module.in_progress}** in progress, "
             f"**{module.assignments}** open assignment(s): hidden from them, progress kept |"
         )
+    if module.arms:
+        rows.append(f"| {name} | (experiments) | learners in each arm | {arm_counts_text(module.arms)} |")
     return rows
 
 
@@ -161,6 +164,7 @@ def _module_pieces(module: ReviewedModule, asset_url: AssetUrl) -> list[_Piece]:
     pieces.append(_Piece(f"Revision {old_revision or '—'} → {new_revision}: {summary}."))
     if diff.field_changes:
         pieces.append(_Piece("Fields changed: " + ", ".join(f"`{f.field}`" for f in diff.field_changes) + "."))
+    pieces += [_Piece(_experiment_line(change)) for change in experiment_changes(module.base, module.head)]
     removed = diff.sections("removed")
     if removed:
         pieces.append(
@@ -180,6 +184,28 @@ def _module_pieces(module: ReviewedModule, asset_url: AssetUrl) -> list[_Piece]:
         head = f"#### {what}: {change.new_number}. {one_line(section.get('title'))} (`{change.section_id}`, {kind})"
         pieces.append(_Piece(head, section_markdown(section, asset_url)))
     return pieces
+
+
+def _experiment_line(change: ExperimentChange) -> str:
+    """One line for the reviewer: the experiment this PR starts, changes (refused), stops or concludes."""
+    name = f"`{change.experiment_id}`"
+    if change.kind == "concluded":
+        return (
+            f"**Experiment {name} concluded**: it is removed and every learner sees the sections as this PR writes "
+            "them; their progress stays (same section ids)."
+        )
+    experiment = change.experiment
+    assert experiment is not None
+    arms = ", ".join(f"{one_line(a.name)} {a.weight}%" for a in experiment.arms)
+    tested = ", ".join(f"`{s}`" for s in experiment.section_ids)
+    if change.refused:
+        return (
+            f"> [!CAUTION]\n> **Experiment {name} changes while running: validate refuses this.** Stop it, or start "
+            "a new experiment with a new id."
+        )
+    verb = {"started": "starts", "declared": "is declared (draft)", "stopped": "stops", "changed": "changes"}
+    measured = f"{experiment.metric_kind.replace('_', ' ')} of `{experiment.metric_section_id}`"
+    return f"**Experiment {name} {verb[change.kind]}**: arms {arms} on {tested}; measured by {measured}."
 
 
 def _fit(pieces: list[_Piece], limit: int) -> str:

@@ -10,6 +10,7 @@ started) and `module_assignments`.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from pipeline.db.engine import connect, database_errors, describe
 from pipeline.deploy.apply import load_current, load_validation_keys
@@ -28,6 +30,7 @@ from pipeline.validate.rules import validate_paths
 # What a student reads of a section; its title and place may change without sending anyone back to it.
 # The same rule as the runtime API's `changed_since_completion` (type, content, media).
 READ_FIELDS = ("section_type", "content", "media_url")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,22 @@ class SectionImpact:
 
 
 @dataclass(frozen=True)
+class ArmLearners:
+    """Learners assigned to one arm of one of the module's experiments; None when fewer than 10 (suppressed)."""
+
+    experiment_id: str
+    arm: str
+    learners: int | None
+
+
+MIN_LEARNERS_SHOWN = 10  # the project's rule: no aggregate of fewer learners leaves PostgreSQL
+_ARM_LEARNERS_SQL = text("""
+    SELECT module_id, experiment_id, arm, count(*) AS learners FROM experiment_assignments
+    WHERE module_id = ANY(:modules) GROUP BY module_id, experiment_id, arm ORDER BY module_id, experiment_id, arm
+""")
+
+
+@dataclass(frozen=True)
 class ModuleImpact:
     """One module of the plan and the learners it touches."""
 
@@ -49,6 +68,7 @@ class ModuleImpact:
     sections_changed: tuple[SectionImpact, ...] = ()
     in_progress: int = 0  # learners part-way through a module this deploy archives
     assignments: int = 0  # open assignments of a module this deploy archives
+    arms: tuple[ArmLearners, ...] = ()  # learners in each arm of the module's experiments
 
     @property
     def learners_affected(self) -> int:
@@ -58,6 +78,7 @@ class ModuleImpact:
         return max([*numbers, self.in_progress, self.assignments], default=0)
 
     def to_json(self) -> dict[str, Any]:
+        arms = [{"experiment_id": a.experiment_id, "arm": a.arm, "learners": a.learners} for a in self.arms]
         return {
             "module_id": self.module_id,
             "action": self.action,
@@ -68,6 +89,7 @@ class ModuleImpact:
             "sections_changed": [{"section_id": s.section_id, "completed": s.completed} for s in self.sections_changed],
             "in_progress": self.in_progress,
             "assignments": self.assignments,
+            **({"arms": arms} if arms else {}),  # only modules with experiments carry it
         }
 
 
@@ -115,6 +137,8 @@ class ImpactReport:
                     f"    archived: {module.in_progress} learner(s) in progress, "
                     f"{module.assignments} open assignment(s)"
                 )
+            if module.arms:
+                lines.append(f"    experiment arms: {arm_counts_text(module.arms)}")
         verdict = "needs a second review" if self.needs_second_review else "no learner is affected"
         lines.append(f"impact: {verdict}")
         return lines
@@ -135,6 +159,12 @@ def impact_from_json(raw: str, source: str) -> ImpactReport:
                 tuple(SectionImpact(str(s["section_id"]), 0, int(s["completed"])) for s in m["sections_changed"]),
                 int(m["in_progress"]),
                 int(m["assignments"]),
+                tuple(
+                    ArmLearners(
+                        str(a["experiment_id"]), str(a["arm"]), None if a["learners"] is None else int(a["learners"])
+                    )
+                    for a in m.get("arms", [])
+                ),
             )
             for m in data["modules"]
         )
@@ -222,6 +252,7 @@ def _measure(
         c.module_id for c in touched if c.archive and c.module_id in current and not current[c.module_id].archived
     ]
     in_progress, assignments = _archive_learners(conn, archived)
+    arms = _arm_learners(conn, [c.module_id for c in touched])
     impacts = []
     for change in touched:
         counts = learners.get(change.module_id, {})
@@ -233,9 +264,38 @@ def _measure(
                 tuple(SectionImpact(s, 0, counts.get(s, (0, 0))[1]) for s in sorted(changed.get(change.module_id, []))),
                 in_progress.get(change.module_id, 0),
                 assignments.get(change.module_id, 0),
+                tuple(arms.get(change.module_id, ())),
             )
         )
     return tuple(impacts)
+
+
+def _arm_learners(conn: Connection, module_ids: list[str]) -> dict[str, list[ArmLearners]]:
+    """Learners per arm of each module's experiments (exposures), small counts suppressed."""
+    found: dict[str, list[ArmLearners]] = {}
+    if not module_ids:
+        return found
+    try:
+        # A savepoint: a production database not yet migrated to experiments (or a role without the grant)
+        # leaves the rest of the impact intact.
+        with conn.begin_nested():
+            rows = conn.execute(_ARM_LEARNERS_SQL, {"modules": module_ids}).all()
+    except DBAPIError as exc:
+        log.warning("learners per experiment arm not read: %s", str(exc.orig or exc).strip().splitlines()[0])
+        return found
+    for row in rows:
+        shown = row.learners if row.learners >= MIN_LEARNERS_SHOWN else None
+        found.setdefault(row.module_id, []).append(ArmLearners(row.experiment_id, row.arm, shown))
+    return found
+
+
+def arm_counts_text(arms: Sequence[ArmLearners]) -> str:
+    """`ppe-video-vs-text: control 23, video fewer than 10` for a reviewer."""
+    by_experiment: dict[str, list[str]] = {}
+    for arm in arms:
+        count = f"fewer than {MIN_LEARNERS_SHOWN}" if arm.learners is None else str(arm.learners)
+        by_experiment.setdefault(arm.experiment_id, []).append(f"{arm.arm} {count}")
+    return "; ".join(f"{experiment}: {', '.join(counts)}" for experiment, counts in by_experiment.items())
 
 
 def _live_sections(conn: Connection, module_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:

@@ -83,12 +83,20 @@ def modules() -> Response:
 def module(module_id: str) -> Response:
     principal = _principal()
     fields_arg = request.args.get("fields", "full")
-    if fields_arg not in ("full", "outline") or set(request.args) - {"fields"}:
-        raise ApiError(422, "invalid_request", "the only query parameter is fields=outline (or fields=full)")
+    if fields_arg not in ("full", "outline") or set(request.args) - {"fields", "arm"}:
+        raise ApiError(
+            422, "invalid_request", "the query parameters are fields=outline (or fields=full) and, for staff, arm=ARM"
+        )
     fields: Fields = "outline" if fields_arg == "outline" else "full"
     state = runtime_state()
     answer = fetch_module(
-        state.engine, state.cache, module_id, principal, fields, request.headers.get("If-None-Match", "")
+        state.engine,
+        state.cache,
+        module_id,
+        principal,
+        fields,
+        request.headers.get("If-None-Match", ""),
+        request.args.get("arm"),
     )
     headers = {"ETag": answer.etag, "Cache-Control": MODULE_CACHE_CONTROL, "Vary": "Authorization"}
     if answer.body is None:

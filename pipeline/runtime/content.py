@@ -10,10 +10,12 @@ checked again (revision and hash) on its next request, and re-read only if that 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -21,8 +23,10 @@ from sqlalchemy import Engine, text
 
 from pipeline.deploy.plan import MODULE_COLUMNS
 from pipeline.module.document import is_valid_id
+from pipeline.module.experiments import Arm, Experiment, experiment_from, sections_for_arms
 from pipeline.runtime.auth import Principal
 from pipeline.runtime.errors import ApiError, archived, not_found
+from pipeline.runtime.experiments import ArmMemory, staff_arms, student_arms
 from pipeline.runtime.wire import dumps, iso
 
 Fields = Literal["full", "outline"]
@@ -33,7 +37,9 @@ _MODULE_SQL = text(f"""SELECT m.module_id, m.revision, m.content_hash, m.archive
            {", ".join("m." + c for c in MODULE_COLUMNS)},
            coalesce((SELECT jsonb_agg(jsonb_build_object('section_id', s.section_id,
                             {", ".join(f"'{c}', s.{c}" for c in SECTION_FIELDS)}) ORDER BY s.section_number)
-                     FROM module_sections s WHERE s.module_id = m.module_id), '[]'::jsonb) AS sections
+                     FROM module_sections s WHERE s.module_id = m.module_id), '[]'::jsonb) AS sections,
+           (SELECT r.document->'experiments' FROM module_revisions r
+            WHERE r.module_id = m.module_id AND r.revision = m.revision) AS experiments
     FROM modules m WHERE m.module_id = :module_id
 """)
 _HEAD_SQL = text(
@@ -60,13 +66,34 @@ class CachedModule:
     full: bytes
     outline: bytes
     stamp: DeployStamp  # the deploy stamp under which the database last said this is the current revision
+    running: tuple[Experiment, ...] = ()  # the revision's running experiments
+    row: dict[str, Any] | None = field(default=None, repr=False)  # what the arms' bodies are built from
+    # arm ids (one per running experiment) -> (full, outline), built on first use; all-control is `full`/`outline`
+    variants: dict[tuple[str, ...], tuple[bytes, bytes]] = field(default_factory=dict, repr=False, compare=False)
 
-    def etag(self, fields: Fields) -> str:
+    def etag(self, fields: Fields, arms: Sequence[Arm] = ()) -> str:
         digest = self.content_hash.removeprefix("sha256:")[:24]
-        return f'"r{self.revision}-{digest}{"-outline" if fields == "outline" else ""}"'
+        key = self._variant_key(arms)
+        arm = "-a" + hashlib.sha256("/".join(key).encode()).hexdigest()[:8] if key else ""
+        return f'"r{self.revision}-{digest}{arm}{"-outline" if fields == "outline" else ""}"'
 
-    def body(self, fields: Fields) -> bytes:
-        return self.outline if fields == "outline" else self.full
+    def body(self, fields: Fields, arms: Sequence[Arm] = ()) -> bytes:
+        key = self._variant_key(arms)
+        if not key:
+            return self.outline if fields == "outline" else self.full
+        bodies = self.variants.get(key)
+        if bodies is None:
+            assert self.row is not None
+            sections = sections_for_arms(self.row["sections"], arms)
+            variant = _serialise({**self.row, "sections": [_section_fields(s) for s in sections]}, self.stamp)
+            bodies = self.variants.setdefault(key, (variant.full, variant.outline))
+        return bodies[1] if fields == "outline" else bodies[0]
+
+    def _variant_key(self, arms: Sequence[Arm]) -> tuple[str, ...]:
+        """The arms' ids, or () when every arm is its experiment's control (the sections as written)."""
+        if all(arm is experiment.control for arm, experiment in zip(arms, self.running, strict=True)):
+            return ()
+        return tuple(arm.arm_id for arm in arms)
 
 
 @dataclass(frozen=True)
@@ -78,11 +105,13 @@ class ModuleAnswer:
 
 
 class ModuleCache:
-    """Per-worker copies of current revisions, valid while the deploy stamp (re-read every `ttl` s) stays put."""
+    """Per-worker copies of current revisions, valid while the deploy stamp (re-read every `ttl` s) stays put;
+    and the experiment arms this worker has seen assigned."""
 
     def __init__(self, ttl: float, capacity: int = CACHED_MODULES) -> None:
         self.ttl = ttl
         self.capacity = capacity
+        self.arms = ArmMemory()
         self._entries: OrderedDict[str, CachedModule] = OrderedDict()
         self._lock = threading.Lock()
         self._stamp_lock = threading.Lock()
@@ -126,9 +155,16 @@ def check_module_id(module_id: str) -> None:
 
 
 def fetch_module(
-    engine: Engine, cache: ModuleCache, module_id: str, principal: Principal, fields: Fields, if_none_match: str
+    engine: Engine,
+    cache: ModuleCache,
+    module_id: str,
+    principal: Principal,
+    fields: Fields,
+    if_none_match: str,
+    arm: str | None = None,
 ) -> ModuleAnswer:
-    """The module's current revision for `principal`; body None when `if_none_match` already names it (304)."""
+    """The module's current revision for `principal`, in their arm of each running experiment (staff: `arm`, else
+    the control); body None when `if_none_match` already names it (304)."""
     check_module_id(module_id)
     stamp = cache.stamp(engine)
     entry = cache.get(module_id)
@@ -137,11 +173,22 @@ def fetch_module(
     _refuse_unless_live(entry)
     if not offered_by_catalogue(principal, entry.university_id, entry.cohort):
         _require_assignment(engine, module_id, principal)
-    etag = entry.etag(fields)
+    if arm is not None and not principal.staff:
+        raise ApiError(403, "forbidden", "only staff choose an arm (arm=…); a student sees the arm assigned to them")
+    arms: tuple[Arm, ...] = ()
+    if entry.running:
+        arms = (
+            staff_arms(entry.running, arm)
+            if principal.staff
+            else student_arms(engine, cache.arms, module_id, entry.revision, entry.running, principal.student_id)
+        )
+    elif arm is not None:
+        staff_arms((), arm)  # says the module runs no experiment
+    etag = entry.etag(fields, arms)
     wanted = _etags(if_none_match)
     if etag in wanted or "*" in wanted:
         return ModuleAnswer(etag, None)
-    return ModuleAnswer(etag, entry.body(fields))
+    return ModuleAnswer(etag, entry.body(fields, arms))
 
 
 def _refresh(engine: Engine, cache: ModuleCache, module_id: str, stamp: DeployStamp) -> CachedModule:
@@ -151,16 +198,12 @@ def _refresh(engine: Engine, cache: ModuleCache, module_id: str, stamp: DeploySt
         if known is not None:
             head = conn.execute(_HEAD_SQL, {"module_id": module_id}).first()
             if head is not None and (head.revision, head.content_hash) == (known.revision, known.content_hash):
-                entry = CachedModule(
-                    module_id,
-                    known.revision,
-                    known.content_hash,
-                    head.archived_at,
-                    head.university_id,
-                    head.cohort,
-                    known.full,
-                    known.outline,
-                    stamp,
+                entry = replace(
+                    known,
+                    archived_at=head.archived_at,
+                    university_id=head.university_id,
+                    cohort=head.cohort,
+                    stamp=stamp,
                 )
                 cache.put(entry)
                 return entry
@@ -187,6 +230,7 @@ def _serialise(row: dict[str, Any], stamp: DeployStamp) -> CachedModule:
         "content_hash": row["content_hash"],
         "sections": [{k: s[k] for k in ("section_id", "section_number", "section_type", "title")} for s in sections],
     }
+    running = tuple(experiment_from(raw) for raw in row.get("experiments") or () if raw.get("status") == "running")
     return CachedModule(
         row["module_id"],
         row["revision"],
@@ -197,7 +241,14 @@ def _serialise(row: dict[str, Any], stamp: DeployStamp) -> CachedModule:
         dumps(document),
         dumps(outline),
         stamp,
+        running,
+        row if running else None,
     )
+
+
+def _section_fields(section: Any) -> dict[str, Any]:
+    """An arm's section as the runtime serves sections (the stored columns, absent ones as null)."""
+    return {"section_id": section["section_id"], **{c: section.get(c) for c in SECTION_FIELDS}}
 
 
 def _refuse_unless_live(entry: CachedModule) -> None:

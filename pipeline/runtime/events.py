@@ -62,9 +62,15 @@ _STORE_SQL = text("""
              AS i(event_uuid, module_id, section_id, verb, payload, occurred_at, revision)
     ), stored AS (
         INSERT INTO module_analytics_events (event_uuid, module_id, section_id, student_id, event_type, payload,
-                                             occurred_at, revision)
-        SELECT i.event_uuid, i.module_id, i.section_id, :student, i.verb, i.payload, i.occurred_at, i.revision
+                                             occurred_at, revision, experiment_id, arm)
+        SELECT i.event_uuid, i.module_id, i.section_id, :student, i.verb, i.payload, i.occurred_at, i.revision,
+               x.experiment_id, x.arm
         FROM incoming i JOIN modules m ON m.module_id = i.module_id
+        -- the arm the server served this section from (experiment_assignments), never the client's word
+        LEFT JOIN LATERAL (SELECT a.experiment_id, a.arm FROM experiment_assignments a
+                           WHERE a.module_id = i.module_id AND a.student_id = :student
+                             AND i.section_id = ANY(a.stamped_sections)
+                           ORDER BY a.exposed_at, a.id LIMIT 1) x ON true
         ON CONFLICT (event_uuid) DO NOTHING
         RETURNING event_uuid
     )

@@ -312,10 +312,15 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/modules/{module_id}": {
             "get": _operation(
-                "The module's current revision, sections in order (ETag, If-None-Match → 304)",
+                "The module's current revision, sections in order, in the student's arm of each running experiment "
+                "(ETag per arm, If-None-Match → 304); staff choose an arm with arm=ARM or arm=EXPERIMENT:ARM",
                 {200: "Module", 304: None},
                 (401, 403, 404, 410, 422),
-                parameters=[_MODULE, _query("fields", {"enum": ["full", "outline"]})],
+                parameters=[
+                    _MODULE,
+                    _query("fields", {"enum": ["full", "outline"]}),
+                    _query("arm", {"type": "string", "minLength": 1, "maxLength": 200}),
+                ],
                 headers={200: _ETAG, 304: _ETAG},
             )
         },

@@ -27,6 +27,7 @@ from pipeline.module.json_locator import pointer_of
 from pipeline.module.problems import Problem, format_github, format_json
 from pipeline.module.schema import load_schema
 from pipeline.settings import Settings
+from pipeline.validate.experiments import experiment_problems, immutability_problems
 from pipeline.validate.graphs import cycle_through, strongly_connected
 from pipeline.validate.schema_messages import describe_error
 from pipeline.validate.sections import MarkdownCheck, section_problems
@@ -67,6 +68,15 @@ class ValidationReport:
             f"FAILED: {len(errors)} problem(s) in {files} of {self.files_checked} module file(s); "
             "fix them and run `python -m pipeline validate` again"
         )
+
+
+@dataclass(frozen=True)
+class PreviousVersions:
+    """The modules as they were before this change (live in the database, or on the PR's base branch): running
+    experiments in them must not change."""
+
+    documents: Mapping[str, Mapping[str, Any]]  # module_id -> its document
+    where: str  # "live in the database", "on origin/main"
 
 
 @lru_cache(maxsize=1)
@@ -115,12 +125,14 @@ def validate_paths(
     trusted: Trusted | None = None,
     *,
     require_files: bool = False,
+    previous: PreviousVersions | None = None,
 ) -> ValidationReport:
     """Validate the module files in `paths` (files or folders), cross-checked with their sibling modules.
 
     `trusted` (deploy passes the keys of the live revisions; the validate command never does): files whose
     validation key is in it skip the checks that depend on their bytes alone; the result is the same.
     `require_files`: folders named on the command line that hold no module file are a usage error, not "ok".
+    `previous`: the versions a running experiment must be unchanged from (deploy: live; the PR: its base branch).
     """
     settings = settings or Settings.from_env()
     trusted = trusted or {}
@@ -143,7 +155,9 @@ def validate_paths(
             continue
         keys.append(key)
         recorded.append(known)
-    found, images = _validate_loaded(documents, _assets_dir_for(files, settings), _sibling_dirs(files), recorded)
+    found, images = _validate_loaded(
+        documents, _assets_dir_for(files, settings), _sibling_dirs(files), recorded, previous
+    )
     problems.extend(found)
     failed = {p.path for p in problems if p.severity == "error"}
     valid: dict[str, ModuleDocument] = {}
@@ -185,6 +199,7 @@ def _validate_loaded(
     assets_dir: Path,
     catalog_dirs: Sequence[Path],
     recorded: Sequence[Mapping[str, Sequence[str]] | None] | None = None,
+    previous: PreviousVersions | None = None,
 ) -> tuple[list[Problem], list[dict[str, tuple[str, ...]]]]:
     """Problems, sorted, and per document the /assets/ images its Markdown refers to (empty unless schema-valid)."""
     problems: list[Problem] = []
@@ -199,6 +214,8 @@ def _validate_loaded(
     catalog = _prerequisite_catalog(catalog_dirs, documents)
     for doc, check in schema_ok:
         problems.extend(semantic_problems(doc, catalog, assets_dir, check))
+        if previous is not None and doc.module_id:
+            problems.extend(immutability_problems(doc, previous.documents.get(doc.module_id), previous.where))
     problems.extend(_cycle_problems([doc for doc, _ in schema_ok], catalog))
     return sorted(problems, key=lambda p: (p.path, p.line or 0, p.pointer)), [check.images for check in checks]
 
@@ -335,6 +352,7 @@ def semantic_problems(
             )
         seen_ids.setdefault(section_id, index)
         problems.extend(section_problems(doc, base, section, assets_dir, markdown))
+    problems.extend(experiment_problems(doc, assets_dir, markdown))
     return problems
 
 

@@ -32,6 +32,7 @@ VALIDATOR_SOURCES = (
     "validate/trust.py",
     "validate/schema_messages.py",
     "validate/graphs.py",
+    "validate/experiments.py",
     "module/__init__.py",
     "module/document.py",
     "module/canonical.py",
@@ -42,6 +43,7 @@ VALIDATOR_SOURCES = (
     "module/json_locator.py",
     "module/problems.py",
     "module/diff.py",
+    "module/experiments.py",
 )
 # Libraries whose behaviour decides validity: a new version may parse or validate differently.
 VALIDATOR_LIBRARIES = (

@@ -61,6 +61,10 @@ def image_external(url: str) -> BlockSpec:
     return {"type": "image", "payload": {"caption": [], "type": "external", "external": {"url": url}}, "children": []}
 
 
+def video_external(url: str) -> BlockSpec:
+    return {"type": "video", "payload": {"caption": [], "type": "external", "external": {"url": url}}, "children": []}
+
+
 def hosted_file(block_type: str, content: bytes, name: str, content_type: str) -> BlockSpec:
     """An image/video/file block whose file Notion hosts (the fake serves it from an expiring signed URL)."""
     return {

@@ -72,6 +72,8 @@ MODULE_LIBRARY_SCHEMA: dict[str, tuple[str, tuple[str, ...]]] = {
     "GitHub Branch/PR": ("url", ()),
     "Last Updated": ("date", ()),
     "Related Task": ("relation", ()),
+    "Experiment": ("rich_text", ()),
+    "Experiment Status": ("select", ("Draft", "Running", "Stopped")),
 }
 
 

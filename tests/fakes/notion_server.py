@@ -184,10 +184,12 @@ class NotionFake:
         properties: dict[str, Any],
         blocks: list[BlockSpec] = (),
         edited: datetime | None = None,
+        page_id: str | None = None,
     ) -> str:
-        """A page in the data source with plain property values and a block tree; returns its id."""
+        """A page in the data source with plain property values and a block tree; returns its id (`page_id`
+        when given, dashed, e.g. to rebuild the page a sample module was exported from)."""
         ds = self.data_sources[obj.dashed(data_source_id)]
-        page_id = obj.new_id()
+        page_id = obj.dashed(page_id) if page_id else obj.new_id()
         stamp = obj.notion_time(edited or self.now() - timedelta(minutes=10))
         values = {
             name: obj.property_value(name, spec["type"], properties.get(name))

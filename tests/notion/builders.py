@@ -117,6 +117,8 @@ def library_page(**changes: Any) -> dict[str, Any]:
         "GitHub Branch/PR": {"type": "url", "url": None},
         "Last Updated": {"type": "date", "date": None},
         "Related Task": {"type": "relation", "relation": [], "has_more": False},
+        "Experiment": _rich_text("rich_text", ""),
+        "Experiment Status": {"type": "select", "select": None},
     }
     for key, value in changes.items():
         name = key.replace("_", " ").replace("GitHub Branch PR", "GitHub Branch/PR")

@@ -48,6 +48,8 @@ ROWS: dict[str, tuple[str, ...]] = {
     "Question `prompt`": ("question/prompt",),
     "Question `choices`": ("question/choices", "question/choices[]"),
     "Question `explanation`": ("question/explanation",),
+    "Experiment": ("experiment/experiment_id",),
+    "`Variant:` toggles": ("experiment/arms", "experiment_arm/name", "experiment_arm/weight"),
 }
 
 
@@ -84,6 +86,9 @@ def test_every_team_lead_facing_bound_is_covered_by_a_row() -> None:
     covered = {name.removesuffix("[]") for names in ROWS.values() for name in names}
     bookkeeping = {"notion_page_id", "content_source", "authoring_method", "status", "metadata", "section"}
     bookkeeping |= {"section/section_number", "question/correct_choice"}  # set by the exporter / by `answer`
+    # an experiment's seed, section list, arm ids and arm sections are derived from the page by the exporter
+    bookkeeping |= {"experiments", "experiment/seed", "experiment/section_ids", "experiment_arm/arm_id"}
+    bookkeeping |= {"experiment_arm/sections"}
     bounded = {
         name
         for name, prop in SCHEMA["properties"].items()

@@ -62,10 +62,15 @@ def run_step(
 
 
 def test_a_failed_validation_still_writes_the_summary_and_fails_the_job(tmp_path: Path) -> None:
-    step = run_step(tmp_path, "validate", "Validate module files", {}, python_exit=1)
+    step = run_step(tmp_path, "validate", "Validate module files", {"BASE_REF": "main"}, python_exit=1)
     assert step.status == 1
-    assert step.calls == ["-m pipeline validate --format github", "-m pipeline validate --format text"]
-    assert "## Module validation" in step.summary and "output of -m pipeline validate --format text" in step.summary
+    # --base: a running experiment on the PR's base branch must not change in the PR
+    assert step.calls == [
+        "-m pipeline validate --format github --base origin/main",
+        "-m pipeline validate --format text --base origin/main",
+    ]
+    assert "## Module validation" in step.summary
+    assert "output of -m pipeline validate --format text --base origin/main" in step.summary
 
 
 def test_the_nightly_export_syncs_every_ready_page(tmp_path: Path) -> None:
@@ -128,7 +133,7 @@ SUMMARY_STEPS = [
     ("export", "Export, validate and propose", {"PAGE_ID": "", "NOTIFIED_PAGE": ""}),
     ("backup", "Back up the Module Library", {}),
     ("deploy", "Write back to Notion", {}),
-    ("validate", "Validate module files", {}),
+    ("validate", "Validate module files", {"BASE_REF": "main"}),
 ]
 
 

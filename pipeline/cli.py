@@ -419,7 +419,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8080, help="port to listen on (default: 8080)")
     serve.set_defaults(handler=_cmd_webhook_serve)
-    runtime = sub.add_parser("serve", help="the student runtime API over the runtime database (docs/runtime-api.md)")
+    runtime = sub.add_parser(
+        "serve",
+        help="the student runtime API and the learner page /learn/ over the runtime database (docs/runtime-api.md)",
+    )
     runtime.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     runtime.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
     runtime.set_defaults(handler=_cmd_serve)

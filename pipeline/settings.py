@@ -73,6 +73,7 @@ _ENV_NAMES = {
     "media_max_bytes": "MEDIA_MAX_BYTES",
     "media_upload_workers": "MEDIA_UPLOAD_WORKERS",
     "media_gc_grace_days": "MEDIA_GC_GRACE_DAYS",
+    "runtime_lms_origin": "RUNTIME_LMS_ORIGIN",
 }
 _NUMBER_FIELDS = {
     "notion_requests_per_second": float,
@@ -157,6 +158,7 @@ class Settings:
     media_max_bytes: int = 500 * 1024 * 1024  # a bigger file is refused at export, in words, on the page
     media_upload_workers: int = 8  # parallel uploads
     media_gc_grace_days: float = 30.0  # gc deletes only what has been unreferenced this long
+    runtime_lms_origin: str | None = None  # the LMS that frames /learn/ and posts it the student's token
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -181,3 +181,12 @@ def s3_bucket(s3_server: str, request: pytest.FixtureRequest) -> str:
     name = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:40].strip("-") + "-" + uuid.uuid4().hex[:8]
     boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1").create_bucket(Bucket=name)
     return name
+
+
+# --- browser ---
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole session (tests/preview, tests/learner)."""
+    from tests.chromium import launch_chromium
+
+    yield from launch_chromium()

@@ -12,7 +12,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from pipeline.module.assets import is_local_asset
-from pipeline.module.markdown_policy import is_safe_link, limit_issue
+from pipeline.module.markdown_policy import is_safe_link, limit_issue, link_scheme
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ def _render_image(self, tokens, idx, options, env) -> str:
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     alt = self.renderInlineAsText(token.children or [], options, env)
+    if env.get("show_images") and link_scheme(src) in (None, "http", "https"):
+        # A student's page shows what the runtime resolved (a media URL); its CSP says where images may come from.
+        return f'<img src="{esc(src)}" alt="{esc(alt)}" loading="lazy" decoding="async">'
     asset = env.get("assets", {}).get(src) if is_local_asset(src) else None
     if asset is not None and asset.href:
         return f'<img src="{esc(asset.href)}" alt="{esc(alt)}">'
@@ -70,8 +73,9 @@ def preview_markdown() -> MarkdownIt:
 SHOWN_UNPARSED = 2_000
 
 
-def render_markdown(text: str, assets: Mapping[str, PreviewAsset] | None = None) -> str:
-    """Markdown to safe HTML; `/assets/…` images point at the copied files.
+def render_markdown(text: str, assets: Mapping[str, PreviewAsset] | None = None, *, show_images: bool = False) -> str:
+    """Markdown to safe HTML; `/assets/…` images point at the copied files, or with `show_images` (a student's
+    page) every image with a safe URL is shown from that URL.
 
     Text over the policy's limits (which validate refuses) is not parsed: its start is shown as plain text
     with the reason, so a hostile file costs the preview no more than its length.
@@ -80,4 +84,4 @@ def render_markdown(text: str, assets: Mapping[str, PreviewAsset] | None = None)
     if too_costly is not None:
         shown = text[:SHOWN_UNPARSED] + ("…" if len(text) > SHOWN_UNPARSED else "")
         return f'<p class="external">Not rendered: {esc(too_costly.message)}.</p>\n<pre>{esc(shown)}</pre>\n'
-    return preview_markdown().render(text, {"assets": assets or {}})
+    return preview_markdown().render(text, {"assets": assets or {}, "show_images": show_images})

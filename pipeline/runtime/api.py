@@ -17,6 +17,7 @@ from pipeline.runtime.content import Fields, fetch_module
 from pipeline.runtime.errors import ApiError, unprocessable
 from pipeline.runtime.events import parse_batch, store_events
 from pipeline.runtime.grading import parse_attempt
+from pipeline.runtime.markdown import parse_texts, render_texts
 from pipeline.runtime.openapi import openapi_document
 from pipeline.runtime.progress import module_stats, parse_progress, read_module_progress, record_progress
 from pipeline.runtime.state import runtime_state
@@ -186,3 +187,9 @@ def events() -> Response:
     outcome = store_events(runtime_state().engine, principal, batch)
     outcome["rejected"] = rejected + outcome["rejected"]
     return _json(outcome)
+
+
+@api.post("/api/v1/markdown")
+def markdown() -> Response:
+    _principal()
+    return _json({"html": render_texts(parse_texts(_body()))})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from urllib.parse import urlsplit
 
 from flask import Flask, Response
 from sqlalchemy import Engine, create_engine, text
@@ -17,10 +18,11 @@ from werkzeug.exceptions import HTTPException
 
 from pipeline.db.engine import embedded_url, parse_database_url
 from pipeline.errors import ConfigError
+from pipeline.learner import LearnerConfig, learner_blueprint
 from pipeline.media.backends import public_base
 from pipeline.media.local import LocalStore
 from pipeline.runtime.api import api
-from pipeline.runtime.auth import AuthConfig, TokenVerifier, auth_config
+from pipeline.runtime.auth import AuthConfig, TokenVerifier, auth_config, issue_token
 from pipeline.runtime.content import ModuleCache
 from pipeline.runtime.errors import RETRY_AFTER_SECONDS, ApiError, error_response
 from pipeline.runtime.events import MAX_BODY_BYTES
@@ -94,6 +96,7 @@ def create_app(settings: Settings, *, host: str | None, engine: Engine | None = 
     app.register_blueprint(api)
     if not settings.media_bucket:  # the local back end: `serve` is its CDN
         register_media_files(app, LocalStore(settings.media_dir))
+    app.register_blueprint(learner_blueprint(_learner_config(settings, config)))
     return app
 
 
@@ -103,6 +106,26 @@ def _security_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Cache-Control", NO_STORE)
     return response
+
+
+def _learner_config(settings: Settings, config: AuthConfig) -> LearnerConfig:
+    """The learner page's sign-in: a development picker only under the development key, else the LMS hand-off."""
+    origin = settings.runtime_lms_origin
+    if origin is not None and not _is_origin(origin):
+        raise ConfigError(
+            f"RUNTIME_LMS_ORIGIN={origin!r} is not an origin; write the LMS's scheme, host and port only, "
+            "such as https://lms.example.edu"
+        )
+    if not config.development:
+        return LearnerConfig(development=False, lms_origin=origin)
+    return LearnerConfig(
+        development=True, mint_token=lambda student: issue_token(settings, student).token, lms_origin=origin
+    )
+
+
+def _is_origin(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("https", "http") and bool(parts.netloc) and value == f"{parts.scheme}://{parts.netloc}"
 
 
 def _register_errors(app: Flask) -> None:
@@ -210,4 +233,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
         log.warning(
             "development key: tokens from `python -m pipeline token STUDENT_ID` work here; listening on %s only", host
         )
+    log.warning("the learner page: http://%s:%s/learn/", f"[{host}]" if ":" in host else host, port)
     run_development_server(app, host, port)

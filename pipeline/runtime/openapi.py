@@ -8,6 +8,7 @@ from typing import Any
 from pipeline.runtime.catalogue import MAX_PAGE
 from pipeline.runtime.events import MAX_EVENTS, VERB_IRIS, VERBS
 from pipeline.runtime.grading import MAX_DURATION_MS
+from pipeline.runtime.markdown import MAX_TEXTS
 
 _ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 64}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -331,6 +332,13 @@ _SCHEMAS: dict[str, Any] = {
             },
         }
     ),
+    "MarkdownTexts": {
+        "type": "object",
+        "properties": {"texts": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": MAX_TEXTS}},
+        "required": ["texts"],
+        "additionalProperties": False,
+    },
+    "MarkdownHtml": _object({"html": {"type": "array", "items": {"type": "string"}}}),
     "Health": {"type": "object", "properties": {"status": {"type": "string"}}, "required": ["status"]},
 }
 _ERROR_TEXT = {
@@ -521,6 +529,14 @@ def openapi_document() -> dict[str, Any]:
                 {200: "EventOutcome"},
                 (401, 422),
                 body="EventBatch",
+            )
+        },
+        "/api/v1/markdown": {
+            "post": _operation(
+                "Module Markdown as safe HTML, with the reviewer preview's policy (one HTML string per text)",
+                {200: "MarkdownHtml"},
+                (401, 422),
+                body="MarkdownTexts",
             )
         },
     }

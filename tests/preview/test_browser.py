@@ -16,36 +16,15 @@ from tests.preview.conftest import hostile_module
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 # One folder per xdist worker: each worker builds the module-scoped site, and one worker's rmtree must not pull
 # it from under another worker's browser.
 OUTPUT = REPO_ROOT / "test-output" / "preview" / os.environ.get("PYTEST_XDIST_WORKER", "")
 SAMPLES = sorted(p.stem for p in SAMPLE_MODULES.glob("*.json"))
-# No network, no first-run chores: the preview must work offline.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"headless Chromium is not installed ({CHROMIUM}); `python3 dev.py test` installs it on Debian "
-            "as root, or run: apt-get install chromium"
-        )
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is missing: pip install -r requirements-dev.txt"
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture(scope="module")

@@ -38,9 +38,10 @@ def make_token(
 class LiveServer:
     """The app served by werkzeug's threaded server on a free 127.0.0.1 port, in a background thread."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, port: int = 0) -> None:
+        """`port` 0 takes a free port; a restarted server passes its predecessor's (same origin for a browser)."""
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
         self.base_url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

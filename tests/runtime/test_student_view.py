@@ -52,7 +52,7 @@ def _requests(api: LiveServer) -> Iterator[tuple[str, str, str, Any]]:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             key = (rule.rule, method)
             for values in (REAL, MISSING):
-                path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, v=values: v[m.group(1)], rule.rule)  # type: ignore[misc]
+                path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, v=values: v.get(m.group(1), "x"), rule.rule)  # type: ignore[misc]
                 body = BODIES.get(method.lower())
                 if rule.rule.endswith("/events"):
                     body = {"events": [{"id": str(uuid.uuid4()), "verb": "answered", "object": {"module_id": "x"}}]}
